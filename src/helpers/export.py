@@ -1,0 +1,55 @@
+"""Turn an executed brief notebook into ``brief.html`` (no code, self-contained:
+figures are embedded as base64) and ``brief.pdf`` (A4, WeasyPrint)."""
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+from pathlib import Path
+
+import nbformat
+
+from .io import atomic_path
+
+
+def notebook_to_html(nb_path: Path, title: str | None = None) -> str:
+    """HTML of the notebook's outputs and markdown only.
+
+    Uses nbconvert's ``basic`` template (cells without Jupyter's CSS) wrapped in
+    the workspace's print stylesheet, so the page is light, readable on screen
+    and paginates well on A4.
+    """
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    # Cells tagged "remove" (set-up, parameter echo) never reach a reader.
+    nb.cells = [c for c in nb.cells if "remove" not in c.get("metadata", {}).get("tags", [])]
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    css = files("helpers").joinpath("templates/brief.css").read_text(encoding="utf-8")
+    title = title or nb.metadata.get("title") or nb_path.stem
+    lang = nb.metadata.get("language_code", "id")
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{title}</title>\n<style>\n{css}\n</style>\n</head>\n"
+            f'<body>\n<main class="brief">\n{body}\n</main>\n</body>\n</html>\n')
+
+
+def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
+    from weasyprint import HTML
+
+    # WeasyPrint warns about every CSS property it ignores; the brief does not need them.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    with atomic_path(pdf_path) as tmp:
+        HTML(string=html, base_url=str(base_url)).write_pdf(str(tmp))
+    return pdf_path
+
+
+def export_brief(nb_path: Path, folder: Path) -> dict[str, Path]:
+    nb = nbformat.read(nb_path, as_version=4)
+    html = notebook_to_html(nb_path, title=nb.metadata.get("title"))
+    html_path = folder / "brief.html"
+    with atomic_path(html_path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    pdf_path = html_to_pdf(html, folder / "brief.pdf", base_url=folder)
+    return {"html": html_path, "pdf": pdf_path}

@@ -1,0 +1,436 @@
+"""Run the study: stages 01-03 once, then one brief per region in parallel.
+
+Every stage is a notebook executed by papermill; the executed copy is the run
+log (``data/processed/<study>/notebooks/`` for stages 01-03, ``brief.ipynb`` in
+each report folder). A stage or brief whose inputs, parameters and code have not
+changed since its last successful run is skipped unless ``force=True``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Iterable
+
+from . import paths
+from .errors import InputError
+from .io import read_json, sha256_file, write_json
+from .study import Study, load_study
+
+STAGES = ("01_clean", "02_indices", "03_compare")
+BRIEF = "04_brief"
+KERNEL = "asn-workspace"
+PACKAGES = ("helpers", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
+            "pyarrow", "papermill", "nbconvert", "weasyprint", "pandera", "rapidfuzz")
+
+
+# ----------------------------------------------------------------------------- fingerprints
+
+def code_and_config_files(study: Study) -> list[Path]:
+    """Files whose change invalidates earlier outputs: the study's raw inputs,
+    every YAML under ``config/``, the package source and the notebooks."""
+    root = paths.project_root()
+    files = list(study.input_files())
+    files += sorted((root / "config").rglob("*.yaml"))
+    files += sorted((root / "config").rglob("*.csv"))
+    files += sorted(Path(__file__).parent.rglob("*.py"))
+    files += sorted(p for p in paths.notebooks_dir().glob("0*.ipynb"))
+    return files
+
+
+def input_hashes(study: Study) -> dict[str, str]:
+    root = paths.project_root()
+    out = {}
+    for f in study.input_files():
+        rel = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
+        out[rel] = sha256_file(f) if f.exists() else "missing"
+    return out
+
+
+def fingerprint(study: Study, params: dict) -> str:
+    h = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    for f in code_and_config_files(study):
+        h.update(str(f).encode())
+        h.update(sha256_file(f).encode() if f.exists() else b"missing")
+    return h.hexdigest()
+
+
+def _stamp_path(study: Study, name: str) -> Path:
+    return study.processed_dir / ".stamps" / f"{name}.json"
+
+
+def _is_fresh(stamp: Path, fp: str, outputs: Iterable[Path]) -> bool:
+    if not stamp.exists() or any(not p.exists() for p in outputs):
+        return False
+    return read_json(stamp).get("fingerprint") == fp
+
+
+# ----------------------------------------------------------------------------- execution
+
+def kernel_name() -> str:
+    """The workspace kernel if registered (``make setup`` does), else the
+    ``python3`` kernel of the interpreter running this code."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute_notebook(name: str, output: Path, parameters: dict) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` with papermill into ``output``.
+
+    The environment variables that locate the workspace are passed on, so the
+    kernel reads and writes the same folders as the caller.
+    """
+    import papermill as pm
+
+    os.environ.setdefault("ASN_WORKSPACE", str(paths.project_root()))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(
+        str(paths.notebooks_dir() / f"{name}.ipynb"),
+        str(output),
+        parameters=parameters,
+        kernel_name=kernel_name(),
+        cwd=str(paths.notebooks_dir()),
+        progress_bar=False,
+        log_output=False,
+    )
+    return output
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    try:
+        root = paths.project_root()
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: str  # ran | skipped | failed
+    seconds: float
+    notebook: Path
+    error: str | None = None
+
+
+def run_stages(study: Study, force: bool = False, echo=print) -> list[StageResult]:
+    """Run stages 01-03 in order; stop at the first failure (later stages need
+    its outputs)."""
+    results = []
+    params = {"study": study.id}
+    upstream_changed = False
+    for name in STAGES:
+        nb_out = study.processed_dir / "notebooks" / f"{name}.ipynb"
+        stamp = _stamp_path(study, name)
+        fp = fingerprint(study, {**params, "stage": name})
+        if not force and not upstream_changed and _is_fresh(stamp, fp, [nb_out]):
+            results.append(StageResult(name, "skipped", 0.0, nb_out))
+            echo(f"  {name:<12} unchanged, skipped (use --force to rerun)")
+            continue
+        upstream_changed = True
+        echo(f"  {name:<12} running ...")
+        t0 = time.perf_counter()
+        try:
+            execute_notebook(name, nb_out, params)
+        except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
+            secs = time.perf_counter() - t0
+            results.append(StageResult(name, "failed", secs, nb_out, _short_error(exc)))
+            echo(f"  {name:<12} FAILED after {secs:.1f} s: {_short_error(exc)}")
+            echo(f"               executed notebook: {nb_out}")
+            return results
+        secs = time.perf_counter() - t0
+        write_json({"fingerprint": fp, "finished": _now(), "seconds": secs}, stamp)
+        results.append(StageResult(name, "ran", secs, nb_out))
+        echo(f"  {name:<12} done in {secs:.1f} s")
+    return results
+
+
+def _short_error(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    return f"{ename}: {evalue}".strip().splitlines()[0][:300]
+
+
+# ----------------------------------------------------------------------------- briefs
+
+@dataclass
+class BriefResult:
+    region: str
+    status: str  # ran | skipped | failed
+    seconds: float
+    folder: Path
+    error: str | None = None
+
+
+def brief_parameters(study: Study, region: str, lang: str | None = None) -> dict:
+    return {
+        "study": study.id,
+        "region": region,
+        "lang": lang or study.option("report", "lang", default="id"),
+        "min_cell": int(study.option("report", "min_cell", default=5)),
+        "alpha": float(study.option("report", "alpha", default=0.05)),
+    }
+
+
+def report_folder(study: Study, region: str) -> Path:
+    return study.reports_dir / region
+
+
+def make_brief(study_id: str, region: str, lang: str | None = None, force: bool = False,
+               output_root: str | None = None) -> BriefResult:
+    """Execute the brief notebook for one region and export it (HTML, PDF),
+    then write ``manifest.json``. Never raises: failures are returned."""
+    if output_root:
+        os.environ["ASN_OUTPUT_ROOT"] = output_root
+    t0 = time.perf_counter()
+    started = _now()
+    study = load_study(study_id)
+    folder = report_folder(study, region)
+    params = brief_parameters(study, region, lang)
+    fp = fingerprint(study, {**params, "stage": BRIEF})
+    stamp = folder / ".stamp.json"
+    if not force and _is_fresh(stamp, fp, [folder / "results.json", folder / "brief.pdf"]):
+        return BriefResult(region, "skipped", 0.0, folder)
+    nb_out = folder / "brief.ipynb"
+    try:
+        for stale in ("brief.failed.ipynb", ".stamp.json"):
+            (folder / stale).unlink(missing_ok=True)
+        execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(folder)})
+        from .export import export_brief
+
+        export_brief(nb_out, folder)
+    except Exception as exc:
+        if nb_out.exists():
+            nb_out.replace(folder / "brief.failed.ipynb")
+        err = _short_error(exc)
+        if not hasattr(exc, "ename"):
+            err += "\n" + traceback.format_exc(limit=3)
+        return BriefResult(region, "failed", time.perf_counter() - t0, folder, err)
+    secs = time.perf_counter() - t0
+    manifest = {
+        "study": study.id,
+        "region": region,
+        "parameters": params,
+        "command": f"python -m helpers run --study {study.id} --region {region}",
+        "verify": f"python -m helpers verify {folder.relative_to(paths.output_root()) if folder.is_relative_to(paths.output_root()) else folder}",
+        "inputs": input_hashes(study),
+        "config_fingerprint": fp,
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "platform": platform.platform(),
+        "started": started,
+        "finished": _now(),
+        "duration_s": round(secs, 3),
+    }
+    write_json(manifest, folder / "manifest.json")
+    write_json({"fingerprint": fp, "finished": manifest["finished"]}, stamp)
+    return BriefResult(region, "ran", secs, folder)
+
+
+def _brief_job(args: tuple) -> BriefResult:
+    return make_brief(*args)
+
+
+@dataclass
+class RunSummary:
+    study: str
+    stages: list[StageResult] = field(default_factory=list)
+    briefs: list[BriefResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[str]:
+        return [s.name for s in self.stages if s.status == "failed"] + \
+               [b.region for b in self.briefs if b.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def run(study_id: str = "sample", regions: list[str] | None = None, workers: int = 1,
+        force: bool = False, lang: str | None = None, progress: bool = True,
+        echo=print) -> RunSummary:
+    """Run the whole pipeline for a study. Returns a summary; never stops at a
+    failing region (the others are finished first)."""
+    t0 = time.perf_counter()
+    study = load_study(study_id)
+    wanted = regions or [r.id for r in study.regions]
+    for r in wanted:
+        study.region(r)  # clear error for an unknown region id
+    summary = RunSummary(study.id)
+    echo(f"Study {study.id!r}: {study.title}")
+    echo("Stages 01-03 (once per study):")
+    summary.stages = run_stages(study, force=force, echo=echo)
+    if any(s.status == "failed" for s in summary.stages):
+        summary.seconds = time.perf_counter() - t0
+        return summary
+
+    echo(f"Briefs (04) for {len(wanted)} region(s) on {workers} worker(s):")
+    jobs = [(study.id, r, lang, force or any(s.status == "ran" for s in summary.stages),
+             os.environ.get("ASN_OUTPUT_ROOT")) for r in wanted]
+    results: list[BriefResult] = []
+    bar = _progress(len(jobs), progress)
+    if workers <= 1:
+        for job in jobs:
+            results.append(_brief_job(job))
+            bar.update(1)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_brief_job, job) for job in jobs]
+            for fut in as_completed(futures):
+                results.append(fut.result())
+                bar.set_postfix_str(results[-1].region)
+                bar.update(1)
+    bar.close()
+    order = {r: i for i, r in enumerate(wanted)}
+    summary.briefs = sorted(results, key=lambda b: order[b.region])
+    summary.seconds = time.perf_counter() - t0
+    echo(format_summary(summary))
+    return summary
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="briefs", unit="region", disable=not enabled, file=sys.stderr)
+
+
+def format_summary(summary: RunSummary) -> str:
+    root = paths.output_root()
+    lines = ["", f"{'region':<28} {'status':<8} {'seconds':>8}  folder / error"]
+    for b in summary.briefs:
+        where = b.folder.relative_to(root) if b.folder.is_relative_to(root) else b.folder
+        lines.append(f"{b.region:<28} {b.status:<8} {b.seconds:>8.1f}  {where}")
+        if b.error:
+            lines.append(f"{'':<47}{b.error.splitlines()[0]}")
+            lines.append(f"{'':<47}executed notebook kept: {where}/brief.failed.ipynb")
+    n_fail = len(summary.failed)
+    lines.append(f"\n{len(summary.briefs) - n_fail} of {len(summary.briefs)} brief(s) ok, "
+                 f"{n_fail} failed; total {summary.seconds:.1f} s")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- verify
+
+def flatten_numbers(obj, prefix: str = "") -> dict[str, object]:
+    """``{"index": {"overall": 2.3}}`` -> ``{"index.overall": 2.3}`` (lists by position)."""
+    out: dict[str, object] = {}
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.update(flatten_numbers(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out.update(flatten_numbers(v, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = obj
+    return out
+
+
+def compare_results(expected: dict, actual: dict, rel_tol: float = 1e-9) -> list[str]:
+    """Every difference between two results.json documents, as readable lines."""
+    import math
+
+    a, b = flatten_numbers(expected), flatten_numbers(actual)
+    diffs = []
+    for key in sorted(set(a) | set(b)):
+        if key not in b:
+            diffs.append(f"{key}: {a[key]!r} in the report, missing in the rerun")
+        elif key not in a:
+            diffs.append(f"{key}: missing in the report, {b[key]!r} in the rerun")
+        else:
+            x, y = a[key], b[key]
+            if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool):
+                if not math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12):
+                    diffs.append(f"{key}: {x!r} in the report, {y!r} in the rerun")
+            elif x != y:
+                diffs.append(f"{key}: {x!r} in the report, {y!r} in the rerun")
+    return diffs
+
+
+@dataclass
+class VerifyResult:
+    report: Path
+    input_problems: list[str]
+    differences: list[str]
+    n_numbers: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.input_problems and not self.differences
+
+
+def verify(report_dir: str | Path, echo=print) -> VerifyResult:
+    """Rerun what produced a report, from its manifest, in a temporary folder and
+    compare every value of its ``results.json``."""
+    import tempfile
+
+    report_dir = Path(report_dir)
+    manifest_path = report_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise InputError("no manifest.json in this folder", file=report_dir,
+                         expected="a report folder written by `python -m helpers run`")
+    manifest = read_json(manifest_path)
+    expected = read_json(report_dir / "results.json")
+    study = load_study(manifest["study"])
+    root = paths.project_root()
+    problems = []
+    for rel, digest in manifest["inputs"].items():
+        f = root / rel
+        now = sha256_file(f) if f.exists() else "missing"
+        if now != digest:
+            problems.append(f"{rel}: input changed since the report (sha256 {digest[:12]}... -> {now[:12]}...)")
+    for p in problems:
+        echo("  " + p)
+    lang = manifest["parameters"].get("lang")
+    with tempfile.TemporaryDirectory(prefix="asn-verify-") as tmp:
+        old = os.environ.get("ASN_OUTPUT_ROOT")
+        os.environ["ASN_OUTPUT_ROOT"] = tmp
+        try:
+            echo(f"Rerunning study {study.id!r}, region {manifest['region']!r} in {tmp}")
+            stages = run_stages(load_study(study.id), force=True, echo=echo)
+            if any(s.status == "failed" for s in stages):
+                raise InputError("the rerun failed in stage " + stages[-1].name,
+                                 file=stages[-1].notebook, found=stages[-1].error)
+            res = make_brief(study.id, manifest["region"], lang=lang, force=True, output_root=tmp)
+            if res.status == "failed":
+                raise InputError("the rerun of the brief failed", file=res.folder, found=res.error)
+            actual = read_json(Path(res.folder) / "results.json")
+        finally:
+            if old is None:
+                os.environ.pop("ASN_OUTPUT_ROOT", None)
+            else:
+                os.environ["ASN_OUTPUT_ROOT"] = old
+    diffs = compare_results(expected, actual)
+    return VerifyResult(report_dir, problems, diffs, len(flatten_numbers(expected)))
