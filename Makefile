@@ -10,7 +10,9 @@ WORKERS ?= 2
 REPORT  ?=
 KERNEL  := asn-workspace
 VENV    := .venv
-PY      ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# the first interpreter that runs and is 3.11+ (pyenv shims may exist without a working Python)
+PY      ?= $(shell for p in python3 python3.13 python3.12 python3.11 python; do \
+             $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 PYTEST_ARGS ?= -n 2
 
 ifeq ($(origin PYTHON), undefined)
@@ -26,8 +28,7 @@ help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 $(VENV)/.installed: pyproject.toml
-	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "Python 3.11 or newer is needed (found: $$($(PY) --version 2>&1))"; exit 1; }
+	@test -n "$(PY)" || { echo "Python 3.11 or newer is needed: none found as python3, python3.1x or python"; exit 1; }
 	@test -x $(VENV)/bin/python || { echo "Creating $(VENV) with $$($(PY) --version)"; $(PY) -m venv $(VENV); }
 	@echo "Installing the workspace and its dependencies into $(VENV) (a few minutes the first time)"
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2> >(grep -v "^WARNING: Location" >&2)
