@@ -1,0 +1,141 @@
+"""Reliability of each area / dimension that is measured by items.
+
+Per component with at least two items (reverse keying applied as in scoring):
+
+- Cronbach's alpha with its confidence interval and McDonald's omega (total),
+  both from :mod:`helpers.stats` (``cronbach_alpha``, ``mcdonald_omega``);
+- per item: the corrected item-total correlation (item vs. the sum of the other
+  items of the component, psych's ``r.drop``) and alpha if the item is deleted.
+
+alpha = k / (k - 1) * (1 - sum s_j^2 / s_X^2) on pairwise-complete covariances,
+as ``psych::alpha`` computes ``raw_alpha`` (Cronbach 1951; Revelle, psych manual).
+
+Components scored from point tables (IP ASN) have no items and get no rows.
+
+Example
+-------
+>>> rel = reliability(respondents, load_spec("ikd"))
+>>> rel[rel["item"].isna()][["component", "alpha", "omega"]]
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .engine import item_matrix
+from .spec import IndexSpec
+
+REL_COLUMNS = ["index", "region_id", "component", "item", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
+               "omega", "item_total_r", "alpha_if_deleted"]
+
+
+def _stats():
+    # imported late: scoring must not depend on the statistics module
+    from .. import stats
+
+    return stats.cronbach_alpha, stats.mcdonald_omega
+
+
+def _first(res: Any, names: tuple[str, ...]) -> float:
+    """Pull a number out of whatever the stats function returns (float, tuple,
+    dict, Series or one-row DataFrame)."""
+    if isinstance(res, pd.DataFrame):
+        res = res.iloc[0]
+    if isinstance(res, (pd.Series, dict)):
+        for n in names:
+            if n in res:
+                return float(res[n])
+        return math.nan
+    if isinstance(res, tuple):
+        return float(res[0])
+    return float(res)
+
+
+def _alpha_ci(res: Any) -> tuple[float, float, float]:
+    a = _first(res, ("alpha", "cronbach_alpha", "raw_alpha", "estimate", "value"))
+    lo = hi = math.nan
+    if isinstance(res, tuple) and len(res) > 1:
+        lo, hi = (float(v) for v in np.asarray(res[1]).ravel()[:2])
+    else:
+        lo = _first(res, ("ci_low", "ci_lower", "lower", "alpha_ci_low"))
+        hi = _first(res, ("ci_high", "ci_upper", "upper", "alpha_ci_high"))
+        if math.isnan(lo) and isinstance(res, (pd.DataFrame, pd.Series, dict)):
+            row = res.iloc[0] if isinstance(res, pd.DataFrame) else res
+            if "ci" in row:
+                lo, hi = (float(v) for v in np.asarray(row["ci"]).ravel()[:2])
+    return a, lo, hi
+
+
+def item_total(x: pd.DataFrame) -> pd.Series:
+    """Corrected item-total correlation: r(item, sum of the other items), pairwise complete."""
+    total = x.sum(axis=1, min_count=x.shape[1])
+    return pd.Series({c: x[c].corr(total - x[c]) for c in x.columns})
+
+
+def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True) -> tuple[dict, pd.DataFrame]:
+    """Scale-level and (if ``per_item``) item-level reliability of one set of items
+    (columns of ``x``)."""
+    cronbach_alpha, mcdonald_omega = _stats()
+    a, lo, hi = _alpha_ci(cronbach_alpha(x))
+    om = math.nan
+    if omega:
+        try:
+            om = _first(mcdonald_omega(x), ("omega", "omega_total", "omega_t", "estimate", "value"))
+        except (InputError, ValueError, np.linalg.LinAlgError):
+            # omega needs a one-factor fit; a degenerate scale gets NaN, not a crash
+            om = math.nan
+    k = x.shape[1]
+    scale = {"n": int(x.notna().any(axis=1).sum()), "k": k, "alpha": a, "alpha_ci_low": lo,
+             "alpha_ci_high": hi, "omega": om}
+    if not per_item:
+        return scale, pd.DataFrame()
+    itr = item_total(x)
+    rows = []
+    for c in x.columns:
+        rest = x.drop(columns=c)
+        aid = _alpha_ci(cronbach_alpha(rest))[0] if rest.shape[1] >= 2 else math.nan
+        rows.append({"item": c, "n": int(x[c].notna().sum()), "k": k, "item_total_r": itr[c],
+                     "alpha_if_deleted": aid})
+    return scale, pd.DataFrame(rows)
+
+
+def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True) -> pd.DataFrame:
+    """``reliability.parquet`` rows: one scale row (``item`` missing) and one row per
+    item for every component with >= 2 items, for all respondents (``region_id``
+    "all") and, if ``by_region``, per region. The whole index (component
+    ``overall``) gets a scale row with alpha only (it is not unidimensional)."""
+    if not spec.items:
+        return pd.DataFrame(columns=REL_COLUMNS)
+    x, cols = item_matrix(df, spec)
+    items = pd.DataFrame(x, columns=cols, index=df.index)
+    groups = [("all", items)]
+    if by_region and "region_id" in df and df["region_id"].nunique() > 1:
+        groups += [(str(r), items[df["region_id"] == r]) for r in df["region_id"].dropna().unique()]
+    rows = []
+    comps = [(c.id, [n.id for n in spec.items_under(c.id)]) for c in spec.root.children]
+    comps.append(("overall", cols))
+    for region_id, frame in groups:
+        for comp, its in comps:
+            if len(its) < 2:
+                continue
+            sub = frame[its].dropna(how="all")
+            if len(sub) < 3:
+                continue
+            # the whole index gets alpha only: it spans several areas, so a one-factor
+            # omega does not describe it, and 45 alpha-if-deleted refits per region
+            # would cost more than they tell (areas carry the item diagnostics)
+            whole = comp == "overall"
+            scale, per_item = scale_reliability(sub, per_item=not whole, omega=not whole)
+            rows.append({"region_id": region_id, "component": comp, "item": None, **scale})
+            for r in per_item.to_dict("records"):
+                rows.append({"region_id": region_id, "component": comp, **r})
+    out = pd.DataFrame(rows)
+    out["index"] = spec.id
+    for c in REL_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    return out[REL_COLUMNS]
