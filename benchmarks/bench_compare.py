@@ -1,0 +1,62 @@
+"""Benchmark of stage 03: the full comparison of one 12,500-respondent region
+(overall + five areas, six factors, all tests, mixed model for unit type), and
+the whole sample study when its scores exist. Prints seconds; target <= 10 s and
+<= 60 s. Run: ``.venv/bin/python benchmarks/bench_compare.py``."""
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from helpers import compare
+
+AREAS = ["information", "communication", "content", "safety", "problem_solving"]
+TYPES = ["setda", "setwan", "inspektorat", "badan", "dinas", "satpol_pp", "kecamatan", "rsud",
+         "puskesmas", "upt_pendidikan"]
+
+
+def synthetic_region(n: int = 12_500, n_units: int = 150, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    unit = rng.integers(0, n_units, n)
+    ut = np.array(TYPES)[unit % len(TYPES)]
+    base = 2.5 + (unit % len(TYPES)) * 0.03 + rng.normal(0, 0.15, n_units)[unit]
+    d = pd.DataFrame({
+        "respondent_id": [f"R{i:016x}" for i in range(n)], "region_id": "kab-bench",
+        "unit_id": [f"u{k}" for k in unit], "unit_type": ut, "wave": 2023,
+        "sex": rng.choice(["L", "P"], n), "age": rng.integers(22, 58, n).astype(float),
+        "education": rng.choice(["SMA", "D3", "S1", "S2"], n, p=[.2, .2, .5, .1]),
+        "position_type": rng.choice(["struktural", "fungsional", "pelaksana"], n),
+        "status": rng.choice(["PNS", "PPPK"], n, p=[.8, .2]), "weight": 1.0})
+    for a in AREAS:
+        d[a] = np.clip(base + rng.normal(0, 0.5, n), 1, 4)
+    d["overall"] = d[AREAS].mean(axis=1)
+    return d
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    d = compare.prepare_scores(synthetic_region())
+    t0 = time.perf_counter()
+    res = compare.compare_frame(d, "ikd", "kab-bench")
+    out = compare.tables(res)
+    dt = time.perf_counter() - t0
+    print(f"one region, 12,500 respondents, {len(res)} comparisons: {dt:.2f} s (target <= 10 s); "
+          f"rows: " + ", ".join(f"{k}={len(v)}" for k, v in out.items()))
+    try:
+        from helpers.study import load_study
+        study = load_study("sample")
+        if any((study.processed_dir / f"scores_{i}.parquet").exists() for i in study.indices):
+            t0 = time.perf_counter()
+            summary = compare.run(study, write=False)
+            print(f"sample study: {summary['comparisons']} comparisons in "
+                  f"{time.perf_counter() - t0:.2f} s (target <= 60 s)")
+        else:
+            print("sample study: no scores_<index>.parquet yet (run stages 01-02 first)")
+    except Exception as e:  # the benchmark reports, it does not fail the build
+        print(f"sample study: not measured ({e})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Statistics for the comparison stage, pingouin-style: tidy DataFrames in and out.
+
+- omnibus: :func:`anova_oneway`, :func:`welch_anova`, :func:`kruskal`, :func:`levene`
+- post hoc (one schema): :func:`tukey_hsd`, :func:`games_howell`, :func:`dunn`
+- reliability: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`icc1`
+- models: :func:`mixed_model` (random intercept, EMMs)
+- the whole comparison: :func:`compare_groups` -> :class:`Comparison`
+"""
+from ._prep import p_adjust
+from .compare_groups import Comparison, compare_groups, descriptives
+from .mixed import MixedFit, mixed_model
+from .omnibus import anova_oneway, kruskal, levene, welch_anova
+from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, hedges_g, tukey_hsd
+from .readings import effect_words
+from .reliability import cronbach_alpha, icc1, mcdonald_omega
+
+__all__ = [
+           "POSTHOC_COLUMNS",
+           "Comparison",
+           "MixedFit",
+           "anova_oneway",
+           "compare_groups",
+           "cronbach_alpha",
+           "descriptives",
+           "dunn",
+           "effect_words",
+           "games_howell",
+           "hedges_g",
+           "icc1",
+           "kruskal",
+           "levene",
+           "mcdonald_omega",
+           "mixed_model",
+           "p_adjust",
+           "tukey_hsd",
+           "welch_anova",
+]

@@ -1,0 +1,108 @@
+"""Input checks and per-group summaries shared by the tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+
+@dataclass
+class Groups:
+    """A numeric outcome split by a factor, with the per-group summaries every
+    test needs (computed once, vectorised)."""
+
+    y: np.ndarray  # outcome, no missing values
+    codes: np.ndarray  # group index of each value, 0..k-1
+    labels: list  # group labels in order
+    n: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray  # ddof=1
+
+    @property
+    def k(self) -> int:
+        return len(self.labels)
+
+    @property
+    def n_total(self) -> int:
+        return int(self.n.sum())
+
+
+def group_order(s: pd.Series) -> list:
+    """Categorical order if the factor is categorical, else sorted labels."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        present = set(s.dropna().unique())
+        return [c for c in s.cat.categories if c in present]
+    return sorted(s.dropna().unique(), key=lambda v: str(v))
+
+
+def prepare(df: pd.DataFrame, dv: str, between: str, min_groups: int = 2, min_n: int = 1,
+            what: str = "test") -> Groups:
+    """Check the columns and split ``dv`` by ``between`` (rows with either missing
+    are dropped). Raises :class:`InputError` for anything a test cannot run on."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{what} needs a DataFrame", expected="pandas.DataFrame", found=type(df).__name__)
+    for c in (dv, between):
+        if c not in df.columns:
+            raise InputError(f"{what}: column not found", column=c,
+                             expected=f"one of {list(df.columns)[:12]}")
+    y = pd.to_numeric(df[dv], errors="coerce")
+    g = df[between]
+    keep = y.notna() & g.notna()
+    if not keep.any():
+        raise InputError(f"{what}: no rows with both an outcome and a group", column=dv,
+                         expected="at least one non-missing value")
+    y, g = y[keep].to_numpy(float), g[keep]
+    labels = group_order(g)
+    codes = pd.Categorical(g, categories=labels).codes.astype(np.int64)
+    n = np.bincount(codes, minlength=len(labels)).astype(float)
+    if (n < min_n).any():
+        small = [str(lab) for lab, m in zip(labels, n) if m < min_n]
+        raise InputError(f"{what}: groups too small", column=between,
+                         expected=f">= {min_n} values per group", found=small)
+    if len(labels) < min_groups:
+        raise InputError(f"{what}: needs at least {min_groups} groups", column=between,
+                         expected=f">= {min_groups} groups", found=[str(v) for v in labels])
+    s1 = np.bincount(codes, weights=y, minlength=len(labels))
+    mean = s1 / n
+    dev = y - mean[codes]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.bincount(codes, weights=dev**2, minlength=len(labels)) / (n - 1)
+    return Groups(y=y, codes=codes, labels=list(labels), n=n, mean=mean, var=var)
+
+
+def p_adjust(p, method: str = "holm") -> np.ndarray:
+    """Adjusted p-values (NaN kept in place), as R's ``p.adjust``.
+
+    holm: p_(i) * (m - i + 1), cumulative max (Holm 1979);
+    fdr_bh: p_(i) * m / i, cumulative min from the top (Benjamini & Hochberg 1995);
+    bonferroni: p * m; none: p.
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    q = p[ok]
+    m = q.size
+    if m == 0:
+        return out
+    if method in ("none", None):
+        adj = q
+    elif method in ("bonf", "bonferroni"):
+        adj = np.minimum(q * m, 1)
+    elif method == "holm":
+        o = np.argsort(q, kind="mergesort")
+        step = np.maximum.accumulate(q[o] * (m - np.arange(m)))
+        adj = np.empty(m)
+        adj[o] = np.minimum(step, 1)
+    elif method in ("fdr_bh", "bh", "BH", "fdr"):
+        o = np.argsort(q, kind="mergesort")[::-1]
+        step = np.minimum.accumulate(q[o] * m / (m - np.arange(m)))
+        adj = np.empty(m)
+        adj[o] = np.minimum(step, 1)
+    else:
+        raise InputError("unknown p-value adjustment", column="p_adjust",
+                         expected="'holm', 'fdr_bh', 'bonferroni' or 'none'", found=method)
+    out[ok] = adj
+    return out

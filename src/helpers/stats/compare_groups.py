@@ -1,0 +1,273 @@
+"""``compare_groups``: the whole comparison of one outcome across the levels of
+one factor, as a brief needs it (descriptives, assumptions, omnibus and post-hoc
+tests, ICC and the clustered model, and a plain-language reading)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from ..errors import InputError
+from ._prep import group_order
+from .mixed import mixed_model
+from .omnibus import anova_oneway, kruskal, levene, welch_anova
+from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
+from .readings import reading
+from .reliability import icc1
+
+__all__ = ["OMNIBUS_COLUMNS", "Comparison", "compare_groups", "descriptives"]
+
+OMNIBUS_COLUMNS = ["test", "statistic", "df1", "df2", "p", "p_adj", "effect_name", "effect_size",
+                   "n", "k", "primary"]
+DESC_COLUMNS = ["group", "n", "n_clusters", "mean", "sd", "se", "ci_low", "ci_high",
+                "emm", "emm_ci_low", "emm_ci_high"]
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare_groups`; every table is a tidy DataFrame."""
+
+    dv: str
+    group: str
+    cluster: str | None
+    descriptives: pd.DataFrame
+    assumptions: pd.DataFrame
+    omnibus: pd.DataFrame
+    posthoc: pd.DataFrame
+    icc: pd.DataFrame | None = None
+    model: pd.DataFrame | None = None  # fixed effects and variance components, long
+    notes: list = field(default_factory=list)
+    excluded: list = field(default_factory=list)
+    reading_id: str = ""
+    reading_en: str = ""
+    ok: bool = True  # False when no test could be run (see notes)
+
+    @property
+    def primary(self) -> pd.Series | None:
+        if self.omnibus.empty:
+            return None
+        return self.omnibus[self.omnibus["primary"]].iloc[0]
+
+
+def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,
+                 weights: str | None = None, conf: float = 0.95) -> pd.DataFrame:
+    """Per-group n, (weighted) mean, SD and a CI of the mean.
+
+    The SE of a (weighted) mean ybar_w = sum w y / sum w is the linearisation
+    se^2 = c / (c - 1) * sum_c (sum_{i in c} w_i (y_i - ybar_w) / sum w)^2 over
+    clusters c (CR1 cluster-robust, Cameron & Miller 2015), or over respondents
+    when no cluster is given (then it equals s / sqrt(n) for equal weights); the
+    CI uses t with (clusters - 1), resp. (n - 1), df.
+    """
+    cols = [dv, group] + ([cluster] if cluster else []) + ([weights] if weights else [])
+    d = df[cols].dropna().copy()
+    d[dv] = pd.to_numeric(d[dv], errors="coerce")
+    d = d.dropna()
+    w = d[weights].astype(float).to_numpy() if weights else np.ones(len(d))
+    d["_w"] = w
+    d["_wy"] = w * d[dv].to_numpy()
+    gb = d.groupby(group, observed=True, sort=False)
+    sw = gb["_w"].transform("sum")
+    mean_w = gb["_wy"].transform("sum") / sw
+    d["_e"] = d["_w"] * (d[dv] - mean_w) / sw
+    psu = d[cluster] if cluster else pd.Series(np.arange(len(d)), index=d.index)
+    psu_sum = d.groupby([d[group], psu], observed=True)["_e"].sum()
+    lvl = psu_sum.index.get_level_values(0)
+    n_psu = psu_sum.groupby(lvl, observed=True).size()
+    ss = (psu_sum**2).groupby(lvl, observed=True).sum()
+    se = np.sqrt(n_psu / (n_psu - 1).where(n_psu > 1) * ss)
+    out = pd.DataFrame({
+        "n": gb.size(), "mean": gb["_wy"].sum() / gb["_w"].sum(), "sd": gb[dv].std(ddof=1),
+    })
+    out["n_clusters"] = d.groupby(group, observed=True)[cluster].nunique() if cluster else np.nan
+    out["se"] = se.reindex(out.index)
+    tcrit = sps.t.ppf(0.5 + conf / 2, (n_psu - 1).reindex(out.index).where(lambda s: s > 0))
+    out["ci_low"] = out["mean"] - tcrit * out["se"]
+    out["ci_high"] = out["mean"] + tcrit * out["se"]
+    out = out.reset_index().rename(columns={group: "group"})
+    order = group_order(df[group])
+    out["_o"] = out["group"].map({g: i for i, g in enumerate(order)})
+    out = out.sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    for c in ("emm", "emm_ci_low", "emm_ci_high"):
+        out[c] = np.nan
+    return out[DESC_COLUMNS]
+
+
+def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataFrame:
+    rows = []
+    lev = levene(d, dv, group, center="median").iloc[0]
+    rows.append({"check": "equal_variances", "method": "Brown-Forsythe (Levene, median)",
+                 "statistic": lev["statistic"], "p": lev["p"],
+                 "ok": bool(lev["p"] >= alpha) if math.isfinite(lev["p"]) else True})
+    resid = (d[dv] - d.groupby(group, observed=True)[dv].transform("mean")).to_numpy()
+    skew, kurt = float(sps.skew(resid)), float(sps.kurtosis(resid))
+    if len(resid) <= 5000:
+        st, p = sps.shapiro(resid)
+        method = "Shapiro-Wilk on residuals"
+    else:  # Shapiro-Wilk's p is unreliable beyond 5000; D'Agostino-Pearson K^2 instead
+        st, p = sps.normaltest(resid)
+        method = "D'Agostino-Pearson on residuals"
+    rows.append({"check": "normal_residuals", "method": method, "statistic": float(st), "p": float(p),
+                 # with large n any deviation is "significant"; judge by shape as well
+                 "ok": bool(p >= alpha or (abs(skew) < 1 and abs(kurt) < 3)),
+                 "skewness": skew, "excess_kurtosis": kurt})
+    n = d.groupby(group, observed=True).size()
+    ratio = float(n.max() / n.min())
+    rows.append({"check": "balanced_groups", "method": "largest / smallest group size",
+                 "statistic": ratio, "p": np.nan, "ok": bool(ratio <= 1.5)})
+    return pd.DataFrame(rows)
+
+
+def _empty(dv, group, cluster, notes, excluded, desc=None) -> Comparison:
+    msg_en = "; ".join(notes) if notes else "no comparison possible"
+    return Comparison(dv=dv, group=group, cluster=cluster,
+                      descriptives=desc if desc is not None else pd.DataFrame(columns=DESC_COLUMNS),
+                      assumptions=pd.DataFrame(), omnibus=pd.DataFrame(columns=OMNIBUS_COLUMNS),
+                      posthoc=pd.DataFrame(columns=POSTHOC_COLUMNS), notes=notes, excluded=excluded,
+                      reading_id=f"Perbandingan tidak dapat dilakukan: {msg_en}.",
+                      reading_en=f"No comparison possible: {msg_en}.", ok=False)
+
+
+def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,
+                   weights: str | None = None, covariates: list[str] | None = None,
+                   min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
+                   mixed: bool = True, label: str | None = None) -> Comparison:
+    """Compare ``dv`` across the levels of ``group``.
+
+    Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
+    ``min_n`` values (named in ``notes``); descriptives with 95% CIs (cluster-robust
+    if ``cluster``; weighted if ``weights``); assumption checks (Brown-Forsythe,
+    normality of residuals, size balance); omnibus tests: Welch's ANOVA with
+    Games-Howell is primary unless Brown-Forsythe finds no heterogeneity
+    (p >= alpha), then the classic ANOVA with Tukey; Kruskal-Wallis with Dunn
+    (``p_adjust``) is always reported alongside; with ``cluster``: ICC(1) and a
+    random-intercept mixed model (cluster intercept, ``group`` fixed, optional
+    ``covariates``) whose estimated marginal means fill ``emm`` columns.
+
+    Degenerate input never crashes: a result with ``ok = False`` and a note is
+    returned (one group left, constant scores, everything missing).
+
+    Example
+    -------
+    >>> res = compare_groups(scores, "overall", "unit_type", cluster="unit_id")
+    >>> res.omnibus, res.posthoc, res.reading_en
+    """
+    for c in [dv, group] + ([cluster] if cluster else []) + ([weights] if weights else []) + list(covariates or []):
+        if c not in df.columns:
+            raise InputError("compare_groups: column not found", column=c,
+                             expected=f"one of {list(df.columns)[:15]}")
+    notes: list[str] = []
+    d = df.copy()
+    d[dv] = pd.to_numeric(d[dv], errors="coerce")
+    d = d[d[dv].notna() & d[group].notna()]
+    if d.empty:
+        return _empty(dv, group, cluster, [f"no non-missing values of {dv}"], [])
+    sizes = d.groupby(group, observed=True).size()
+    small = sizes[sizes < min_n]
+    excluded = [str(g) for g in small.index]
+    if excluded:
+        notes.append(f"groups with fewer than {min_n} respondents left out: "
+                     + ", ".join(f"{g} (n={int(small[g])})" for g in small.index))
+        d = d[~d[group].isin(small.index)]
+    if isinstance(d[group].dtype, pd.CategoricalDtype):
+        d[group] = d[group].cat.remove_unused_categories()
+    desc = descriptives(d, dv, group, cluster, weights) if len(d) else None
+    k = d[group].nunique()
+    if k < 2:
+        notes.append(f"only {k} group(s) with at least {min_n} respondents; nothing to compare")
+        return _empty(dv, group, cluster, notes, excluded, desc)
+    if d[dv].nunique() < 2:
+        notes.append(f"{dv} is constant ({d[dv].iloc[0]}); nothing to compare")
+        return _empty(dv, group, cluster, notes, excluded, desc)
+
+    assumptions = _assumptions(d, dv, group, alpha)
+    homogeneous = bool(assumptions.loc[0, "ok"])
+    rows = []
+    try:
+        a = anova_oneway(d, dv, group).iloc[0]
+        rows.append({**{c: a[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
+                     "effect_name": "omega2", "effect_size": a["omega2"], "eta2": a["eta2"]})
+    except InputError as e:
+        notes.append(f"ANOVA not computed: {e.message}")
+    try:
+        w = welch_anova(d, dv, group).iloc[0]
+        rows.append({**{c: w[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
+                     "effect_name": "omega2", "effect_size": w["omega2"]})
+    except InputError as e:
+        notes.append(f"Welch ANOVA not computed: {e.message}")
+    kw = kruskal(d, dv, group).iloc[0]
+    rows.append({**{c: kw[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
+                 "effect_name": "epsilon2", "effect_size": kw["epsilon2"]})
+    omnibus = pd.DataFrame(rows)
+    tests = set(omnibus["test"])
+    primary = "anova" if (homogeneous or "welch" not in tests) and "anova" in tests else (
+        "welch" if "welch" in tests else "kruskal")
+    omnibus["primary"] = omnibus["test"] == primary
+    omnibus["p_adj"] = omnibus["p"]  # one test per family here; compare.run adjusts across areas
+    if primary == "kruskal":
+        notes.append("parametric tests not possible; Kruskal-Wallis is the primary test")
+    post = []
+    if primary == "anova":
+        post.append(tukey_hsd(d, dv, group))
+    elif primary == "welch":
+        post.append(games_howell(d, dv, group))
+    post.append(dunn(d, dv, group, p_adjust=p_adjust))
+    posthoc = pd.concat(post, ignore_index=True)
+
+    icc = model = None
+    if cluster:
+        try:
+            icc = icc1(d, dv, cluster)
+        except InputError as e:
+            notes.append(f"ICC(1) not computed: {e.message}")
+        if mixed:
+            try:
+                fit = mixed_model(d, dv, group, cluster, covariates)
+                notes.extend(fit.notes)
+                fx = fit.fixed.assign(kind="fixed")
+                vc = fit.variance.rename(columns={"component": "term", "variance": "estimate"})
+                vc = vc.drop(columns="sd").assign(kind="variance")
+                model = pd.concat([fx, vc], ignore_index=True)
+                model["n"], model["n_clusters"], model["converged"] = fit.n, fit.n_clusters, fit.converged
+                model["icc_adjusted"] = fit.icc
+                emm = fit.emm.set_index("group")
+                key = desc["group"].astype(str)
+                desc["emm"] = key.map(emm["emm"]).to_numpy()
+                desc["emm_ci_low"] = key.map(emm["ci_low"]).to_numpy()
+                desc["emm_ci_high"] = key.map(emm["ci_high"]).to_numpy()
+            except (InputError, np.linalg.LinAlgError, ValueError) as e:
+                notes.append(f"mixed model not fitted: {getattr(e, 'message', str(e))}")
+
+    res = Comparison(dv=dv, group=group, cluster=cluster, descriptives=desc, assumptions=assumptions,
+                     omnibus=omnibus[OMNIBUS_COLUMNS + [c for c in omnibus.columns if c not in OMNIBUS_COLUMNS]],
+                     posthoc=posthoc, icc=icc, model=model, notes=notes, excluded=excluded)
+    res.reading_id, res.reading_en = make_reading(res, label or group, alpha=alpha)
+    return res
+
+
+_LABEL = {"anova": "F", "welch": "F_Welch", "kruskal": "H"}
+_SYMBOL = {"omega2": "ω²", "epsilon2": "ε²"}
+
+
+def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
+                 p_col: str = "p_adj") -> tuple[str, str]:
+    """Build the (id, en) reading of a result from its primary test and post-hoc pairs."""
+    pr = res.primary
+    if pr is None:
+        return res.reading_id, res.reading_en
+    desc = res.descriptives.dropna(subset=["mean"])
+    top = desc.loc[desc["mean"].idxmax()]
+    bot = desc.loc[desc["mean"].idxmin()]
+    ph = res.posthoc[res.posthoc["test"] == {"anova": "tukey", "welch": "games_howell"}.get(pr["test"], "dunn")]
+    ci = None
+    m = ph[((ph["group_a"] == top["group"]) & (ph["group_b"] == bot["group"]))
+           | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]
+    if len(m) and pr["test"] != "kruskal":
+        ci = (float(m["ci_low"].iloc[0]), float(m["ci_high"].iloc[0]))
+    return reading(factor_label, _LABEL[pr["test"]], float(pr["statistic"]), float(pr["df1"]),
+                   float(pr["df2"]), float(pr[p_col]), float(pr["effect_size"]),
+                   _SYMBOL[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
+                   (str(bot["group"]), float(bot["mean"])), ci, alpha=alpha)

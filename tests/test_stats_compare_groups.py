@@ -1,0 +1,98 @@
+"""compare_groups: behaviour on realistic and degenerate input."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.errors import InputError
+from helpers.stats import compare_groups, descriptives, welch_anova
+
+
+def clustered(n=1500, n_units=30, seed=1, sd_types=None):
+    rng = np.random.default_rng(seed)
+    unit = rng.integers(0, n_units, n)
+    types = np.array(["dinas", "kecamatan", "puskesmas"])[unit % 3]
+    shift = {"dinas": 0.0, "kecamatan": 0.3, "puskesmas": 0.6}
+    y = np.array([shift[t] for t in types]) + rng.normal(0, 0.2, n_units)[unit] + rng.normal(0, 1, n)
+    if sd_types:
+        y = y * np.array([sd_types[t] for t in types])
+    return pd.DataFrame({"y": y, "unit_type": types, "unit_id": unit, "age": rng.normal(40, 8, n),
+                         "sex": rng.choice(["L", "P"], n)})
+
+
+def test_full_result_on_clustered_data():
+    d = clustered()
+    r = compare_groups(d, "y", "unit_type", cluster="unit_id", covariates=["age", "sex"])
+    assert r.ok and list(r.descriptives["group"]) == ["dinas", "kecamatan", "puskesmas"]
+    assert set(r.omnibus["test"]) == {"anova", "welch", "kruskal"}
+    assert r.omnibus["primary"].sum() == 1
+    # the planted effect (0 / 0.3 / 0.6 SD) is found, puskesmas highest
+    assert r.primary["p"] < 1e-6
+    assert r.reading_en.startswith("Scores differ by unit_type") and "highest puskesmas" in r.reading_en
+    assert "tertinggi puskesmas" in r.reading_id and "," in r.reading_id  # decimal comma
+    # cluster-robust CIs are wider than the naive s / sqrt(n) ones when units differ
+    naive = descriptives(d, "y", "unit_type")
+    assert (r.descriptives["ci_high"] - r.descriptives["ci_low"]).gt(
+        naive["ci_high"] - naive["ci_low"]).all()
+    assert r.icc is not None and 0 < r.icc.iloc[0]["icc1"] < 0.2
+    assert r.descriptives["emm"].notna().all()
+    assert {"fixed", "variance"} <= set(r.model["kind"])
+
+
+def test_welch_and_games_howell_when_variances_differ():
+    d = clustered(sd_types={"dinas": 0.5, "kecamatan": 1.0, "puskesmas": 3.0})
+    r = compare_groups(d, "y", "unit_type")
+    assert r.primary["test"] == "welch"
+    assert set(r.posthoc["test"]) == {"games_howell", "dunn"}
+    assert not r.assumptions.set_index("check").loc["equal_variances", "ok"]
+
+
+def test_classic_anova_and_tukey_when_variances_equal():
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"y": rng.normal(0, 1, 600), "g": np.repeat(["a", "b", "c"], 200)})
+    r = compare_groups(d, "y", "g")
+    assert r.primary["test"] == "anova"
+    assert set(r.posthoc["test"]) == {"tukey", "dunn"}
+    assert "No clear difference" in r.reading_en
+
+
+def test_descriptives_without_cluster_equal_t_interval():
+    # unweighted, no cluster: CI = mean -+ t_{n-1} s / sqrt(n)
+    y = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
+    d = pd.DataFrame({"y": y, "g": "a"})
+    r = descriptives(d, "y", "g").iloc[0]
+    half = 2.776445105 * y.std(ddof=1) / np.sqrt(5)  # qt(.975, 4) = 2.776445
+    assert r["ci_low"] == pytest.approx(5.0 - half, rel=1e-8)
+
+
+def test_small_groups_left_out_with_note():
+    d = clustered()
+    d.loc[d.index[:3], "unit_type"] = "rsud"
+    r = compare_groups(d, "y", "unit_type", min_n=5)
+    assert r.excluded == ["rsud"] and "rsud (n=3)" in r.notes[0]
+    assert "rsud" not in set(r.posthoc["group_a"]) | set(r.posthoc["group_b"])
+
+
+@pytest.mark.parametrize("case", ["one_group", "constant", "all_missing"])
+def test_degenerate_input_gives_message_not_crash(case):
+    d = clustered(n=200)
+    if case == "one_group":
+        d["unit_type"] = "dinas"
+    elif case == "constant":
+        d["y"] = 3.0
+    else:
+        d["y"] = np.nan
+    r = compare_groups(d, "y", "unit_type", cluster="unit_id")
+    assert not r.ok and r.notes
+    assert r.omnibus.empty and r.reading_en.startswith("No comparison possible")
+    assert r.reading_id.startswith("Perbandingan tidak dapat dilakukan")
+
+
+def test_bad_column_and_zero_variance_raise_input_error():
+    d = clustered(n=200)
+    with pytest.raises(InputError, match="column 'nope'"):
+        compare_groups(d, "nope", "unit_type")
+    d2 = pd.DataFrame({"y": [1.0, 1, 1, 2, 3, 4], "g": list("aaabbb")})
+    with pytest.raises(InputError, match="no variance"):
+        welch_anova(d2, "y", "g")
