@@ -11,7 +11,7 @@ import nbformat
 from .io import atomic_path
 
 
-def notebook_to_html(nb_path: Path, title: str | None = None) -> str:
+def notebook_to_html(nb_path: Path, title: str | None = None, lang: str | None = None) -> str:
     """HTML of the notebook's outputs and markdown only.
 
     Uses nbconvert's ``basic`` template (cells without Jupyter's CSS) wrapped in
@@ -28,7 +28,7 @@ def notebook_to_html(nb_path: Path, title: str | None = None) -> str:
     body, _ = exporter.from_notebook_node(nb)
     css = files("helpers").joinpath("templates/brief.css").read_text(encoding="utf-8")
     title = title or nb.metadata.get("title") or nb_path.stem
-    lang = nb.metadata.get("language_code", "id")
+    lang = lang or nb.metadata.get("language_code", "id")
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n<style>\n{css}\n</style>\n</head>\n"
             f'<body>\n<main class="brief">\n{body}\n</main>\n</body>\n</html>\n')
@@ -47,7 +47,14 @@ def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
 
 def export_brief(nb_path: Path, folder: Path) -> dict[str, Path]:
     nb = nbformat.read(nb_path, as_version=4)
-    html = notebook_to_html(nb_path, title=nb.metadata.get("title"))
+    title, lang = nb.metadata.get("title"), None
+    if (folder / "results.json").exists():  # the brief's own title and language (helpers.brief)
+        from .io import read_json
+
+        meta = read_json(folder / "results.json").get("meta", {})
+        lang = meta.get("lang")
+        title = title or " · ".join(str(x) for x in (meta.get("region_name"), meta.get("study_title")) if x)
+    html = notebook_to_html(nb_path, title=title, lang=lang)
     html_path = folder / "brief.html"
     with atomic_path(html_path) as tmp:
         tmp.write_text(html, encoding="utf-8")

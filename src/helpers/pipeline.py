@@ -104,6 +104,9 @@ def execute_notebook(name: str, output: Path, parameters: dict) -> Path:
         cwd=str(paths.notebooks_dir()),
         progress_bar=False,
         log_output=False,
+        # ipykernel warns on every start that local TCP is unencrypted; on this
+        # single-user loopback use it is noise that buries the progress output.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     return output
 
