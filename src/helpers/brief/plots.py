@@ -1,0 +1,266 @@
+"""Figures of a brief, drawn with seaborn/matplotlib from the results dict only.
+
+One style for all: greys, markers and line styles rather than colour, so the
+charts read the same on a black-and-white printer; tick labels in the brief's
+number format (``2,50`` in Bahasa Indonesia). Every function takes an index
+block of :func:`.results.build_results`, the language and a PNG path, writes
+the figure and returns the path, or ``None`` when there is nothing to draw.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from . import fmt  # noqa: E402
+from .text import FACTORS, group_label  # noqa: E402
+
+WIDTH = 6.6  # inches: the A4 text width at 16 mm margins
+DPI = 150
+DARK, MID, LIGHT = "#222222", "#777777", "#d9d9d9"
+LABELS = {
+    "id": {"mean": "Rata-rata (IK 95%)", "region": "Rata-rata daerah", "share": "% dari skor maksimum",
+           "target": "Target", "adjusted": "Disesuaikan (model)", "differs": "berbeda nyata dari ≥ 1 jenis lain",
+           "same": "tidak berbeda nyata", "score": "Skor"},
+    "en": {"mean": "Mean (95% CI)", "region": "Region mean", "share": "% of maximum score",
+           "target": "Target", "adjusted": "Adjusted (model)", "differs": "really differs from ≥ 1 other type",
+           "same": "no real difference", "score": "Score"},
+}
+
+
+def ordered_areas(block: dict) -> list[tuple[str, dict]]:
+    """Areas in the spec's order (results.json stores them sorted by key)."""
+    order = block.get("components") or list(block["areas"])
+    return [(c, block["areas"][c]) for c in order if c in block["areas"]]
+
+
+def ordered_unit_types(block: dict) -> list[tuple[str, dict]]:
+    order = block.get("unit_type_order") or list(block["unit_types"])
+    return [(k, block["unit_types"][k]) for k in order if k in block["unit_types"]]
+
+
+def style() -> None:
+    """The one style of every brief figure."""
+    sns.set_theme(context="paper", style="whitegrid", font="DejaVu Sans",
+                  rc={"axes.edgecolor": "#444444", "grid.color": "#e5e5e5", "axes.titlesize": 9,
+                      "axes.labelsize": 8.5, "xtick.labelsize": 8, "ytick.labelsize": 8,
+                      "legend.fontsize": 7.5, "figure.dpi": DPI, "savefig.dpi": DPI, "figure.constrained_layout.use": True,
+                      "axes.titleweight": "bold"})
+
+
+def _lab(lang: str) -> dict:
+    return LABELS.get(lang, LABELS["en"])
+
+
+def _numfmt(ax, lang: str, axis: str = "x", decimals: int = 2) -> None:
+    f = FuncFormatter(lambda v, _: fmt.num(v, lang, decimals))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(f)
+
+
+def _save(fig, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, facecolor="white", metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def _dec(block: dict) -> int:
+    return 1 if (block.get("scale", {}).get("max") or 0) > 10 else 2
+
+
+def area_profile(block: dict, lang: str, path: Path) -> Path | None:
+    """Horizontal bars of each area's mean with its 95% CI. Areas on different
+    maxima (IP ASN dimensions) are drawn as a share of their maximum."""
+    areas = [(c, a) for c, a in ordered_areas(block) if a["mean"] is not None]
+    if not areas:
+        return None
+    style()
+    maxes = {a["max"] for _, a in areas}
+    share = len(maxes) > 1
+    lab = _lab(lang)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(areas) + 0.8))
+    y = np.arange(len(areas))[::-1]
+    for yi, (c, a) in zip(y, areas):
+        k = 100 / a["max"] if share else 1
+        lo = 0 if share else (block["scale"]["min"] or 0)
+        ax.barh(yi, (a["mean"] - lo) * k, left=lo * k, color=MID, height=0.55, edgecolor=DARK, linewidth=0.6)
+        if a["ci_low"] is not None:
+            ax.errorbar(a["mean"] * k, yi, xerr=[[(a["mean"] - a["ci_low"]) * k], [(a["ci_high"] - a["mean"]) * k]],
+                        fmt="none", ecolor=DARK, capsize=2.5, lw=0.9)
+        if a.get("target") is not None:
+            ax.plot([a["target"] * k] * 2, [yi - 0.38, yi + 0.38], color="black", lw=1.6, ls=(0, (2, 1)))
+        txt = fmt.num(a["mean"], lang, _dec(block)) + (f" / {fmt.num(a['max'], lang, 0)}" if share else "")
+        right = max(a["ci_high"] if a["ci_high"] is not None else a["mean"], a.get("target") or 0) * k
+        ax.text(right + (1.5 if share else 0.04), yi, txt, va="center", fontsize=7.5, color=DARK)
+    ax.set_yticks(y, [a["label"] for _, a in areas])
+    if share:
+        ax.set_xlim(0, 125)
+        ax.set_xlabel(lab["share"])
+        _numfmt(ax, lang, decimals=0)
+    else:
+        lo, hi = block["scale"]["min"] or 0, block["scale"]["max"]
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(lab["mean"])
+        _numfmt(ax, lang, decimals=1)
+    if block.get("overall") is not None and not share:
+        ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8)
+        ax.text(block["overall"], y[0] + 0.55, lab["region"], fontsize=7, ha="center", va="bottom")
+    if any(a.get("target") is not None for _, a in areas):
+        ax.plot([], [], color="black", lw=1.6, ls=(0, (2, 1)), label=lab["target"])
+        ax.legend(loc="lower right", frameon=True)
+    ax.grid(axis="y", visible=False)
+    sns.despine(ax=ax, left=True)
+    return _save(fig, path)
+
+
+def unit_types(block: dict, lang: str, path: Path) -> Path | None:
+    """Mean and 95% CI per unit type, sorted; filled markers for types that really
+    differ from at least one other (post-hoc, adjusted p < alpha)."""
+    rows = [(k, v) for k, v in ordered_unit_types(block) if not v["suppressed"] and v["mean"] is not None]
+    if not rows:
+        return None
+    style()
+    lab = _lab(lang)
+    rows.sort(key=lambda kv: kv[1]["mean"])
+    by = block["comparison"]["by_unit_type"]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(rows) + 1.0))
+    has_emm = False
+    for yi, (k, v) in enumerate(rows):
+        real = bool(by.get(k, {}).get("higher_than") or by.get(k, {}).get("lower_than"))
+        ax.errorbar(v["mean"], yi, xerr=[[v["mean"] - (v["ci_low"] or v["mean"])], [(v["ci_high"] or v["mean"]) - v["mean"]]],
+                    fmt="o", color=DARK, mfc=DARK if real else "white", ms=5, capsize=2.5, lw=1)
+        if v.get("emm") is not None:
+            has_emm = True
+            ax.plot(v["emm"], yi + 0.22, marker="D", ms=3.2, color=MID, ls="none")
+        ax.text(1.01, yi, f"n = {fmt.integer(v['n'], lang)}", transform=ax.get_yaxis_transform(), fontsize=7,
+                va="center", color=MID)
+    ax.set_yticks(range(len(rows)), [v["label"] for _, v in rows])
+    ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8, label=lab["region"])
+    if block["comparison"].get("available"):
+        ax.plot([], [], "o", color=DARK, mfc=DARK, label=lab["differs"])
+        ax.plot([], [], "o", color=DARK, mfc="white", label=lab["same"])
+    if has_emm:
+        ax.plot([], [], "D", color=MID, ms=3.2, label=lab["adjusted"])
+    ax.set_xlabel(lab["mean"])
+    _numfmt(ax, lang, decimals=_dec(block))
+    fig.legend(loc="outside lower center", ncol=2, frameon=False)
+    ax.grid(axis="y", visible=False)
+    sns.despine(ax=ax, left=True)
+    return _save(fig, path)
+
+
+def heatmap(block: dict, lang: str, path: Path) -> Path | None:
+    """Unit type × area means in greys with the value printed in each cell."""
+    rows = [(k, v) for k, v in ordered_unit_types(block) if not v["suppressed"]]
+    comps = [c for c, _ in ordered_areas(block)]
+    if not rows or not comps:
+        return None
+    style()
+    data = np.array([[v["areas"].get(c) if v["areas"].get(c) is not None else np.nan for c in comps]
+                     for _, v in rows], dtype=float)
+    annot = np.array([[fmt.num(x, lang, _dec(block)) for x in r] for r in data])
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(rows) + 1.3))
+    # share of maximum puts IP ASN dimensions (max 5 ... 40) on one colour scale
+    maxes = np.array([block["areas"][c]["max"] or 1 for c in comps])
+    shade = data / maxes if len(set(maxes)) > 1 else data
+    sns.heatmap(shade, annot=annot, fmt="", cmap="Greys", cbar=False, linewidths=0.6, linecolor="white",
+                ax=ax, annot_kws={"fontsize": 7.5}, vmin=np.nanmin(shade) - 0.15 * np.nanstd(shade) - 1e-9,
+                vmax=np.nanmax(shade) + 0.6 * (np.nanmax(shade) - np.nanmin(shade)) + 1e-9)
+    labels = [block["areas"][c]["label"] for c in comps]
+    ax.set_xticks(np.arange(len(comps)) + 0.5, [_wrap(s, 16) for s in labels], rotation=0, fontsize=7)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, [v["label"] for _, v in rows], rotation=0)
+    ax.tick_params(length=0)
+    return _save(fig, path)
+
+
+def _wrap(s: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(s, width)) or s
+
+
+def priority_units(block: dict, lang: str, path: Path) -> Path | None:
+    units = block.get("priority_units") or []
+    if not units:
+        return None
+    style()
+    lab = _lab(lang)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(units) + 0.8))
+    for yi, u in enumerate(units[::-1]):
+        lo, hi = u["ci_low"] if u["ci_low"] is not None else u["mean"], u["ci_high"] if u["ci_high"] is not None else u["mean"]
+        ax.errorbar(u["mean"], yi, xerr=[[u["mean"] - lo], [hi - u["mean"]]], fmt="s", color=DARK,
+                    mfc=DARK if u["below_region"] else "white", ms=4.5, capsize=2.5, lw=1)
+    ax.set_yticks(range(len(units)), [_wrap(u["unit"], 40) for u in units[::-1]])
+    ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8)
+    ax.text(block["overall"], len(units) - 0.45, lab["region"], fontsize=7, ha="center", va="bottom")
+    ax.set_xlabel(lab["mean"])
+    _numfmt(ax, lang, decimals=_dec(block))
+    ax.grid(axis="y", visible=False)
+    sns.despine(ax=ax, left=True)
+    return _save(fig, path)
+
+
+def demographic_gaps(block: dict, lang: str, path: Path) -> Path | None:
+    """Mean and CI of each shown demographic group, one panel row per factor."""
+    gaps = block.get("gaps") or {}
+    rows = []
+    for f in block.get("gap_order", list(gaps)):
+        g = gaps[f]
+        for name in g.get("order", list(g["groups"])):
+            v = g["groups"][name]
+            if not v["suppressed"] and v["mean"] is not None:
+                rows.append((f, name, v))
+    if not rows:
+        return None
+    style()
+    lab = _lab(lang)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.18 * len(rows) + 0.8))
+    labels, prev, y = [], None, 0
+    ys = []
+    for f, name, v in rows:
+        if prev is not None and f != prev:
+            y += 0.6
+        ys.append(y)
+        labels.append(f"{FACTORS.get(lang, FACTORS['en']).get(f, f)}: {group_label(name, lang)}")
+        prev = f
+        y += 1
+    ys = np.array(ys)
+    ys = ys.max() - ys
+    for yi, (f, name, v) in zip(ys, rows):
+        lo = v["ci_low"] if v["ci_low"] is not None else v["mean"]
+        hi = v["ci_high"] if v["ci_high"] is not None else v["mean"]
+        ax.errorbar(v["mean"], yi, xerr=[[v["mean"] - lo], [hi - v["mean"]]], fmt="o", color=DARK, ms=3.5,
+                    capsize=2, lw=0.9)
+    ax.set_yticks(ys, labels)
+    ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8, label=lab["region"])
+    ax.legend(loc="lower right", frameon=True)
+    ax.set_xlabel(lab["mean"])
+    _numfmt(ax, lang, decimals=_dec(block))
+    ax.grid(axis="y", visible=False)
+    sns.despine(ax=ax, left=True)
+    return _save(fig, path)
+
+
+def all_figures(results: dict, folder: Path, lang: str | None = None) -> dict[str, Path]:
+    """Every figure of the brief into ``folder`` (``figures/`` of the report):
+    ``<index>_<chart>.png``; returns ``{name: path}`` for those drawn."""
+    lang = lang or results["meta"]["lang"]
+    folder = Path(folder)
+    out = {}
+    head = results["meta"]["headline_index"]
+    for idx, block in results["indices"].items():
+        charts = {"areas": area_profile, "unit_types": unit_types}
+        if idx == head:
+            charts.update(heatmap=heatmap, priority=priority_units, gaps=demographic_gaps)
+        for name, fn in charts.items():
+            p = fn(block, lang, folder / f"{idx}_{name}.png")
+            if p is not None:
+                out[f"{idx}_{name}"] = p
+    return out

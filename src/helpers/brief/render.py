@@ -1,0 +1,335 @@
+"""HTML sections of a brief, each built from the results dict (and the figure
+files drawn from it). The notebook displays them one per cell; nbconvert keeps
+the HTML and drops the code, and the print stylesheet lays them out on A4.
+
+>>> html = sections(results, figures)["key"]             # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+from . import fmt
+from .disclosure import note as suppression_note
+from .plots import ordered_areas, ordered_unit_types
+from .text import (FACTORS, focus, gap_sentence, group_label, headline_sentence, key_messages, omnibus_phrase,
+                   priority_sentence, t, test_name, unit_type_sentence, value)
+
+W = {
+    "id": {"value": "Nilai", "ci": "IK 95%", "category": "Kategori", "target": "Target", "ach": "Capaian",
+           "prev": "Gelombang sebelumnya", "area": "Area / dimensi", "unit": "Unit kerja", "type": "Jenis unit",
+           "n": "n", "mean": "Rata-rata", "weakest": "Area terlemah", "focus": "Fokus pelatihan yang disarankan",
+           "jp": "Patuh 20 JP", "diff": "Selisih", "pair": "Pasangan", "p": "p (disesuaikan)",
+           "raw": "Baris mentah", "clean": "Baris bersih", "rejected": "Ditolak", "rr": "Tingkat respons",
+           "reasons": "Alasan penolakan", "units_surveyed": "Unit dengan responden",
+           "weighted": "Rata-rata tertimbang (bobot pasca-stratifikasi)",
+           "no_real": "Tidak ada pasangan jenis unit yang berbeda nyata setelah koreksi uji berganda.",
+           "real_pairs": "Pasangan yang berbeda nyata (p disesuaikan < {a}):",
+           "more_pairs": "{k} selisih terbesar dari {n} pasangan yang berbeda nyata; daftar lengkap di tables.xlsx (lembar pairs).",
+           "below": "■ = batas atas IK di bawah rata-rata daerah.",
+           "shared": "Berkas {files} memuat beberapa daerah; angkanya untuk seluruh berkas.",
+           "fig_areas": "Rata-rata per area dengan interval kepercayaan 95%.",
+           "fig_ut": "Rata-rata per jenis unit dengan IK 95%; garis putus-putus: rata-rata daerah.",
+           "fig_heat": "Rata-rata jenis unit × area (makin gelap makin tinggi).",
+           "fig_prio": "Lima unit dengan skor terendah (n ≥ {k}), dengan IK 95%.",
+           "fig_gaps": "Rata-rata indeks per kelompok demografis, dengan IK 95%.",
+           "methods": [
+               "Skor dihitung per responden menurut spesifikasi indeks ({spec}); nilai daerah adalah rata-rata responden, dengan IK 95% berbasis distribusi t.",
+               "Perbandingan jenis unit: {tests}; koreksi uji berganda Holm; taraf nyata α = {alpha}.",
+               "Responden tersarang dalam unit kerja: {cluster}",
+               "Bobot: {weights}",
+               "{suppress}",
+           ],
+           "cluster_icc": "ICC unit = {icc} ({k} unit); uji dan rata-rata disesuaikan tahap 03 memperhitungkan klaster unit.",
+           "cluster_none": "perbandingan memperhitungkan pengelompokan bila tahap 03 menyediakan modelnya.",
+           "weights_yes": "rata-rata tertimbang pasca-stratifikasi (jumlah pegawai / responden per unit) ditampilkan di samping rata-rata tak tertimbang.",
+           "weights_no": "tanpa bobot.",
+           "assumptions": "Asumsi yang diungkapkan:",
+           "repro": "Jalankan ulang: <code>{cmd}</code>. Periksa setiap angka: <code>{verify}</code>. Sidik jari input (SHA-256 berkas mentah): <code>{fp}</code>; rincian hash, versi paket dan waktu ada di <code>manifest.json</code> dalam folder laporan ini. Semua angka ada di <code>results.json</code>.",
+           },
+    "en": {"value": "Value", "ci": "95% CI", "category": "Category", "target": "Target", "ach": "Achievement",
+           "prev": "Previous wave", "area": "Area / dimension", "unit": "Work unit", "type": "Unit type",
+           "n": "n", "mean": "Mean", "weakest": "Weakest area", "focus": "Recommended training focus",
+           "jp": "20 JP compliant", "diff": "Difference", "pair": "Pair", "p": "p (adjusted)",
+           "raw": "Raw rows", "clean": "Clean rows", "rejected": "Rejected", "rr": "Response rate",
+           "reasons": "Rejection reasons", "units_surveyed": "Units with respondents",
+           "weighted": "Weighted mean (post-stratification weights)",
+           "no_real": "No pair of unit types differs significantly after multiple-testing correction.",
+           "real_pairs": "Pairs that really differ (adjusted p < {a}):",
+           "more_pairs": "The {k} largest of {n} real differences; the full list is in tables.xlsx (sheet pairs).",
+           "below": "■ = upper CI bound below the region mean.",
+           "shared": "File(s) {files} hold several regions; their figures are for the whole file.",
+           "fig_areas": "Mean per area with 95% confidence interval.",
+           "fig_ut": "Mean per unit type with 95% CI; dashed line: region mean.",
+           "fig_heat": "Mean by unit type × area (darker is higher).",
+           "fig_prio": "The five units with the lowest scores (n ≥ {k}), with 95% CI.",
+           "fig_gaps": "Index mean per demographic group, with 95% CI.",
+           "methods": [
+               "Scores are computed per respondent from the index spec ({spec}); the region value is the respondents' mean with a t-based 95% CI.",
+               "Unit-type comparison: {tests}; Holm correction for multiple testing; significance level α = {alpha}.",
+               "Respondents are nested in work units: {cluster}",
+               "Weights: {weights}",
+               "{suppress}",
+           ],
+           "cluster_icc": "unit ICC = {icc} ({k} units); stage 03 tests and adjusted means account for the unit clusters.",
+           "cluster_none": "comparisons account for clustering where stage 03 provides the model.",
+           "weights_yes": "post-stratified weighted means (headcount / respondents per unit) are shown next to unweighted means.",
+           "weights_no": "none.",
+           "assumptions": "Disclosed assumptions:",
+           "repro": "Rerun: <code>{cmd}</code>. Check every number: <code>{verify}</code>. Input fingerprint (SHA-256 of the raw files): <code>{fp}</code>; the per-file hashes, package versions and timings are in <code>manifest.json</code> in this report folder. Every number is in <code>results.json</code>.",
+           },
+}
+MAX_PAIRS = 8
+RULES = {
+    "id": {"duplicate": "duplikat", "speeder": "terlalu cepat", "straightliner": "jawaban seragam",
+           "blank_row": "baris kosong", "other_region": "daerah lain", "out_of_range": "di luar rentang",
+           "missing_items": "banyak item kosong", "nip_invalid": "NIP tidak valid", "unknown_unit": "unit tak dikenal"},
+    "en": {"duplicate": "duplicate", "speeder": "speeder", "straightliner": "straight-lining",
+           "blank_row": "blank row", "other_region": "other region", "out_of_range": "out of range",
+           "missing_items": "too many missing items", "nip_invalid": "invalid NIP", "unknown_unit": "unknown unit"},
+}
+
+
+def w(lang: str) -> dict:
+    return W.get(lang, W["en"])
+
+
+def figure(path: Path | None, caption: str = "", width: str = "100%") -> str:
+    """An embedded PNG (base64: the HTML stays self-contained) with a caption."""
+    if path is None or not Path(path).exists():
+        return ""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" style="width:{width}" alt="{escape(caption)}">'
+            f'<figcaption>{escape(caption)}</figcaption></figure>')
+
+
+def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _h2(text: str) -> str:
+    return f"<h2>{escape(text)}</h2>"
+
+
+def title_block(r: dict) -> str:
+    m, b = r["meta"], r["index"]
+    lang = m["lang"]
+    tt = t(lang)
+    title = tt["title"].format(index=b["name"], region=m["region_name"])
+    sub = tt["subtitle"].format(study=escape(m["study_title"]), wave=b["wave"] or fmt.DASH,
+                                n=fmt.integer(b["n"]["respondents"], lang), units=fmt.integer(b["n"]["units"], lang))
+    prov = f" · {escape(m['province'])}" if m.get("province") else ""
+    synth = f'<p class="synthetic">{escape(tt["synthetic"])}</p>' if m.get("synthetic") else ""
+    return f'<header class="title-block"><h1>{escape(title)}</h1><p class="subtitle">{sub}{prov}</p>{synth}</header>'
+
+
+def key_box(r: dict) -> str:
+    lang = r["meta"]["lang"]
+    items = "".join(f"<li>{escape(s)}</li>" for s in key_messages(r, lang))
+    return f'<section class="key-messages"><h2>{escape(t(lang)["sections"]["key"])}</h2><ol>{items}</ol></section>'
+
+
+def headline_table(r: dict, b: dict) -> str:
+    lang = r["meta"]["lang"]
+    ww = w(lang)
+    dec = 2
+    has_t = any(a.get("target") is not None for a in b["areas"].values()) or b.get("target") is not None
+    prev = b.get("previous")
+    header = [ww["area"], ww["n"], ww["mean"], ww["ci"]] + ([ww["target"], ww["ach"]] if has_t else []) + \
+             ([f'{ww["prev"]} ({prev["wave"]})'] if prev else [])
+    rows = []
+    for c, a in ordered_areas(b):
+        row = [escape(a["label"]), fmt.integer(a["n"], lang), fmt.num(a["mean"], lang, dec),
+               fmt.ci(a["ci_low"], a["ci_high"], lang, dec)]
+        if has_t:
+            row += [fmt.num(a["target"], lang, dec),
+                    fmt.DASH if a["achievement_pct"] is None else fmt.num(a["achievement_pct"], lang, 2) + "%"]
+        if prev:
+            row.append(fmt.num(prev["areas"].get(c), lang, dec))
+        rows.append(row)
+    total = [f"<strong>{escape(b['name'])}</strong>", fmt.integer(b["n"]["respondents"], lang),
+             f"<strong>{fmt.num(b['overall'], lang, dec)}</strong>", fmt.ci(b["ci_low"], b["ci_high"], lang, dec)]
+    if has_t:
+        total += [fmt.num(b.get("target"), lang, dec),
+                  fmt.DASH if b.get("achievement_pct") is None else fmt.num(b["achievement_pct"], lang, 2) + "%"]
+    if prev:
+        total.append(fmt.num(prev["overall"], lang, dec))
+    rows.append(total)
+    cat = (f'<p class="category">{escape(ww["category"])}: <strong>{escape(b["category_label"] or fmt.DASH)}</strong>'
+           + (f' · {escape(ww["weighted"])}: {fmt.num(b["overall_w"], lang, dec)}' if b.get("overall_w") is not None
+              and b.get("weighted") else "") + "</p>")
+    return _table(header, rows, "headline") + cat
+
+
+def headline_section(r: dict, figures: dict) -> str:
+    b, lang = r["index"], r["meta"]["lang"]
+    s = t(lang)["sections"]
+    return (_h2(f'{s["headline"]}: {b["name"]}') + f"<p>{escape(headline_sentence(r, b, lang))}</p>"
+            + headline_table(r, b) + _h2(s["areas"])
+            + figure(figures.get(f'{b["id"]}_areas'), w(lang)["fig_areas"], "88%"))
+
+
+def unit_type_section(r: dict, figures: dict, b: dict | None = None) -> str:
+    b = b or r["index"]
+    lang, ww = r["meta"]["lang"], w(r["meta"]["lang"])
+    comp = b["comparison"]
+    out = _h2(t(lang)["sections"]["ut"]) + f"<p>{escape(unit_type_sentence(b, lang))}</p>"
+    out += figure(figures.get(f'{b["id"]}_unit_types'), ww["fig_ut"], "88%")
+    if comp["available"]:
+        real = comp["real_differences"]
+        labels = {k: v["label"] for k, v in b["unit_types"].items()}
+        if real:
+            # the largest real differences; the full list is in tables.xlsx (sheet "pairs")
+            top = sorted(real, key=lambda p: -abs(p["diff"] or 0))[:MAX_PAIRS]
+            rows = [[escape(f'{labels.get(p["group_a"], p["group_a"])} − {labels.get(p["group_b"], p["group_b"])}'),
+                     fmt.num(p["diff"], lang, 2), fmt.ci(p["ci_low"], p["ci_high"], lang, 2),
+                     fmt.pvalue(p["p_adj"], lang).replace("p ", "").replace("= ", "")] for p in top]
+            out += f'<p>{escape(ww["real_pairs"].format(a=fmt.num(r["meta"]["alpha"], lang, 2)))} ' \
+                   f'({escape(test_name(real[0]["test"]))})</p>' + _table([ww["pair"], ww["diff"], ww["ci"], ww["p"]],
+                                                                          rows, "pairs")
+            if len(real) > len(top):
+                out += f'<p class="note">{escape(ww["more_pairs"].format(k=len(top), n=len(real)))}</p>'
+        else:
+            out += f'<p>{escape(ww["no_real"])}</p>'
+    if any(v["suppressed"] for v in b["unit_types"].values()):
+        hidden = ", ".join(v["label"] for v in b["unit_types"].values() if v["suppressed"])
+        out += f'<p class="note">{escape(suppression_note(r["meta"]["min_cell"], lang))} ({escape(hidden)})</p>'
+    return out
+
+
+def heatmap_section(r: dict, figures: dict) -> str:
+    b, lang = r["index"], r["meta"]["lang"]
+    f = figures.get(f'{b["id"]}_heatmap')
+    return (_h2(t(lang)["sections"]["heat"]) + figure(f, w(lang)["fig_heat"], "92%")) if f else ""
+
+
+def priority_section(r: dict, figures: dict) -> str:
+    b, lang = r["index"], r["meta"]["lang"]
+    ww = w(lang)
+    units = b.get("priority_units") or []
+    if not units:
+        return ""
+    rows = [[("■ " if u["below_region"] else "") + escape(u["unit"]), escape(u["unit_type_label"]),
+             fmt.integer(u["n"], lang), fmt.num(u["mean"], lang, 2), fmt.ci(u["ci_low"], u["ci_high"], lang, 2)]
+            for u in units]
+    return (_h2(t(lang)["sections"]["priority"]) + f"<p>{escape(priority_sentence(b, lang, k=len(units)))}</p>"
+            + _table([ww["unit"], ww["type"], ww["n"], ww["mean"], ww["ci"]], rows)
+            + f'<p class="note">{escape(ww["below"])} {escape(ww["fig_prio"].format(k=r["meta"]["min_cell"]))}</p>')
+
+
+def gaps_section(r: dict, figures: dict) -> str:
+    b, lang = r["index"], r["meta"]["lang"]
+    gaps = b.get("gaps") or {}
+    if not gaps:
+        return ""
+    sentences = [gap_sentence(b, lang, f, each=True) for f in b.get("gap_order", list(gaps))
+                 if gaps[f].get("gap") is not None]
+    items = "".join(f"<li>{escape(s)}</li>" for s in sentences if s)
+    hidden = [f"{FACTORS[lang].get(f, f)}: {group_label(n, lang)}" for f, g in gaps.items()
+              for n, v in g["groups"].items() if v["suppressed"]]
+    note = (f'<p class="note">{escape(suppression_note(r["meta"]["min_cell"], lang))} ({escape(", ".join(hidden))})</p>'
+            if hidden else "")
+    return (_h2(t(lang)["sections"]["gaps"]) + f"<ul>{items}</ul>"
+            + figure(figures.get(f'{b["id"]}_gaps'), w(lang)["fig_gaps"], "80%") + note)
+
+
+def training_section(r: dict) -> str:
+    b, lang = r["index"], r["meta"]["lang"]
+    ww = w(lang)
+    tr = b.get("training") or {}
+    if not tr:
+        return ""
+    has_jp = any(v.get("compliance_20jp") is not None for v in tr.values())
+    rows = []
+    for ut, v in [(k, tr[k]) for k in b.get("unit_type_order", list(tr)) if k in tr]:
+        row = [escape(v["label"]), escape(v["weakest_label"]), fmt.num(v["mean"], lang, 2),
+               escape(focus(v["weakest_area"], v["weakest_label"], lang))]
+        if has_jp:
+            row.append(fmt.pct(v.get("compliance_20jp"), lang))
+        rows.append(row)
+    header = [ww["type"], ww["weakest"], ww["mean"], ww["focus"]] + ([ww["jp"]] if has_jp else [])
+    from .text import compliance_sentence
+
+    jp = compliance_sentence(r, lang)
+    return (_h2(t(lang)["sections"]["training"]) + _table(header, rows, "training")
+            + (f"<p>{escape(jp)}</p>" if jp else ""))
+
+
+def data_quality_box(r: dict) -> str:
+    lang = r["meta"]["lang"]
+    ww = w(lang)
+    dq = r["data_quality"]
+    resp = r["index"].get("response") or {}
+    rules = RULES.get(lang, RULES["en"])
+    reasons = ", ".join(f"{escape(rules.get(k, k))} {fmt.integer(v, lang)}" for k, v in dq["rejected_by_reason"].items())
+    rows = [[ww["raw"], fmt.integer(dq["raw"], lang)], [ww["clean"], fmt.integer(dq["clean"], lang)],
+            [ww["rejected"], fmt.integer(dq["rejected"], lang)], [ww["reasons"], reasons or fmt.DASH],
+            [ww["rr"], fmt.pct(resp.get("rate"), lang)],
+            [ww["units_surveyed"], f'{fmt.integer(resp.get("units_surveyed"), lang)} / {fmt.integer(resp.get("units_total"), lang)}']]
+    shared = (f'<p class="note">{escape(ww["shared"].format(files=", ".join(dq["shared_files"])))}</p>'
+              if dq.get("shared_files") else "")
+    return (f'<section class="box data-quality"><h3>{escape(t(lang)["sections"]["dq"])}</h3>'
+            + _table(["", ""], rows, "dq") + shared + "</section>")
+
+
+def methods_note(r: dict) -> str:
+    lang = r["meta"]["lang"]
+    ww = w(lang)
+    b = r["index"]
+    tests = sorted({test_name(o["test"]) for bl in r["indices"].values() for o in bl["comparison"]["omnibus"].values()}
+                   | {test_name(p["test"]) for bl in r["indices"].values() for p in bl["comparison"]["pairs"]})
+    icc = b.get("model", {}).get("icc") or b.get("model", {}).get("icc1")
+    cluster = (ww["cluster_icc"].format(icc=fmt.num(icc, lang, 3), k=fmt.integer(b["model"].get("n_clusters"), lang))
+               if icc is not None else ww["cluster_none"])
+    lines = [s.format(spec=", ".join(f"config/indices/{i}.yaml" for i in r["indices"]),
+                      tests=", ".join(tests) or fmt.DASH, alpha=fmt.num(r["meta"]["alpha"], lang, 2), cluster=cluster,
+                      weights=ww["weights_yes"] if b.get("weighted") else ww["weights_no"],
+                      suppress=suppression_note(r["meta"]["min_cell"], lang)) for s in ww["methods"]]
+    assumptions = [a for bl in r["indices"].values() for a in bl.get("assumptions", [])]
+    rel = b.get("reliability", {}).get("overall")
+    if rel and rel.get("alpha") is not None:
+        lines.append(("Reliabilitas (α Cronbach) indeks: " if lang == "id" else "Reliability (Cronbach's α) of the index: ")
+                     + fmt.num(rel["alpha"], lang, 2))
+    out = "".join(f"<li>{escape(s)}</li>" for s in lines)
+    if assumptions:
+        out += f'<li>{escape(ww["assumptions"])}<ul>' + "".join(f"<li>{escape(a)}</li>" for a in assumptions) + "</ul></li>"
+    return f'<section class="methods"><h3>{escape(t(lang)["sections"]["methods"])}</h3><ul>{out}</ul></section>'
+
+
+def reproducibility_footer(r: dict) -> str:
+    m = r["meta"]
+    cmd = f"python -m helpers run --study {m['study']} --region {m['region']} --force"
+    verify = f"python -m helpers verify reports/{m['study']}/{m['region']}"
+    return (f'<footer class="footer"><strong>{escape(t(m["lang"])["sections"]["repro"])}.</strong> '
+            + w(m["lang"])["repro"].format(cmd=escape(cmd), verify=escape(verify), fp=escape(m["input_fingerprint"]))
+            + "</footer>")
+
+
+def other_indices_section(r: dict, figures: dict) -> str:
+    """Each further index of the region, compact: headline sentence, table, charts."""
+    lang = r["meta"]["lang"]
+    others = [b for i, b in r["indices"].items() if i != r["meta"]["headline_index"]]
+    if not others:
+        return ""
+    out = ""
+    for b in others:
+        out += (f'<section class="other-index">' + _h2(f'{t(lang)["sections"]["other"]}: {b["name"]}')
+                + f"<p>{escape(headline_sentence(r, b, lang))}</p>" + headline_table(r, b)
+                + figure(figures.get(f'{b["id"]}_areas'), w(lang)["fig_areas"], "80%")
+                + unit_type_section(r, figures, b).replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+                + "</section>")
+    return out
+
+
+def sections(r: dict, figures: dict) -> dict[str, str]:
+    """Every section of the brief in reading order."""
+    return {
+        "title": title_block(r), "key": key_box(r), "headline": headline_section(r, figures),
+        "unit_types": unit_type_section(r, figures), "heatmap": heatmap_section(r, figures),
+        "priority": priority_section(r, figures), "gaps": gaps_section(r, figures),
+        "training": training_section(r), "other": other_indices_section(r, figures),
+        "data_quality": data_quality_box(r), "methods": methods_note(r), "footer": reproducibility_footer(r),
+    }

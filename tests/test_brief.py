@@ -1,0 +1,283 @@
+"""Stage 04, the per-region brief: results, text, disclosure, rendering.
+
+Fixture-based tests use ``_brief_fixture`` (a two-region processed study written
+with the contract's columns); expected values are recomputed here independently
+from the fixture's score tables with pandas / scipy, not taken from the code.
+The end-to-end test renders every region of the sample study (shared pipeline run).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from _brief_fixture import STUDY_ID, write_fixture
+from helpers.brief import fmt
+from helpers.brief.disclosure import suppress
+
+RID = re.compile(r"R[0-9a-f]{16}")
+
+
+@pytest.fixture(scope="module")
+def fixture_study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("brief")
+    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
+    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
+    cfg = write_fixture(root)
+    yield root, cfg
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def results(fixture_study):
+    from helpers.brief.results import build_results
+
+    root, cfg = fixture_study
+    return build_results(str(cfg), "kab-a", lang="id", min_cell=5, alpha=0.05)
+
+
+# ----------------------------------------------------------------------------- formatting, disclosure
+
+def test_number_format_follows_the_language():
+    assert fmt.num(2.5, "id") == "2,50" and fmt.num(2.5, "en") == "2.50"
+    assert fmt.integer(12500, "id") == "12.500" and fmt.integer(12500, "en") == "12,500"
+    assert fmt.num(71.594, "id", 2) == "71,59"
+    assert fmt.pct(0.4567, "id") == "45,7%" and fmt.pct(0.4567, "en") == "45.7%"
+    assert fmt.pvalue(0.0004, "id") == "p < 0,001" and fmt.pvalue(0.0312, "en") == "p = 0.031"
+    assert fmt.ci(2.31, 2.45, "id") == "[2,31; 2,45]" and fmt.ci(2.31, 2.45, "en") == "[2.31, 2.45]"
+    assert fmt.num(None, "id") == fmt.DASH
+
+
+def test_small_groups_lose_every_statistic_but_keep_n():
+    t = pd.DataFrame({"group": ["a", "b", "c"], "n": [3, 40, 5], "mean": [2.1, 2.5, 2.2], "ci_low": [1.0, 2.4, 2.0]})
+    s = suppress(t, min_cell=5)
+    assert s["suppressed"].tolist() == [True, False, False]
+    assert np.isnan(s.loc[0, "mean"]) and np.isnan(s.loc[0, "ci_low"]) and s.loc[0, "n"] == 3
+    assert s.loc[2, "mean"] == 2.2  # exactly min_cell is shown
+
+
+# ----------------------------------------------------------------------------- results
+
+def test_headline_numbers_match_an_independent_computation(fixture_study, results):
+    root, _ = fixture_study
+    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)]
+    v = sc["overall"].to_numpy()
+    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    r = results["index"]
+    assert results["meta"]["headline_index"] == "ikd"
+    assert r["overall"] == pytest.approx(v.mean(), rel=1e-12)
+    assert r["ci_low"] == pytest.approx(v.mean() - half, rel=1e-10)
+    assert results["n"] == {"respondents": 195, "units": 9, "unit_types": 4}
+    # IKD bands (config/indices/ikd.yaml): 1.76-2.50 cukup, 2.51-3.25 baik
+    assert r["category"] == ("cukup" if round(v.mean(), 2) <= 2.50 else "baik")
+    for c in ["information", "communication", "content", "safety", "problem_solving"]:
+        assert r["areas"][c]["mean"] == pytest.approx(sc[c].mean(), rel=1e-12)
+    prev = sc_prev = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc_prev = prev[(prev["region_id"] == "kab-a") & (prev["wave"] == 2022)]
+    assert r["previous"]["wave"] == 2022
+    assert r["previous"]["change"] == pytest.approx(v.mean() - sc_prev["overall"].mean(), rel=1e-10)
+    assert r["weakest_area"] == "content" and r["strongest_area"] == "information"
+
+
+def test_small_unit_type_is_suppressed_everywhere(results):
+    b = results["index"]
+    assert b["unit_types"]["setwan"]["suppressed"] and b["unit_types"]["setwan"]["n"] == 3
+    assert b["unit_types"]["setwan"]["mean"] is None
+    assert all(a is None for a in b["unit_types"]["setwan"]["areas"].values())
+    assert "setwan" not in b["training"] and "setwan" not in results["comparison"]
+    assert results["compliance_20jp"]["unit_types"]["setwan"]["share"] is None
+    assert all(u["n"] >= 5 for u in b["priority_units"])
+
+
+def test_comparison_reads_stage_03_outputs(results):
+    c = results["comparison"]
+    assert c["dinas"]["higher_than"] == ["kecamatan", "puskesmas"]
+    assert c["kecamatan"]["lower_than"] == ["dinas"] and c["kecamatan"]["higher_than"] == []
+    om = results["index"]["comparison"]["omnibus"]["overall"]
+    assert om["test"] == "welch_anova" and om["significant"] and om["effect_size"] == 0.21
+    assert len(results["index"]["comparison"]["real_differences"]) == 2  # p_adj 0.09 is not real
+    assert results["index"]["gaps"]["sex"]["significant"] is False  # p = 0.53
+
+
+def test_second_index_with_targets_and_compliance(fixture_study, results):
+    root, _ = fixture_study
+    ip = results["indices"]["ip_asn"]
+    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ip_asn.parquet")
+    assert ip["overall"] == pytest.approx(sc["overall"].mean())
+    assert ip["target"] == 75 and ip["achievement_pct"] == pytest.approx(100 * sc["overall"].mean() / 75)
+    assert ip["areas"]["kualifikasi"]["achievement_pct"] == pytest.approx(100 * sc["kualifikasi"].mean() / 15)
+    # IP ASN categories: 61-70 Rendah, 71-80 Sedang
+    assert ip["category"] == {6: "rendah", 7: "sedang"}.get(int(round(sc["overall"].mean(), 2) // 10))
+    assert ip["comparison"]["available"] is False
+    c = results["compliance_20jp"]
+    assert c["n"] == 163 and c["share"] == pytest.approx(c["n_compliant"] / 163)
+
+
+def test_data_quality_counts_the_region_files(results):
+    dq = results["data_quality"]
+    # a_ikd.csv (260 = 237 + 23) and the multi-region hr.csv (190 = 189 + 1)
+    assert (dq["raw"], dq["clean"], dq["rejected"]) == (450, 426, 24)
+    assert dq["rejected_by_reason"] == {"duplicate": 12, "speeder": 8, "blank_row": 3, "nip_invalid": 1}
+    assert dq["shared_files"] == ["hr.csv"] and dq["response_rate"] == 0.5
+
+
+def test_key_messages_state_results_values_in_both_languages(results):
+    from helpers.brief.text import key_messages
+
+    msgs = key_messages(results, "id")
+    assert 3 <= len(msgs) <= 5
+    b = results["index"]
+    assert fmt.num(b["overall"], "id") in msgs[0] and f"kategori {b['category_label']}" in msgs[0]
+    assert fmt.integer(195, "id") in msgs[0]
+    en = key_messages(results, "en")
+    assert fmt.num(b["overall"], "en") in en[0] and "," not in fmt.num(b["overall"], "en")
+
+
+def test_unknown_region_and_empty_region_are_clear_errors(fixture_study):
+    from helpers.brief.results import build_results
+    from helpers.errors import InputError
+
+    _, cfg = fixture_study
+    with pytest.raises(InputError, match="unknown region"):
+        build_results(str(cfg), "kab-nowhere")
+
+
+# ----------------------------------------------------------------------------- rendering through papermill
+
+def _text_of(html: str) -> str:
+    body = re.sub(r"<style.*?</style>|<img[^>]*>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+def pdf_pages(path: Path) -> int:
+    if shutil.which("pdfinfo"):
+        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"Pages:\s+(\d+)", out).group(1))
+    return len(re.findall(rb"/Type\s*/Page[^s]", path.read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def rendered(fixture_study):
+    """A broken region and a good one through the pipeline's own make_brief."""
+    from helpers.pipeline import make_brief
+
+    root, cfg = fixture_study
+    text = cfg.read_text(encoding="utf-8").replace(
+        "  - {id: kota-b, name: Kota B, kind: kota}\n",
+        "  - {id: kota-b, name: Kota B, kind: kota}\n  - {id: kab-broken, name: Kabupaten Rusak}\n")
+    cfg.write_text(text, encoding="utf-8")
+    res = {r: make_brief(STUDY_ID, r, lang="id", force=True, output_root=str(root)) for r in ("kab-broken", "kab-a")}
+    return root, res
+
+
+def test_a_broken_region_fails_alone(rendered):
+    _, res = rendered
+    assert res["kab-broken"].status == "failed" and "no scored respondents" in res["kab-broken"].error
+    assert (res["kab-broken"].folder / "brief.failed.ipynb").exists()
+    assert res["kab-a"].status == "ran", res["kab-a"].error
+
+
+def test_brief_exports_and_page_count(rendered):
+    _, res = rendered
+    folder = res["kab-a"].folder
+    for f in ("brief.html", "brief.pdf", "brief.ipynb", "results.json", "tables.xlsx", "manifest.json"):
+        assert (folder / f).exists(), f
+    assert len(list((folder / "figures").glob("*.png"))) >= 5
+    assert 2 <= pdf_pages(folder / "brief.pdf") <= 6
+    html = (folder / "brief.html").read_text(encoding="utf-8")
+    assert "make_outputs" not in html and "display(HTML" not in html  # no code
+    assert 'src="data:image/png;base64,' in html and "<img src=\"figures" not in html  # self-contained
+
+
+def test_numbers_in_the_brief_match_results_json(rendered):
+    _, res = rendered
+    folder = res["kab-a"].folder
+    r = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    text = _text_of((folder / "brief.html").read_text(encoding="utf-8"))
+    b = r["index"]
+    expected = [fmt.num(b["overall"], "id"), fmt.ci(b["ci_low"], b["ci_high"], "id"),
+                fmt.integer(r["n"]["respondents"], "id"), b["category_label"],
+                fmt.num(r["indices"]["ip_asn"]["overall"], "id"), fmt.pct(r["compliance_20jp"]["share"], "id")]
+    expected += [fmt.num(a["mean"], "id") for a in b["areas"].values()]
+    expected += [fmt.num(u["mean"], "id") for u in b["priority_units"]]
+    for s in expected:
+        assert s in text, s
+    assert fmt.num(b["overall"], "en") not in text or fmt.num(b["overall"], "en") == fmt.num(b["overall"], "id")
+
+
+def test_no_personal_or_pseudonymous_id_in_any_report_file(rendered):
+    root, res = rendered
+    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    ids = set(sc["respondent_id"])
+    for f in res["kab-a"].folder.rglob("*"):
+        if f.is_dir() or f.suffix == ".png":
+            continue
+        if f.suffix == ".xlsx":
+            with zipfile.ZipFile(f) as z:
+                blob = " ".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist())
+        else:
+            blob = f.read_text(encoding="utf-8", errors="ignore")
+        found = set(RID.findall(blob)) & ids
+        assert not found, (f.name, sorted(found)[:3])
+        # an 18-digit NIP starts with a birth year (19xx / 20xx); not a float's digits
+        assert not re.search(r"(?<![\d.])(?:19|20)\d{16}(?!\d)", blob), f.name
+
+
+def test_html_opens_in_headless_chromium(rendered, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    _, res = rendered
+    shot = tmp_path / "brief.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+                    "--window-size=1000,1400", (res["kab-a"].folder / "brief.html").as_uri()],
+                   capture_output=True, timeout=90, check=True)
+    from PIL import Image
+
+    img = Image.open(shot).convert("L")
+    assert img.size == (1000, 1400)
+    px = np.asarray(img)
+    assert (px < 100).mean() > 0.005  # text and charts were drawn, not a blank page
+
+
+# ----------------------------------------------------------------------------- the sample study, end to end
+
+def test_every_sample_region_renders(sample_run):
+    root, summary = sample_run
+    if any(s.status == "failed" for s in summary.stages):
+        pytest.skip("stages 01-03 failed: " + "; ".join(s.error or "" for s in summary.stages))
+    assert summary.briefs and all(b.status in ("ran", "skipped") for b in summary.briefs), \
+        [(b.region, b.error) for b in summary.briefs if b.status == "failed"]
+    for b in summary.briefs:
+        r = json.loads((b.folder / "results.json").read_text(encoding="utf-8"))
+        assert {"overall", "areas", "category"} <= set(r["index"]) and r["n"]["respondents"] > 0
+        assert 2 <= pdf_pages(b.folder / "brief.pdf") <= 6, b.region
+
+
+def test_study_summary_puts_regions_side_by_side(rendered):
+    from helpers.brief.summary import make_summary
+
+    root, res = rendered
+    out = make_summary(STUDY_ID, lang="en")
+    s = json.loads(out["json"].read_text(encoding="utf-8"))
+    r = json.loads((res["kab-a"].folder / "results.json").read_text(encoding="utf-8"))
+    assert s["regions"] == ["kab-a"] and s["missing"] == ["kota-b", "kab-broken"]
+    row = next(x for x in s["rows"] if x["region"] == "kab-a" and x["index"] == "ikd")
+    assert row["overall"] == r["indices"]["ikd"]["overall"] and row["lowest_unit_type"] == "Kecamatan"  # the region brief is in id
+    text = _text_of(out["html"].read_text(encoding="utf-8"))
+    assert fmt.num(row["overall"], "en") in text and 1 <= pdf_pages(out["pdf"]) <= 6
