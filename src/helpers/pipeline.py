@@ -37,15 +37,24 @@ PACKAGES = ("helpers", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "ma
 
 # ----------------------------------------------------------------------------- fingerprints
 
-def code_and_config_files(study: Study) -> list[Path]:
-    """Files whose change invalidates earlier outputs: the study's raw inputs,
-    every YAML under ``config/``, the package source and the notebooks."""
+# Package code that only the brief uses: editing it reruns the briefs, not stages 01-03.
+BRIEF_ONLY_CODE = ("brief", "export.py", "templates")
+
+
+def code_and_config_files(study: Study, stage: str) -> list[Path]:
+    """Files whose change invalidates a stage's earlier outputs: the study's raw
+    inputs, every YAML / CSV under ``config/``, the package source the stage can
+    reach and the notebooks up to that stage."""
     root = paths.project_root()
+    pkg = Path(__file__).parent
     files = list(study.input_files())
     files += sorted((root / "config").rglob("*.yaml"))
     files += sorted((root / "config").rglob("*.csv"))
-    files += sorted(Path(__file__).parent.rglob("*.py"))
-    files += sorted(p for p in paths.notebooks_dir().glob("0*.ipynb"))
+    code = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in {".py", ".css", ".html"})
+    if stage != BRIEF:
+        code = [p for p in code if p.relative_to(pkg).parts[0] not in BRIEF_ONLY_CODE]
+    files += code
+    files += sorted(p for p in paths.notebooks_dir().glob("0*.ipynb") if "01" <= p.stem[:2] <= stage[:2])
     return files
 
 
@@ -60,7 +69,7 @@ def input_hashes(study: Study) -> dict[str, str]:
 
 def fingerprint(study: Study, params: dict) -> str:
     h = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
-    for f in code_and_config_files(study):
+    for f in code_and_config_files(study, params["stage"]):
         h.update(str(f).encode())
         h.update(sha256_file(f).encode() if f.exists() else b"missing")
     return h.hexdigest()
@@ -269,12 +278,14 @@ class RunSummary:
     study: str
     stages: list[StageResult] = field(default_factory=list)
     briefs: list[BriefResult] = field(default_factory=list)
+    summary_error: str | None = None
     seconds: float = 0.0
 
     @property
     def failed(self) -> list[str]:
         return [s.name for s in self.stages if s.status == "failed"] + \
-               [b.region for b in self.briefs if b.status == "failed"]
+               [b.region for b in self.briefs if b.status == "failed"] + \
+               (["study summary"] if self.summary_error else [])
 
     @property
     def ok(self) -> bool:
@@ -319,9 +330,26 @@ def run(study_id: str = "sample", regions: list[str] | None = None, workers: int
     bar.close()
     order = {r: i for i, r in enumerate(wanted)}
     summary.briefs = sorted(results, key=lambda b: order[b.region])
+    summary.summary_error = _study_summary(study, lang, echo)
     summary.seconds = time.perf_counter() - t0
     echo(format_summary(summary))
     return summary
+
+
+def _study_summary(study: Study, lang: str | None, echo) -> str | None:
+    """The study-level brief with every region side by side (from the regions'
+    results.json). Returns the error, if any, instead of raising."""
+    from .brief.summary import make_summary
+
+    try:
+        out = make_summary(study.id, lang=lang)
+    except Exception as exc:
+        echo(f"Study summary FAILED: {_short_error(exc)}")
+        return _short_error(exc)
+    root = paths.output_root()
+    where = out["html"].parent
+    echo(f"Study summary: {where.relative_to(root) if where.is_relative_to(root) else where}/summary.pdf")
+    return None
 
 
 def _progress(total: int, enabled: bool):
