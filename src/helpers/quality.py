@@ -1,0 +1,241 @@
+"""Survey quality rules. Each rule is a function: frame in, :class:`RuleResult` out
+(which rows it rejects and the cleaning-log rows it writes). All vectorised.
+
+Rules and their study options (``quality:`` in ``config/studies/<id>.yaml``;
+defaults in :data:`DEFAULTS`; every rule has ``enabled`` and most an ``action``
+of ``reject`` or ``flag`` = log only):
+
+============== ============ ================================================================
+rule code      default      what it finds
+============== ============ ================================================================
+blank_row      reject       every cell of the raw row empty
+duplicate      reject       same person (respondent_id from the NIP) more than once per
+                            instrument and wave: keeps the latest *complete* submission
+                            (complete = share of items answered >= ``complete_share``),
+                            else the latest; the others are rejected
+speeder        reject       ``duration_s < ratio * median`` of the file (only where a
+                            duration or start/end times exist). IPA high-frequency checks
+                            and Greszki et al. (2015, POQ 79:471) use 30-50% of the median.
+straightliner  reject       the same answer on every item of the grid (``scope: instrument``
+                            or per ``area``) with at least ``min_items`` answered
+                            (Kim et al. 2019, Soc Sci Comput Rev 37:214)
+missing_items  flag         share of missing items in an area above ``max_share``; a row
+                            with no item answered at all is rejected (``reject_empty``)
+other_region   reject       the respondent's region or unit is not one of the study's
+out_of_range / reject cell  handled by :mod:`helpers.codebook`: cell set missing, logged
+unknown_label
+============== ============ ================================================================
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+LOG_COLUMNS = ["source_file", "source_row", "respondent_id", "column", "old_value", "new_value",
+               "rule", "action"]
+
+DEFAULTS: dict[str, dict] = {
+    "blank_row": {"enabled": True, "action": "reject"},
+    "duplicate": {"enabled": True, "action": "reject", "complete_share": 1.0, "scope": ["instrument", "wave"]},
+    "speeder": {"enabled": True, "action": "reject", "ratio": 0.3, "min_rows": 20},
+    "straightliner": {"enabled": True, "action": "reject", "min_items": 10, "scope": "instrument"},
+    "missing_items": {"enabled": True, "action": "flag", "max_share": 0.5, "reject_empty": True},
+    "other_region": {"enabled": True, "action": "reject"},
+}
+
+
+#: flat study keys accepted as shorthands: key -> (rule, option)
+FLAT_KEYS = {"speeder_ratio": ("speeder", "ratio"), "straightline_min_items": ("straightliner", "min_items"),
+             "max_missing_share_area": ("missing_items", "max_share"),
+             "unit_match_threshold": ("units", "threshold"), "unit_match_margin": ("units", "margin"),
+             "duplicate_keys": ("duplicate", "keys"), "keep": ("duplicate", "keep"),
+             "complete_share": ("duplicate", "complete_share")}
+
+
+def options(study_quality: dict | None) -> dict[str, dict]:
+    """Defaults overlaid with the study's ``quality:`` block (``study.option("quality")``):
+    per-rule mappings (``speeder: {ratio: 0.35}``) or the flat shorthands of :data:`FLAT_KEYS`
+    (``speeder_ratio: 0.35``)."""
+    out = {k: dict(v) for k, v in DEFAULTS.items()}
+    out.setdefault("units", {})
+    for key, value in (study_quality or {}).items():
+        if key in FLAT_KEYS:
+            rule, opt = FLAT_KEYS[key]
+            out.setdefault(rule, {})[opt] = value
+    for rule, opts in (study_quality or {}).items():
+        if isinstance(opts, dict):
+            out.setdefault(rule, {}).update(opts)
+        elif isinstance(opts, bool):
+            out.setdefault(rule, {})["enabled"] = opts
+    return out
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    reject: pd.Series  # bool per row (False when the action is "flag")
+    log: pd.DataFrame
+    flagged: int = 0  # rows the rule found, whatever its action
+    note: str | None = None
+    examples: list = field(default_factory=list)
+
+
+def log_frame(df: pd.DataFrame, mask: pd.Series | np.ndarray, column, old, new, rule: str,
+              action: str) -> pd.DataFrame:
+    """Cleaning-log rows for the rows in ``mask`` (``old``/``new``/``column`` scalars or
+    aligned Series)."""
+    mask = np.asarray(mask, dtype=bool)
+    sub = df.loc[mask, ["source_file", "source_row", "respondent_id"]]
+
+    def pick(v):
+        if isinstance(v, (pd.Series, np.ndarray)):
+            return np.asarray(v, dtype=object)[mask] if isinstance(v, np.ndarray) else v[mask].astype("object").to_numpy()
+        return v
+
+    out = sub.assign(column=pick(column), old_value=pick(old), new_value=pick(new), rule=rule, action=action)
+    return out.reset_index(drop=True)[LOG_COLUMNS]
+
+
+def _result(rule: str, df: pd.DataFrame, found: pd.Series, opts: dict, column, old, new,
+            note: str | None = None) -> RuleResult:
+    action = opts.get("action", "reject")
+    found = found.fillna(False).astype(bool) if hasattr(found, "fillna") else found
+    log = log_frame(df, found, column, old, new, rule, action)
+    reject = found if action == "reject" else pd.Series(False, index=df.index)
+    return RuleResult(rule, reject, log, int(found.sum()), note)
+
+
+def _off(rule: str, df: pd.DataFrame, note: str) -> RuleResult:
+    return RuleResult(rule, pd.Series(False, index=df.index), pd.DataFrame(columns=LOG_COLUMNS), 0, note)
+
+
+# ----------------------------------------------------------------------------------------------
+def blank_rows(df: pd.DataFrame, raw: pd.DataFrame, opts: dict) -> RuleResult:
+    """Rows whose raw cells are all empty."""
+    if not opts.get("enabled", True):
+        return _off("blank_row", df, "disabled")
+    found = pd.Series(raw.isna().all(axis=1).to_numpy(), index=df.index)
+    return _result("blank_row", df, found, opts, "*", "", "", None)
+
+
+def speeders(df: pd.DataFrame, opts: dict, eligible: pd.Series | None = None) -> RuleResult:
+    """``duration_s < ratio * median(duration_s)`` over the file's eligible rows.
+
+    Formula: speeder_i = d_i < r * median(d), r = ``ratio`` (default 0.3).
+    """
+    if not opts.get("enabled", True):
+        return _off("speeder", df, "disabled")
+    if "duration_s" not in df.columns or df["duration_s"].notna().sum() < opts.get("min_rows", 20):
+        return _off("speeder", df, "no usable durations (no duration or start/end time columns)")
+    d = df["duration_s"].astype("float64")
+    base = d if eligible is None else d.where(eligible)
+    med = float(np.nanmedian(base.to_numpy()))
+    limit = opts.get("ratio", 0.3) * med
+    found = d < limit
+    new = pd.Series(f"< {limit:.0f} s ({opts.get('ratio', 0.3)} x median {med:.0f} s)", index=df.index)
+    return _result("speeder", df, found, opts, "duration_s", d.round(0).astype("Int64").astype("string"), new,
+                   note=f"median {med:.0f} s, limit {limit:.0f} s")
+
+
+def straightliners(df: pd.DataFrame, raw_items: pd.DataFrame, areas: dict[str, list[str]],
+                   opts: dict) -> RuleResult:
+    """Same answer on every answered item of the grid, at least ``min_items`` answered.
+    ``raw_items`` are the response values before reverse keying (what the person ticked)."""
+    if not opts.get("enabled", True):
+        return _off("straightliner", df, "disabled")
+    min_items = int(opts.get("min_items", 10))
+    grids = {"all": list(raw_items.columns)} if opts.get("scope", "instrument") == "instrument" else areas
+    found = np.zeros(len(df), dtype=bool)
+    value = np.full(len(df), np.nan)
+    for cols in grids.values():
+        cols = [c for c in cols if c in raw_items.columns]
+        if len(cols) < min_items:
+            continue
+        x = raw_items[cols].to_numpy(dtype="float64", na_value=np.nan)
+        n = np.sum(~np.isnan(x), axis=1)
+        # fmin/fmax ignore NaN; a row with no answer gives NaN and is not a hit
+        lo, hi = np.fmin.reduce(x, axis=1), np.fmax.reduce(x, axis=1)
+        hit = (n >= min_items) & (lo == hi)
+        value = np.where(hit & ~found, lo, value)
+        found |= hit
+    found_s = pd.Series(found, index=df.index)
+    new = pd.Series(value, index=df.index).map(lambda v: "" if np.isnan(v) else f"all items = {v:g}")
+    return _result("straightliner", df, found_s, opts, "items", "", new)
+
+
+def missing_items(df: pd.DataFrame, items: pd.DataFrame, areas: dict[str, list[str]],
+                  opts: dict) -> tuple[RuleResult, RuleResult]:
+    """Too many missing items per area (``flag`` by default) and rows with no item
+    answered at all (rejected when ``reject_empty``). Returns (area rule, empty rule)."""
+    if not opts.get("enabled", True) or items.shape[1] == 0:
+        return _off("missing_items", df, "disabled"), _off("no_items", df, "disabled")
+    max_share = float(opts.get("max_share", 0.5))
+    logs, any_found = [], pd.Series(False, index=df.index)
+    for area, cols in areas.items():
+        cols = [c for c in cols if c in items.columns]
+        if not cols:
+            continue
+        share = items[cols].isna().mean(axis=1)
+        hit = share > max_share
+        any_found |= hit
+        if hit.any():
+            logs.append(log_frame(df, hit, f"area:{area}", (share * 100).round(0).astype("Int64").astype("string") + "% missing",
+                                  f"> {max_share:.0%}", "missing_items", opts.get("action", "flag")))
+    empty = items.isna().all(axis=1)
+    area_found = any_found & ~empty
+    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
+    # rows with no answer at all are reported once, by the empty rule
+    if empty.any() and len(log):
+        empty_rows = set(zip(df.loc[empty, "source_file"], df.loc[empty, "source_row"]))
+        log = log[[k not in empty_rows for k in zip(log["source_file"], log["source_row"])]]
+    area_res = RuleResult("missing_items", area_found if opts.get("action", "flag") == "reject"
+                          else pd.Series(False, index=df.index), log, int(area_found.sum()))
+    empty_opts = {"action": "reject" if opts.get("reject_empty", True) else "flag"}
+    empty_res = _result("no_items", df, empty, empty_opts, "items", "", "no item answered")
+    return area_res, empty_res
+
+
+def other_region(df: pd.DataFrame, outside: pd.Series, detail: pd.Series, opts: dict) -> RuleResult:
+    """Rows whose region (region column or registry unit) is not a study region."""
+    if not opts.get("enabled", True):
+        return _off("other_region", df, "disabled")
+    return _result("other_region", df, outside, opts, "region", detail, "", None)
+
+
+def duplicates(df: pd.DataFrame, eligible: pd.Series, opts: dict) -> RuleResult:
+    """Same ``respondent_id`` (NIP-based ids only: ``id_from_nip``) within
+    ``scope`` (instrument, wave): keep the latest complete submission.
+
+    Ranking inside a person: complete first (``answered_share >= complete_share``),
+    then latest ``submitted_at``, then last file order (``_order``). The kept row's
+    id is written in ``new_value`` of every rejected copy, so a reviewer can compare.
+    Rows already rejected by another rule (``eligible`` False) do not compete.
+    """
+    if not opts.get("enabled", True):
+        return _off("duplicate", df, "disabled")
+    scope = [c for c in opts.get("scope", ["instrument", "wave"]) if c in df.columns]
+    cand = eligible & df["id_from_nip"]
+    # only ids seen more than once can be duplicates: sort those few, not the million
+    cand &= df["respondent_id"].where(cand).duplicated(keep=False) & cand
+    have = [c for c in ["respondent_id", "answered_share", "submitted_at", "_order", *scope] if c in df.columns]
+    sub = df.loc[cand, have].copy()
+    sub["complete"] = sub["answered_share"] >= float(opts.get("complete_share", 1.0)) - 1e-9
+    sub["t"] = sub.get("submitted_at", 0)  # NaT sorts first (na_position)
+    keys = ["respondent_id", *scope]
+    sub = sub.sort_values([*keys, "complete", "t", "_order"], na_position="first")
+    last = ~sub.duplicated(keys, keep="last")
+    dup_idx = sub.index[~last.to_numpy()]
+    found = pd.Series(False, index=df.index)
+    found[dup_idx] = True
+    kept = sub[last.to_numpy()].set_index(keys)["_order"]
+    keep_ref = sub.loc[dup_idx, keys].merge(kept.rename("kept").reset_index(), on=keys, how="left")["kept"]
+    src = df[["source_file", "source_row"]].copy()
+    src.index = df["_order"].to_numpy()
+    new = pd.Series("", index=df.index, dtype="object")
+    if len(dup_idx):
+        k = keep_ref.to_numpy()
+        new[dup_idx] = ("kept " + src.loc[k, "source_file"].astype(str).to_numpy() + " row "
+                        + src.loc[k, "source_row"].astype(str).to_numpy())
+    return _result("duplicate", df, found, opts, "respondent_id", "", new)

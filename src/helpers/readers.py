@@ -1,0 +1,437 @@
+"""Read whatever a region sends into one DataFrame of strings.
+
+Every reader returns the cells as text (missing = ``NA``) so that nothing is
+converted behind the cleaner's back: an NIP stays 18 digits, ``"3,5"`` stays
+``"3,5"`` until :func:`to_number` is told which decimal mark the file uses.
+
+Supported: CSV (UTF-8, UTF-8 with BOM, cp1252, UTF-16 with BOM; delimiter
+sniffed among ``, ; TAB |``), Excel ``.xlsx`` (first or named sheet; header row
+found below title rows), SPSS ``.sav`` (value labels applied, via pyreadstat)
+and Parquet.
+
+The returned frame carries ``attrs``:
+
+- ``source_file``: the path read;
+- ``header_row``: 1-based row of the header in the file, so data row ``i``
+  (0-based) is ``source_row = header_row + 1 + i`` as a person sees it;
+- ``decimal``: ``","`` or ``"."``, the decimal mark numbers in the file use;
+- ``delimiter`` (CSV), ``encoding`` (CSV), ``sheet`` (Excel);
+- ``duplicated_headers``: raw headers that occur more than once (the second
+  and later copies are renamed ``"<name> [2]"``, ... so nothing is lost).
+
+Example
+-------
+>>> df = read_table("../shared/external/pns_per_provinsi_2014_adiferd.csv")
+>>> to_number(df["Jumlah"], decimal=df.attrs["decimal"]).sum()
+4455303.0
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+SNIFF_LINES = 60
+DELIMITERS = (",", ";", "\t", "|")
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".dat", ""}
+
+
+# ----------------------------------------------------------------------------------------------
+# public API
+# ----------------------------------------------------------------------------------------------
+def read_table(path: str | PathLike, sheet: str | int | None = None, **opts) -> pd.DataFrame:
+    """Read a raw export as a DataFrame of strings.
+
+    Parameters
+    ----------
+    path : CSV / TXT, ``.xlsx``, ``.sav`` or ``.parquet`` file.
+    sheet : Excel sheet name or 0-based position (default: the first sheet).
+    **opts : ``header_row`` (1-based, skip detection), ``delimiter``,
+        ``encoding``, ``decimal`` to override what is sniffed.
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, unknown encoding, not a table, ragged rows.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path, expected="an existing raw export")
+    if path.stat().st_size == 0:
+        raise InputError("file is empty", file=path, expected="a header row and data rows")
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        df = _read_excel(path, sheet, opts)
+    elif suffix == ".xls":
+        raise InputError("old Excel format is not supported", file=path,
+                         expected="save as .xlsx or CSV", found=".xls")
+    elif suffix in {".sav", ".zsav"}:
+        df = _read_sav(path, opts)
+    elif suffix in {".parquet", ".pq"}:
+        df = _read_parquet(path, opts)
+    elif suffix in TEXT_SUFFIXES:
+        df = _read_csv(path, opts)
+    else:
+        raise InputError("unknown file type", file=path,
+                         expected=".csv, .xlsx, .sav or .parquet", found=suffix)
+    df.attrs["source_file"] = str(path)
+    if df.shape[1] == 0:
+        raise InputError("no columns found", file=path, row=df.attrs.get("header_row"),
+                         expected="a header row naming the columns")
+    return df
+
+
+def to_number(values: pd.Series, decimal: str = ".") -> pd.Series:
+    """Parse numbers written as text: ``"75,060"`` (thousands), ``"3,5"`` (with
+    ``decimal=","``), ``"1.234,5"``, ``" 12 "``, ``"1e3"``. Text that is not a
+    number becomes NaN (the caller decides whether that is an error).
+
+    Example
+    -------
+    >>> to_number(pd.Series(["75,060", "3.5", "x"])).tolist()
+    [75060.0, 3.5, nan]
+    >>> to_number(pd.Series(["3,5", "1.234,5"]), decimal=",").tolist()
+    [3.5, 1234.5]
+    """
+    s = values.astype("string").str.strip().str.replace(r"[\s\u00a0]", "", regex=True)
+    thousands = "." if decimal == "," else ","
+    # a thousands separator is only recognised in groups of three digits, so
+    # "3,5" with decimal "." is not silently read as 35
+    grouped = s.str.fullmatch(rf"[-+]?\d{{1,3}}(?:\{thousands}\d{{3}})+(?:\{decimal}\d+)?", na=False)
+    s = s.where(~grouped, s.str.replace(thousands, "", regex=False))
+    if decimal == ",":
+        s = s.str.replace(",", ".", regex=False)
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+FOOTNOTE_RE = re.compile(r"\s*(?:\(\d{1,2}\)|\[\d{1,2}\]|\*+|\u00b9|\u00b2|\u00b3)\s*$")
+
+
+def strip_footnote(values: pd.Series) -> pd.Series:
+    """Remove a trailing footnote marker from names: ``"Kalimantan Utara (1)"`` ->
+    ``"Kalimantan Utara"`` (also ``[2]``, ``*``, superscripts)."""
+    return values.astype("string").str.replace(FOOTNOTE_RE.pattern, "", regex=True).str.strip()
+
+
+# ----------------------------------------------------------------------------------------------
+# CSV
+# ----------------------------------------------------------------------------------------------
+def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"cannot decode with {encoding}", file=path,
+                             expected="a valid encoding") from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw[:4096]:
+        raise InputError("not a text table (binary content)", file=path,
+                         expected="CSV text, .xlsx, .sav or .parquet")
+    try:
+        return raw.decode("utf-8-sig"), ("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        raise InputError("unknown text encoding", file=path, row=row,
+                         expected="UTF-8, UTF-8 with BOM or Windows-1252 (cp1252)",
+                         found=raw[exc.start: exc.start + 1]) from exc
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the sample into the most consistent number
+    (> 1) of fields; ties go to the earlier of ``, ; TAB |``."""
+    best, best_score = ",", (-1.0, 0)
+    for d in DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=d) if r]
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        score = (freq / len(counts), mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _find_header(rows: list[list[str]]) -> int:
+    """Index of the header among the first rows: the first row that fills at
+    least 80% of the widest row's cells and is mostly text (title rows above a
+    table fill one or two cells; data rows are mostly numbers)."""
+    filled = [sum(1 for c in r if str(c).strip()) for r in rows]
+    if not filled or max(filled) == 0:
+        return 0
+    width = max(filled)
+    for i, (r, n) in enumerate(zip(rows, filled)):
+        if n >= max(1, math.ceil(0.8 * width)):
+            cells = [str(c).strip() for c in r if str(c).strip()]
+            numeric = sum(1 for c in cells if _looks_numeric(c))
+            if numeric <= len(cells) / 2:
+                return i
+    return 0
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d.,\s]+(?:[eE][-+]?\d+)?", text))
+
+
+def _dedupe_headers(headers: list[str], path: Path, header_row: int) -> tuple[list[str], list[str]]:
+    seen: Counter = Counter()
+    out, dups = [], []
+    for i, h in enumerate(headers):
+        h = "" if h is None else str(h).strip()
+        if not h:
+            h = f"unnamed_{i + 1}"
+        seen[h] += 1
+        if seen[h] > 1:
+            dups.append(h)
+            h = f"{h} [{seen[h]}]"
+        out.append(h)
+    return out, sorted(set(dups))
+
+
+def _read_csv(path: Path, opts: dict) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError("file is empty", file=path, expected="a header row and data rows")
+    # big files: sniff on the head; pyarrow then validates UTF-8 on the whole file, and
+    # only when it refuses is everything decoded here (cp1252, error with its row)
+    big = len(raw) > 5_000_000 and not opts.get("encoding") and not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if big:
+        text, encoding = raw[:500_000].decode("utf-8-sig", errors="ignore"), "utf-8"
+    else:
+        text, encoding = _decode(path, raw, opts.get("encoding"))
+    if not text.strip():
+        raise InputError("file is empty", file=path, expected="a header row and data rows")
+    head = text[:500_000].splitlines()[:SNIFF_LINES]
+    delimiter = opts.get("delimiter") or _sniff_delimiter([ln for ln in head if ln.strip()])
+    sample_rows = list(csv.reader(head, delimiter=delimiter))
+    if opts.get("header_row"):
+        h = int(opts["header_row"]) - 1
+    else:
+        h = _find_header(sample_rows)
+    if max((len(r) for r in sample_rows), default=0) < 2:
+        raise InputError("not a table: no delimiter splits the lines into columns", file=path,
+                         row=1, expected="columns separated by , ; TAB or |")
+    header = next(csv.reader([head[h]], delimiter=delimiter)) if h < len(head) else []
+    names, dups = _dedupe_headers(header, path, h + 1)
+    # empty lines are raw rows too; only the pandas parser keeps them, so the fast
+    # pyarrow path is taken only when there are none
+    df = None
+    end = len(raw) - 4  # blank lines at the very end are not rows
+    empty_lines = any(0 <= raw.find(pat, 0, end) for pat in (b"\n\n", b"\r\r", b"\n\r\n"))
+    if not empty_lines and "utf-16" not in encoding:
+        del raw  # pyarrow reads the file itself: the bytes need not stay in memory
+        df = _read_csv_arrow(path, h + 1, encoding, delimiter, names)
+        if df is None:
+            raw = path.read_bytes()
+    if df is None:
+        if big:
+            text, encoding = _decode(path, raw, None)
+        body = "\n".join(text.splitlines()[h + 1:])
+        df = _read_csv_pandas(path, body, delimiter, names, h)
+    df.attrs.update(header_row=h + 1, delimiter=delimiter, encoding=encoding,
+                    decimal=opts.get("decimal") or _guess_decimal(df, delimiter), duplicated_headers=dups)
+    return df
+
+
+def _read_csv_pandas(path: Path, body: str, delimiter: str, names: list[str], h: int) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(io.StringIO(body), sep=delimiter, header=None, names=names, dtype=str,
+                         keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                         quotechar='"', engine="c")
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        row = h + 1 + int(m.group(1)) if m else None
+        raise InputError("row has more cells than the header", file=path, row=row,
+                         expected=f"{len(names)} columns", found=(int(m.group(2)) if m else None)) from exc
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame(columns=names, dtype="string")
+    return _as_strings(df)
+
+
+def _read_csv_arrow(path: Path, skip: int, encoding: str, delimiter: str, names: list[str]) -> pd.DataFrame | None:
+    """Fast path (pyarrow, multithreaded). Returns None when pyarrow refuses the
+    file, so the pandas parser reports the problem with its row number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    cols = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pacsv.read_csv(
+            str(path),
+            read_options=pacsv.ReadOptions(column_names=cols, skip_rows=skip,
+                                           encoding="utf8" if encoding.startswith("utf-8") else encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols},
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                 null_values=[""]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError):
+        return None
+    # a cell of spaces only is empty, as in the pandas path
+    arrays = []
+    for col in table.columns:
+        blank = pc.utf8_is_space(col)  # non-empty and only whitespace
+        arrays.append(pc.if_else(blank, pa.scalar(None, pa.string()), col) if pc.any(blank).as_py() else col)
+    table = pa.table(arrays, names=cols)
+    del arrays
+    df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get, self_destruct=True)
+    del table
+    df.columns = names
+    return df
+
+
+def _guess_decimal(df: pd.DataFrame, delimiter: str) -> str:
+    """Indonesian-locale CSV (``;``-separated) writes ``3,5``; a ``,``-separated
+    file cannot have unquoted decimal commas, so it is ``.``. For ``;`` files we
+    look at the cells: decimal commas look like ``\\d+,\\d{1,2}`` or ``\\d+,\\d{4,}``."""
+    if delimiter != ";":
+        return "."
+    sample = df.head(500)
+    for col in sample.columns:
+        s = sample[col].dropna()
+        if s.str.fullmatch(r"-?\d+,\d+").any():
+            return ","
+    return ","  # the locale convention of ;-files, even when no decimal appears
+
+
+# ----------------------------------------------------------------------------------------------
+# Excel, SPSS, Parquet
+# ----------------------------------------------------------------------------------------------
+def _cell_text(v) -> str | None:
+    """Text of a typed cell without inventing digits: integers in full, floats
+    that are whole numbers below 2**53 as integers, other floats in shortest
+    round-trip form (so an NIP that Excel stored as a float shows it lost digits)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return None
+        if v.is_integer() and abs(v) < 2 ** 53:
+            return str(int(v))
+        return repr(float(v))
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    s = str(v)
+    return s if s.strip() else None
+
+
+def _read_excel(path: Path, sheet, opts: dict) -> pd.DataFrame:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError("not a readable .xlsx workbook", file=path,
+                         expected="an Excel 2007+ workbook") from exc
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            ws = wb.worksheets[sheet]
+        else:
+            if sheet not in wb.sheetnames:
+                raise InputError("sheet not found", file=path, column=str(sheet),
+                                 expected=f"one of {wb.sheetnames}")
+            ws = wb[sheet]
+        rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not rows or all(all(c is None for c in r) for r in rows):
+        raise InputError("sheet is empty", file=path, column=str(sheet or ws.title),
+                         expected="a header row and data rows")
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    h = int(opts["header_row"]) - 1 if opts.get("header_row") else _find_header(
+        [["" if c is None else c for c in r] for r in rows[:SNIFF_LINES]])
+    header = rows[h]
+    keep = [j for j, c in enumerate(header) if c is not None] or list(range(width))
+    body = rows[h + 1:]
+    # openpyxl reports trailing formatted-but-empty rows; they are not raw rows
+    while body and all(body[-1][j] is None for j in keep):
+        body.pop()
+    names, dups = _dedupe_headers([header[j] for j in keep], path, h + 1)
+    data = {n: [r[j] for r in body] for n, j in zip(names, keep)}
+    df = _as_strings(pd.DataFrame(data, columns=names))
+    df.attrs.update(header_row=h + 1, sheet=ws.title, decimal=opts.get("decimal") or ".",
+                    duplicated_headers=dups)
+    return df
+
+
+def _read_sav(path: Path, opts: dict) -> pd.DataFrame:
+    import pyreadstat
+
+    try:
+        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=True,
+                                       formats_as_category=False)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
+        raise InputError(f"not a readable SPSS file: {exc}", file=path,
+                         expected="an SPSS .sav file") from exc
+    df = _typed_to_strings(df)
+    df.attrs.update(header_row=1, decimal=".", duplicated_headers=[],
+                    column_labels=dict(zip(meta.column_names, meta.column_labels)))
+    return df
+
+
+def _read_parquet(path: Path, opts: dict) -> pd.DataFrame:
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and friends
+        raise InputError(f"not a readable Parquet file: {exc}", file=path,
+                         expected="a Parquet file") from exc
+    df = _typed_to_strings(df)
+    df.attrs.update(header_row=1, decimal=".", duplicated_headers=[])
+    return df
+
+
+def _typed_to_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed columns to text, vectorised where the type allows it."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
+            out[col] = s.astype("string")
+        elif pd.api.types.is_float_dtype(s):
+            v = s.to_numpy(dtype="float64")
+            whole = np.isfinite(v) & (np.abs(v) < 2 ** 53) & (v == np.round(v))
+            text = pd.Series(v, index=s.index).astype("string")
+            ints = pd.Series(np.where(whole, v, 0).astype("int64"), index=s.index).astype("string")
+            out[col] = ints.where(whole, text.where(np.isfinite(v)))
+        elif pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+            out[col] = s.astype("string")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
+        else:
+            out[col] = s.map(_cell_text, na_action="ignore").astype("string")
+    res = pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+    res.columns = [str(c) for c in df.columns]
+    return _as_strings(res)
+
+
+def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Uniform text dtype; blank cells (only spaces) count as missing."""
+    df = df.astype("string")
+    for col in df.columns:
+        s = df[col]
+        df[col] = s.mask(s.str.strip() == "")
+    return df.reset_index(drop=True)

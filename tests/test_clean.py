@@ -1,0 +1,309 @@
+"""helpers.clean end to end: a small fixture study with known faults, then the
+sample study's injected faults (precision and recall printed)."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import clean
+from helpers.errors import InputError
+from helpers.study import load_study
+
+ITEM_AREAS = [(1, "information"), (2, "communication"), (3, "content")]
+LABELS = {1: "Dasar", 2: "Menengah", 3: "Mahir", 4: "Sangat mahir"}
+REGION = "kab-kutai-kartanegara"
+
+
+def _codebook() -> str:
+    items = "".join(
+        f"  - {{id: ikd_{a}_{c}_1, area: {area}, competence: '{a}.{c}', aliases: ['{a}.{c} Pertanyaan {a}{c}']}}\n"
+        for a, area in ITEM_AREAS for c in range(1, 5))
+    return textwrap.dedent("""\
+        id: mini
+        kind: survey
+        index: ikd
+        scale: {min: 1, max: 4}
+        responses:
+          1: [Dasar, Foundation]
+          2: [Menengah, Intermediate]
+          3: [Mahir, Advanced]
+          4: [Sangat mahir, Highly specialised]
+        items:
+        """) + items + textwrap.dedent("""\
+        fields:
+          submitted_at: {aliases: [Cap waktu]}
+          duration_s: {aliases: [Durasi (detik)]}
+          nip: {aliases: [NIP], personal: true}
+          name: {aliases: [Nama], personal: true}
+          unit: {aliases: [Unit Kerja], required: true}
+          region: {aliases: [Instansi]}
+          sex: {aliases: [Jenis Kelamin]}
+          age: {aliases: [Usia]}
+          education: {aliases: [Pendidikan terakhir]}
+          golongan: {aliases: [Golongan]}
+          position_type: {aliases: [Jenis jabatan]}
+          status: {aliases: [Status kepegawaian]}
+        """)
+
+
+STUDY = textwrap.dedent(f"""\
+    id: fx
+    title: fixture
+    registry: units.csv
+    regions:
+      - {{id: {REGION}, name: Kabupaten Kutai Kartanegara, kind: kabupaten, aliases: [Pemkab Kukar]}}
+    sources:
+      - {{file: survey.csv, instrument: mini, region: {REGION}, wave: 2023}}
+      - {{file: survey2.xlsx, instrument: mini, region: {REGION}, wave: 2023}}
+    indices: [ikd]
+    quality: {{speeder: {{ratio: 0.3, min_rows: 5}}, straightliner: {{min_items: 8}}}}
+    """)
+
+UNITS = ["Dinas Pendidikan", "Dinas Kesehatan", "Kecamatan Loa Janan"]
+
+
+def _nip(i: int, rng, day: int = 1) -> str:
+    year = 1965 + i % 30
+    return f"{year}0{1 + i % 9}{day}{i % 9}{year + 25}0{1 + i % 9}{1 + i % 2}{i % 999 + 1:03d}"
+
+
+def make_fixture(root: Path, n: int = 80, seed: int = 7) -> dict:
+    """Write a fixture workspace; return the injected faults by (file, row)."""
+    rng = np.random.default_rng(seed)
+    (root / "config/instruments").mkdir(parents=True)
+    (root / "config/studies").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "config/instruments/mini.yaml").write_text(_codebook())
+    (root / "config/studies/fx.yaml").write_text(STUDY)
+    raw = root / "data/raw/fx"
+    raw.mkdir(parents=True)
+    pd.DataFrame({"unit_id": ["u1", "u2", "u3", "x1"], "unit_name": UNITS + ["Dinas Pendidikan Kutai Timur"],
+                  "unit_type": ["dinas", "dinas", "kecamatan", "dinas"],
+                  "region_id": [REGION] * 3 + ["kab-kutai-timur"], "parent_unit_id": [""] * 4,
+                  "headcount_pns": [100, 80, 20, 50], "headcount_pppk": [10, 5, 2, 5],
+                  "aliases": ["Disdik", "Dinkes|Dinas Kes", "", ""]}).to_csv(raw / "units.csv", index=False)
+    heads = [f"{a}.{c} Pertanyaan {a}{c}" for a, _ in ITEM_AREAS for c in range(1, 5)]
+    rows = []
+    for i in range(n):
+        vals = rng.integers(1, 5, size=12)
+        vals[0] = 1 + (vals[1] % 4) if vals[0] == vals[1] else vals[0]  # never straight by chance
+        nip = _nip(i, rng)
+        row = {"Cap waktu": f"{1 + i % 27:02d}/06/2023 10:{i % 60:02d}:00",
+               "Durasi (detik)": str(int(rng.integers(500, 900))), "NIP": nip, "Nama": f"Orang {i}",
+               "Unit Kerja": UNITS[i % 3], "Instansi": "Pemkab Kukar",
+               "Jenis Kelamin": "Laki-laki" if nip[14] == "1" else "Perempuan",
+               "Usia": "", "Pendidikan terakhir": ["S-1", "Sarjana", "D III", "SMA"][i % 4],
+               "Golongan": ["III/a", "3b", "IV a"][i % 3], "Jenis jabatan": "Pelaksana", "Status kepegawaian": "PNS"}
+        for h, v in zip(heads, vals):
+            row[h] = LABELS[int(v)] if i % 2 else f"{v} - {LABELS[int(v)]}"
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    faults = {}
+    df.loc[5, heads] = "Mahir"; faults[5] = "straightliner"
+    df.loc[7, "Durasi (detik)"] = "60"; faults[7] = "speeder"
+    df.loc[12, heads[0]] = "Entah"; faults[12] = "unknown_label"
+    df.loc[13, heads[1]] = "7"; faults[13] = "out_of_range"
+    df.loc[14, "Unit Kerja"] = "Dinas Pendidkan"; faults[14] = "unit_fuzzy"
+    df.loc[15, "Unit Kerja"] = "Dinas Pendidikan Kutai Timur"; faults[15] = "other_region"
+    df.loc[16, "Unit Kerja"] = "Kantor Antah Berantah"; faults[16] = "unit_review"
+    df.loc[17, "NIP"] = "1.98503E+17"; faults[17] = "nip_unrecoverable"
+    df.loc[18, "Instansi"] = "Pemkab Kutai Timur"; faults[18] = "other_region"
+    df.loc[19, heads[:8]] = None; faults[19] = "missing_items"
+    df.loc[20, "NIP"] = " ".join([df.loc[20, "NIP"][:8], df.loc[20, "NIP"][8:14], df.loc[20, "NIP"][14:]])
+    # the same person submits again later and completely: the first is the duplicate
+    again = df.loc[[10]].copy()
+    again["Cap waktu"] = "28/06/2023 11:00:00"
+    blank = pd.DataFrame([{c: None for c in df.columns}])
+    df = pd.concat([df, again, blank], ignore_index=True)
+    faults[10] = "duplicate"
+    faults[n + 1] = "blank_row"
+    df.to_csv(raw / "survey.csv", index=False)
+    # the second export: Excel with a title row, duplicated person across files
+    x = df.iloc[30:40].copy()
+    x["NIP"] = [_nip(i, rng, day=2) for i in range(10)]
+    x.iloc[0, x.columns.get_loc("NIP")] = df.loc[31, "NIP"]  # person 31 answered in both files
+    x.iloc[0, x.columns.get_loc("Cap waktu")] = "01/07/2023 09:00:00"
+    faults[31] = "duplicate"
+    with pd.ExcelWriter(raw / "survey2.xlsx") as xw:
+        pd.DataFrame([["Rekap survei IKD"]]).to_excel(xw, index=False, header=False, startrow=0)
+        x.to_excel(xw, index=False, startrow=2)
+    return {("survey.csv", r + 2): f for r, f in faults.items()}
+
+
+@pytest.fixture
+def fx(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASN_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("ASN_PSEUDONYM_KEY", "test-key")
+    faults = make_fixture(tmp_path)
+    return load_study("fx"), faults, tmp_path
+
+
+def test_fixture_run(fx):
+    study, _, root = fx
+    summary = clean.run(study)
+    out = study.processed_dir
+    resp = pd.read_parquet(out / "respondents.parquet")
+    rej = pd.read_parquet(out / "rejected.parquet")
+    log = pd.read_csv(out / "cleaning_log.csv")
+    summ = json.loads((out / "cleaning_summary.json").read_text())
+    review = pd.read_csv(out / "unit_match_review.csv")
+
+    # raw rows = kept + rejected, per file
+    assert summ["files"]["survey.csv"]["raw_rows"] == 82
+    assert summ["files"]["survey2.xlsx"]["raw_rows"] == 10
+    assert summ["files"]["survey2.xlsx"]["header_row"] == 3
+    for f, s in summ["files"].items():
+        assert s["raw_rows"] == s["kept"] + s["rejected"]
+        assert (resp["source_file"] == f).sum() == s["kept"]
+        assert (rej["source_file"] == f).sum() == s["rejected"]
+    assert summary["respondents"] == len(resp)
+
+    reasons = dict(zip(zip(rej["source_file"], rej["source_row"]), rej["reasons"]))
+    assert reasons == {("survey.csv", 7): "straightliner", ("survey.csv", 9): "speeder",
+                       ("survey.csv", 12): "duplicate", ("survey.csv", 17): "other_region",
+                       ("survey.csv", 20): "other_region", ("survey.csv", 33): "duplicate",
+                       ("survey.csv", 83): "blank_row"}
+    # the kept copy of the duplicate is the later, complete one
+    assert ((resp["source_file"] == "survey.csv") & (resp["source_row"] == 82)).any()
+
+    rules = log.groupby("rule")["source_row"].apply(list).to_dict()
+    assert rules["unknown_label"] == [14] and rules["out_of_range"] == [15]
+    assert rules["unit_fuzzy"] == [16] and rules["unit_review"] == [18]
+    assert rules["nip_unrecoverable"] == [19] and rules["nip_formatted"] == [22]
+    # flagged per area, person kept
+    assert log.loc[log["rule"] == "missing_items", ["source_row", "column"]].values.tolist() == \
+        [[21, "area:information"], [21, "area:communication"]]
+    # out-of-range and unknown labels are set missing, the person kept
+    r14 = resp[(resp["source_file"] == "survey.csv") & (resp["source_row"] == 14)].iloc[0]
+    assert np.isnan(r14["ikd_1_1_1"]) and not np.isnan(r14["ikd_1_2_1"])
+    r16 = resp[(resp["source_file"] == "survey.csv") & (resp["source_row"] == 16)].iloc[0]
+    assert r16["unit_id"] == "u1" and r16["unit_type"] == "dinas"
+    assert review["raw_name"].tolist() == ["Kantor Antah Berantah"]
+    # normalised demographics
+    assert set(resp["education"].dropna()) <= {"S1", "D3", "SMA"}
+    assert set(resp["golongan"].dropna()) == {"III/a", "III/b", "IV/a"}
+    assert set(resp["sex"]) == {"L", "P"}
+
+    # no clear NIP or name anywhere in the outputs
+    blob = "".join(p.read_bytes().decode("latin-1") for p in out.iterdir())
+    raw = pd.read_csv(root / "data/raw/fx/survey.csv", dtype=str)
+    for nip in raw["NIP"].dropna().head(40):
+        assert nip not in blob
+    assert "Orang 1" not in blob
+    assert resp["respondent_id"].str.fullmatch(r"R[0-9a-f]{16}").all()
+
+
+def test_manual_unit_decision_is_honoured_next_run(fx):
+    study, _, root = fx
+    clean.run(study)
+    review = pd.read_csv(study.processed_dir / "unit_match_review.csv")
+    review["unit_id"] = "u3"
+    (root / "config/unit_aliases").mkdir()
+    review.to_csv(root / "config/unit_aliases/fx.csv", index=False)
+    summary = clean.run(study)
+    assert summary["unit_review"] == 0
+    resp = pd.read_parquet(study.processed_dir / "respondents.parquet")
+    assert resp.loc[resp["source_row"] == 18, "unit_id"].tolist() == ["u3"]
+
+
+def test_crash_leaves_previous_outputs(fx, monkeypatch):
+    study, _, _ = fx
+    clean.run(study)
+    before = {p.name: p.read_bytes() for p in study.processed_dir.iterdir()}
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(RuntimeError):
+        clean.run(study)
+    after = {p.name: p.read_bytes() for p in study.processed_dir.iterdir()}
+    assert after == before
+
+
+def test_validate_lists_problems_and_writes_nothing(fx):
+    study, _, root = fx
+    problems = clean.validate(study)
+    text = "\n".join(problems)
+    assert "unknown label" in text and "'Entah' x1" in text
+    assert "out of range" in text and "'7' x1" in text
+    assert "Kantor Antah Berantah" in text
+    assert "region outside the study" in text and "Pemkab Kutai Timur" in text
+    assert not (root / "data/processed").exists()
+
+
+def test_missing_required_column_is_one_clear_error(fx):
+    study, _, root = fx
+    p = root / "data/raw/fx/survey.csv"
+    df = pd.read_csv(p, dtype=str).drop(columns=["Unit Kerja"])
+    df.to_csv(p, index=False)
+    with pytest.raises(InputError) as info:
+        clean.run(study)
+    msg = str(info.value)
+    assert "survey.csv" in msg and "row 1" in msg and "'unit'" in msg and "Unit Kerja" in msg
+    assert any("required column missing" in p for p in clean.validate(study))
+
+
+# ----------------------------------------------------------------------------------------------
+# the sample study: injected faults with ground truth
+# ----------------------------------------------------------------------------------------------
+SAMPLE_TRUTH = Path(__file__).resolve().parents[1] / "data/raw/sample/_truth/faults.csv"
+
+
+def _pr(found: set, truth: set) -> tuple[float, float]:
+    tp = len(found & truth)
+    precision = tp / len(found) if found else 1.0
+    recall = tp / len(truth) if truth else 1.0
+    return precision, recall
+
+
+@pytest.mark.skipif(not SAMPLE_TRUTH.exists(), reason="sample study not generated (python -m helpers synth)")
+def test_sample_study_fault_detection(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASN_PSEUDONYM_KEY", "test-key")
+    study = load_study("sample")
+    summary = clean.run(study, write=False, return_tables=True)
+    rej, resp = summary["tables"]["rejected"], summary["tables"]["respondents"]
+    truth = pd.read_csv(SAMPLE_TRUTH, dtype={"source_row": int})
+    report = {}
+    for rule in ("duplicate", "speeder", "straightliner"):
+        t = set(zip(*truth.loc[truth["fault"] == rule, ["source_file", "source_row"]].T.to_numpy()))
+        m = rej["reasons"].str.split(";").apply(lambda r, rule=rule: rule in r)
+        f = set(zip(rej.loc[m, "source_file"], rej.loc[m, "source_row"]))
+        report[rule] = _pr(f, t)
+    ut = pd.read_csv(SAMPLE_TRUTH.parent / "units_truth.csv", dtype={"source_row": int})
+    got = pd.concat([resp[["source_file", "source_row", "unit_id"]],
+                     summary["tables"]["unit_rows"][["source_file", "source_row", "unit_id"]]]).drop_duplicates(
+        ["source_file", "source_row"])
+    j = ut.merge(got, on=["source_file", "source_row"], how="inner", suffixes=("_true", ""))
+    matched = j["unit_id"].notna()
+    precision = (j.loc[matched, "unit_id"] == j.loc[matched, "unit_id_true"]).mean()
+    recall = (j["unit_id"] == j["unit_id_true"]).sum() / j["unit_id_true"].notna().sum()
+    report["unit_matching"] = (float(precision), float(recall))
+    print("\nsample study fault detection (precision, recall):")
+    for k, (p, r) in report.items():
+        print(f"  {k:15s} precision {p:.4f}  recall {r:.4f}")
+    for k, (p, r) in report.items():
+        assert p >= 0.98 and r >= 0.98, (k, p, r)
+    for f, s in summary["files"].items():
+        assert s["raw_rows"] == s["kept"] + s["rejected"]
+
+
+def test_schema_guards_the_clean_table(fx):
+    from helpers.schema import validate_respondents
+
+    study, _, _ = fx
+    resp = clean.run(study, write=False, return_tables=True)["tables"]["respondents"]
+    items = {c: (1, 4) for c in resp.columns if c.startswith("ikd_")}
+    validate_respondents(resp, items)  # the real output passes
+    bad = resp.copy()
+    bad.loc[3, "ikd_1_1_1"] = 7.0
+    with pytest.raises(InputError, match="schema") as info:
+        validate_respondents(bad, items)
+    assert info.value.column == "ikd_1_1_1" and info.value.row == int(resp.loc[3, "source_row"])
+    with pytest.raises(InputError, match="personal columns"):
+        validate_respondents(resp.assign(nip="198503152010012001"), items)
