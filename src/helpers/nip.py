@@ -173,9 +173,19 @@ def load_key(create: bool = True) -> bytes:
         if not create:
             raise FileNotFoundError(p)
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Write a private temp file, then link it into place: the link fails if a
+        # concurrent process (parallel notebooks, test workers) created the key
+        # first, and nobody can ever read a half-written key.
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, p)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return p.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
