@@ -95,3 +95,59 @@ def test_missing_scores_is_a_clear_error(tmp_path):
     study = SimpleNamespace(id="t", processed_dir=tmp_path, indices=("ikd",), option=lambda *k, default=None: default)
     with pytest.raises(InputError, match="no scores to compare"):
         compare.run(study)
+
+
+@pytest.fixture(scope="module")
+def ran_waves(tmp_path_factory):
+    """kota-bontang surveyed in 2022 and 2023 (the same units, +0.2 on every area in
+    2023); kab-berau only in 2023."""
+    out = tmp_path_factory.mktemp("processed_waves")
+    now = scores(n=600)
+    before = scores(n=600, seed=1)
+    before = before[before["region_id"] == "kota-bontang"].assign(wave=2022)
+    before[AREAS] = before[AREAS] - 0.2
+    before["overall"] = before[AREAS].mean(axis=1)
+    pd.concat([now, before], ignore_index=True).to_parquet(out / "scores_ikd.parquet")
+    study = SimpleNamespace(id="t", processed_dir=out, indices=("ikd",), option=lambda *k, default=None: default)
+    return out, compare.run(study)
+
+
+def test_wave_comparison_written_for_the_region_with_two_waves(ran_waves):
+    out, summary = ran_waves
+    om = pd.read_parquet(Path(out) / "compare_omnibus.parquet")
+    w = om[om["factor"] == "wave"]
+    assert set(w["region_id"]) == {"kota-bontang"}  # kab-berau has one wave
+    assert summary["comparisons"] == 2 * 6 * 6 + 6 + 6  # + one wave comparison per component
+    assert set(w["test"]) == {"paired_units", "wilcoxon_units", "mixed_wave", "mixed_wave_x_group"}
+    prim = w[w["primary"]]
+    assert list(prim["test"].unique()) == ["paired_units"] and len(prim) == 6
+    assert prim["reading_en"].str.startswith("From 2022 to 2023").all()
+    assert prim.set_index("component").loc["overall", "reading_en"].startswith(
+        "From 2022 to 2023 the score rose by")
+    # Holm across the six components of the paired test
+    p = np.sort(prim["p"].to_numpy())
+    holm = np.minimum(1, np.maximum.accumulate(p * (6 - np.arange(6))))
+    np.testing.assert_allclose(np.sort(prim["p_adj"].to_numpy()), holm)
+    ph = pd.read_parquet(Path(out) / "compare_posthoc.parquet")
+    ch = ph[(ph["factor"] == "wave") & (ph["test"] == "paired_units") & (ph["component"] == "overall")]
+    whole = ch[ch["subgroup"] == ""].iloc[0]
+    assert (whole["group_a"], whole["group_b"]) == ("2023", "2022")
+    assert whole["ci_low"] < 0.2 < whole["ci_high"]
+    assert set(ch["subgroup"]) == {"", "setda", "dinas", "kecamatan", "puskesmas"}
+    assert set(ph.loc[ph["factor"] != "wave", "subgroup"]) == {""}
+    de = pd.read_parquet(Path(out) / "compare_descriptives.parquet")
+    assert list(de.columns) == compare.DESC_COLUMNS
+    dw = de[(de["factor"] == "wave") & (de["subgroup"] == "") & (de["component"] == "overall")]
+    assert list(dw["group"]) == ["2022", "2023"] and dw["emm"].notna().all()
+
+
+def test_cross_sectional_comparisons_use_the_latest_wave(ran_waves):
+    out, _ = ran_waves
+    de = pd.read_parquet(Path(out) / "compare_descriptives.parquet")
+    ut = de[(de["region_id"] == "kota-bontang") & (de["factor"] == "unit_type") & (de["component"] == "overall")]
+    latest = scores(n=600)
+    n_2023 = latest[latest["region_id"] == "kota-bontang"].groupby("unit_type").size()
+    assert ut.set_index("group")["n"].to_dict() == {k: v for k, v in n_2023.items() if v >= 5}
+    om = pd.read_parquet(Path(out) / "compare_omnibus.parquet")
+    note = om[(om["region_id"] == "kota-bontang") & (om["factor"] == "sex")]["note"].iloc[0]
+    assert note.startswith("wave 2023 only (waves present: 2022, 2023)")

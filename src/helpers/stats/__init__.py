@@ -5,6 +5,7 @@
 - reliability: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`icc1`
 - models: :func:`mixed_model` (random intercept, EMMs)
 - the whole comparison: :func:`compare_groups` -> :class:`Comparison`
+- two waves of the same units: :func:`compare_waves` -> :class:`WaveComparison`, :func:`unit_change`
 """
 from ._prep import p_adjust
 from .compare_groups import Comparison, compare_groups, descriptives
@@ -13,13 +14,16 @@ from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, hedges_g, tukey_hsd
 from .readings import effect_words
 from .reliability import cronbach_alpha, icc1, mcdonald_omega
+from .waves import WaveComparison, compare_waves, unit_change
 
 __all__ = [
            "POSTHOC_COLUMNS",
            "Comparison",
            "MixedFit",
+           "WaveComparison",
            "anova_oneway",
            "compare_groups",
+           "compare_waves",
            "cronbach_alpha",
            "descriptives",
            "dunn",
@@ -33,5 +37,6 @@ __all__ = [
            "mixed_model",
            "p_adjust",
            "tukey_hsd",
+           "unit_change",
            "welch_anova",
 ]

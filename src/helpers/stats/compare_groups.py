@@ -67,20 +67,20 @@ def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = No
     d[dv] = pd.to_numeric(d[dv], errors="coerce")
     d = d.dropna()
     w = d[weights].astype(float).to_numpy() if weights else np.ones(len(d))
-    d["_w"] = w
-    d["_wy"] = w * d[dv].to_numpy()
+    d["__desc_w"] = w
+    d["__desc_wy"] = w * d[dv].to_numpy()
     gb = d.groupby(group, observed=True, sort=False)
-    sw = gb["_w"].transform("sum")
-    mean_w = gb["_wy"].transform("sum") / sw
-    d["_e"] = d["_w"] * (d[dv] - mean_w) / sw
+    sw = gb["__desc_w"].transform("sum")
+    mean_w = gb["__desc_wy"].transform("sum") / sw
+    d["__desc_e"] = d["__desc_w"] * (d[dv] - mean_w) / sw
     psu = d[cluster] if cluster else pd.Series(np.arange(len(d)), index=d.index)
-    psu_sum = d.groupby([d[group], psu], observed=True)["_e"].sum()
+    psu_sum = d.groupby([d[group], psu], observed=True)["__desc_e"].sum()
     lvl = psu_sum.index.get_level_values(0)
     n_psu = psu_sum.groupby(lvl, observed=True).size()
     ss = (psu_sum**2).groupby(lvl, observed=True).sum()
     se = np.sqrt(n_psu / (n_psu - 1).where(n_psu > 1) * ss)
     out = pd.DataFrame({
-        "n": gb.size(), "mean": gb["_wy"].sum() / gb["_w"].sum(), "sd": gb[dv].std(ddof=1),
+        "n": gb.size(), "mean": gb["__desc_wy"].sum() / gb["__desc_w"].sum(), "sd": gb[dv].std(ddof=1),
     })
     out["n_clusters"] = d.groupby(group, observed=True)[cluster].nunique() if cluster else np.nan
     out["se"] = se.reindex(out.index)
@@ -89,8 +89,8 @@ def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = No
     out["ci_high"] = out["mean"] + tcrit * out["se"]
     out = out.reset_index().rename(columns={group: "group"})
     order = group_order(df[group])
-    out["_o"] = out["group"].map({g: i for i, g in enumerate(order)})
-    out = out.sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    out["__desc_o"] = out["group"].map({g: i for i, g in enumerate(order)})
+    out = out.sort_values("__desc_o").drop(columns="__desc_o").reset_index(drop=True)
     for c in ("emm", "emm_ci_low", "emm_ci_high"):
         out[c] = np.nan
     return out[DESC_COLUMNS]
