@@ -31,14 +31,15 @@ def processed(tmp_path_factory):
     return out / "data" / "processed" / "sample", summary
 
 
-def region_means(processed, index, region):
+def region_means(processed, index, region, wave):
     agg = pd.read_parquet(processed[0] / "aggregates.parquet")
-    sel = agg[(agg["index"] == index) & (agg["level"] == "region") & (agg["region_id"] == region)]
+    sel = agg[(agg["index"] == index) & (agg["level"] == "region") & (agg["region_id"] == region)
+              & (agg["wave"] == wave)]
     return sel.set_index("component")
 
 
 def test_kutai_kartanegara_ikd_2023_matches_published(processed):
-    r = region_means(processed, "ikd", "kab-kutai-kartanegara")
+    r = region_means(processed, "ikd", "kab-kutai-kartanegara", 2023)
     published = {"information": 2.50, "communication": 2.35, "content": 2.10, "safety": 2.28,
                  "problem_solving": 2.35, "overall": 2.316}
     for comp, value in published.items():
@@ -48,7 +49,7 @@ def test_kutai_kartanegara_ikd_2023_matches_published(processed):
 
 
 def test_bontang_ip_asn_2021_matches_published(processed):
-    r = region_means(processed, "ip_asn", "kota-bontang")
+    r = region_means(processed, "ip_asn", "kota-bontang", 2021)
     for comp, value in {"kualifikasi": 12.13, "kompetensi": 30.57, "kinerja": 23.89, "disiplin": 4.99,
                         "overall": 71.59}.items():
         assert r.loc[comp, "mean"] == pytest.approx(value, abs=0.10), comp

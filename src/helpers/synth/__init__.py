@@ -41,12 +41,13 @@ from .hr import hr_values, ipasn_points
 from .hr_export import render_hr
 from .items import IKD_AREAS, IKD_LABELS, ILD_LABELS, ILD_PILLARS, ikd_items, ild_items
 from .layout import BALIKPAPAN_ILD_2022, HR, KUKAR_IKD_2023, SURVEYS
-from .ordinal import calibrate
+from .ordinal import calibrate, calibrate_shift
 from .people import build_population
 from .survey import RATES, draw_items, plan_survey, render_survey
 from .variants import pick_variants, unit_variants
+from .waves import earlier_wave
 
-__all__ = ["generate", "DEFAULT_SEED"]
+__all__ = ["generate", "build_world", "DEFAULT_SEED"]
 DEFAULT_SEED = 2023
 
 
@@ -114,7 +115,7 @@ def generate(out_dir: Path | str | None = None, seed: int = DEFAULT_SEED, scale:
     out_dir : folder to write (default ``data/raw/sample/``, or
         ``data/raw/sample_scale_<N>/`` with ``scale``).
     seed : the random seed; the committed sample uses ``DEFAULT_SEED`` (2023).
-    scale : when given, write instead a benchmark study of about ``scale``
+    scale : when given, write instead a benchmark study of exactly ``scale``
         respondents (see :func:`helpers.synth.scale.generate_scale`), not committed.
     progress : print one line per file written.
 
@@ -142,7 +143,9 @@ def generate(out_dir: Path | str | None = None, seed: int = DEFAULT_SEED, scale:
     for spec in SURVEYS:
         items, labels, areas = instrument_items(spec.instrument)
         itemsets[spec.instrument] = (items, labels, areas)
-        plans[spec.file] = plan_survey(spec, world.pop, items, _stream(seed, "plan:" + spec.file))
+        pop = world.pop if not spec.earlier_than else earlier_wave(
+            world.pop, spec.region, _stream(seed, "wave:" + spec.file))
+        plans[spec.file] = plan_survey(spec, pop, items, _stream(seed, "plan:" + spec.file))
 
     # calibrate the area intercepts on the rows cleaning keeps
     deltas = {}
@@ -153,13 +156,23 @@ def generate(out_dir: Path | str | None = None, seed: int = DEFAULT_SEED, scale:
         deltas[instrument] = calibrate(p.theta, items["area_idx"].to_numpy(), items["a"].to_numpy(),
                                        items["b"].to_numpy(), p.eps, max(labels), p.keep,
                                        np.array([targets[a] for a in areas]))
+    # earlier waves: the later wave's intercepts plus one shift giving their overall level
+    for spec in SURVEYS:
+        deltas[spec.file] = deltas[spec.instrument]
+        if spec.earlier_than:
+            items, labels, _ = itemsets[spec.instrument]
+            p = plans[spec.file]
+            s = calibrate_shift(p.theta, items["area_idx"].to_numpy(), items["a"].to_numpy(),
+                                items["b"].to_numpy(), deltas[spec.instrument], p.eps, max(labels), p.keep,
+                                spec.overall)
+            deltas[spec.file] = deltas[spec.instrument] + s
 
     faults, truths, files, calib = [], [], {}, {}
     for spec in SURVEYS:
         items, labels, areas = itemsets[spec.instrument]
         p = plans[spec.file]
         rng = _stream(seed, "render:" + spec.file)
-        y, y_dup, changed = draw_items(p, items, deltas[spec.instrument], max(labels), rng)
+        y, y_dup, changed = draw_items(p, items, deltas[spec.file], max(labels), rng)
         table, fl, truth, item_cols = render_survey(p, y, y_dup, changed, items, labels, world, rng)
         first = write_survey(out / spec.file, spec, table, items, labels)
         fl["source_row"] = fl["pos"] + first
@@ -169,7 +182,8 @@ def generate(out_dir: Path | str | None = None, seed: int = DEFAULT_SEED, scale:
         truths.append(truth)
         files[spec.file] = int(len(table))
         index = "ikd" if spec.instrument == "ikd_digcomp22" else "ild"
-        calib.setdefault(spec.region, {})[index] = _area_means(
+        key = f"{index}_{spec.wave}" if spec.earlier_than else index
+        calib.setdefault(spec.region, {})[key] = _area_means(
             y, p.keep, items["area_idx"].to_numpy(), areas)
         say(f"{spec.file}: {len(table)} rows")
 

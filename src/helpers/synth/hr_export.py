@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import dialects as D
 from . import nipfmt
-from .survey import _golongan, _spell, messy_case
+from .survey import _block, _golongan, _quoted, _signed, _spell, messy_case
 
 HR_RATES = dict(duplicate=0.005, unit_variant=0.05, nip_formatted=0.04, nip_excel=0.01,
                 nip_invalid=0.005, whitespace_case=0.03, blank_row=0.003)
@@ -83,7 +83,10 @@ def render_hr(values: pd.DataFrame, spec, world, rng: np.random.Generator):
     use_upper = rng.random(m) < 0.5
     var = np.where(use_upper, upper, var)
     kind = np.where(use_upper, "case", kind)
-    var[is_early], kind[is_early] = var[src], kind[src]
+    # an early record keeps its person's typing only where it is in the same unit; a record
+    # from before a transfer is typed for its own (older) unit, so the truth stays that unit
+    same = np.flatnonzero(is_early)[~moved]
+    var[same], kind[same] = var[src[~moved]], kind[src[~moved]]
     f["unit"] = np.where(uv, var, f["unit"])
     lead = rec["leadership_training"].to_numpy(bool)
     f["leadership_training"] = np.where(
@@ -109,7 +112,7 @@ def render_hr(values: pd.DataFrame, spec, world, rng: np.random.Generator):
         idx = np.flatnonzero(ws & (which == fld))
         if len(idx):
             f[fld][idx], how = messy_case(rng, f[fld][idx].astype(str))
-            ws_detail[idx] = [f"{fld}: {h}" for h in how]
+            ws_detail[idx] = f"{fld}: " + how
 
     n_blank = int(round(HR_RATES["blank_row"] * n))
     total = m + n_blank
@@ -119,24 +122,24 @@ def render_hr(values: pd.DataFrame, spec, world, rng: np.random.Generator):
     pos_of = np.empty(m, int)
     pos_of[order] = np.flatnonzero(~is_blank)
 
-    faults = []
-    for i in np.flatnonzero(is_early):
-        j = rec["dup_of"].iat[i]
-        what = "older unit" if rec["unit_id"].iat[i] != rec["unit_id"].iat[j] else "fewer JP"
-        faults.append((pos_of[i], "duplicate", f"superseded by row {pos_of[j] - pos_of[i]:+d} (later update); {what}"))
-    for i in np.flatnonzero(uv):
-        faults.append((pos_of[i], "unit_variant", f"{kind[i]}: {var[i]!r}"))
-    for k in ("nip_excel", "nip_formatted", "nip_invalid"):
-        for i in np.flatnonzero(fault_of == k):
-            faults.append((pos_of[i], k, str(nip_detail[i])))
-    for i in np.flatnonzero(ws_detail != ""):
-        faults.append((pos_of[i], "whitespace_case", ws_detail[i]))
-    for p in blank_pos:
-        faults.append((p, "blank_row", ""))
+    early_i = np.flatnonzero(is_early)
+    later_i = rec["dup_of"].to_numpy()[early_i]
+    uid = rec["unit_id"].to_numpy(object)
+    what = np.where(uid[early_i] != uid[later_i], "older unit", "fewer JP").astype(object)
+    uv_i, ws_i = np.flatnonzero(uv), np.flatnonzero(ws_detail != "")
+    blocks = [
+        _block(pos_of[early_i], "duplicate", "superseded by row " + _signed(pos_of[later_i] - pos_of[early_i])
+               + " (later update); " + what),
+        _block(pos_of[uv_i], "unit_variant", kind[uv_i].astype(object) + ": " + _quoted(var[uv_i])),
+        *[_block(pos_of[fault_of == k], k, nip_detail[fault_of == k].astype(str).astype(object))
+          for k in ("nip_excel", "nip_formatted", "nip_invalid")],
+        _block(pos_of[ws_i], "whitespace_case", ws_detail[ws_i]),
+        _block(blank_pos, "blank_row", np.full(len(blank_pos), "", dtype=object)),
+    ]
     truth = pd.DataFrame({"pos": pos_of, "unit_id": rec["unit_id"].to_numpy()})
 
     table = pd.DataFrame(f).iloc[order].reset_index(drop=True)
     out = pd.DataFrame(index=np.arange(total), columns=table.columns, dtype=object)
     out.loc[~is_blank, :] = table.to_numpy(object)
     out["_blank"] = is_blank
-    return out, pd.DataFrame(faults, columns=["pos", "fault", "detail"]), truth
+    return out, pd.concat(blocks, ignore_index=True), truth

@@ -11,6 +11,8 @@ BONTANG_IPASN_2021 = {"kualifikasi": 12.13, "kompetensi": 30.57, "kinerja": 23.8
 # ILD: national 2022 pillar profile (skills 3.52, ethics 3.68, safety 3.12, culture 3.84; mean 3.54)
 # shifted to Kalimantan Timur's 2022 index 3.62 (+0.08). Not a published ASN figure.
 BALIKPAPAN_ILD_2022 = {"skills": 3.60, "ethics": 3.76, "safety": 3.20, "culture": 3.92}
+# Kukar IKD 2022, the earlier wave: a synthetic level a little below 2023 (NOT a published figure).
+KUKAR_IKD_2022_OVERALL = 2.20
 
 SURVEYS = (
     SurveySpec("kukar_ikd_2023.xlsx", "kab-kutai-kartanegara", "ikd_digcomp22", 2023, "limesurvey", 0.69,
@@ -28,6 +30,9 @@ SURVEYS = (
     SurveySpec("balikpapan_ild_2022.csv", "kota-balikpapan", "ild_kominfo", 2022, "gforms_ild", 0.40,
                "2022-08-15", "2022-09-30", "h_grid", "number", "dropdown", "pria", "long", "plain", "slash",
                timed=False, median_s=420.0),
+    SurveySpec("kukar_ikd_2022.csv", "kab-kutai-kartanegara", "ikd_digcomp22", 2022, "gforms", 0.52,
+               "2022-08-01", "2022-09-09", "h_grid", "number", "typed", "full", "plain", "p3k", "typed",
+               timed=False, earlier_than="kukar_ikd_2023.xlsx", overall=KUKAR_IKD_2022_OVERALL),
 )
 HR = (
     HRSpec("bontang_ipasn_2021.csv", "kota-bontang", 2021, "2021-12-31", "skp_score", "csv_locale", "simpeg",

@@ -33,7 +33,7 @@ def excel_text(rng: np.random.Generator, nip: np.ndarray, decimal: str = ".") ->
     x = np.asarray(nip, dtype="int64")
     sci = np.char.mod("%.5E", x.astype(float)).astype(object)
     if decimal == ",":
-        sci = np.array([v.replace(".", ",") for v in sci], dtype=object) if len(sci) else sci
+        sci = pd.Series(sci, dtype=object).str.replace(".", ",", regex=False).to_numpy(object)
     lost = ((x // 1000) * 1000).astype(str).astype(object)
     kind = rng.random(len(x)) < 0.6
     return np.where(kind, sci, lost), np.where(kind, "scientific", "trailing_digits_lost").astype(object)
@@ -51,7 +51,10 @@ def invalid(rng: np.random.Generator, nip: np.ndarray) -> tuple[np.ndarray, np.n
     s = pd.Series(as_text(nip), dtype="string")
     kind = rng.integers(0, 5, len(s))
     drop = rng.integers(8, 18, len(s))
-    short = pd.Series([a[:i] + a[i + 1:] for a, i in zip(s.tolist(), drop)], dtype="string") if len(s) else s
+    # one digit dropped at position ``drop``: on an (n, 18) array of characters
+    chars = np.asarray(s.to_numpy(str), dtype="U18").view("U1").reshape(len(s), 18)
+    kept = chars[np.arange(18) != drop[:, None]].reshape(len(s), 17)
+    short = pd.Series(np.ascontiguousarray(kept).view("U17").ravel(), dtype="string")
     bad_month = s.str[0:4] + "13" + s.str[6:18]
     bad_sex = s.str[0:14] + pd.Series(rng.choice(["0", "3", "5"], len(s))).astype("string") + s.str[15:18]
     by = s.str[0:4].astype(int)

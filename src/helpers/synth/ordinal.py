@@ -59,3 +59,19 @@ def calibrate(theta: np.ndarray, item_area: np.ndarray, a: np.ndarray, b: np.nda
 
         deltas[area] = bisect(mean_of, float(targets[area]))
     return deltas
+
+
+def calibrate_shift(theta: np.ndarray, item_area: np.ndarray, a: np.ndarray, b: np.ndarray,
+                    delta: np.ndarray, eps: np.ndarray, k: int, keep: np.ndarray, target: float) -> float:
+    """One shift ``s`` added to every area intercept (``delta + s``) such that the
+    mean of the area means over the kept rows (the overall index) equals ``target``."""
+    rows = keep.any(1)
+    th, e, kp = theta[rows], eps[rows], keep[rows]
+    n_areas = theta.shape[1]
+
+    def overall(s):
+        y = respond(th, item_area, a, b, delta + s, e, k)
+        return float(np.mean([((y[:, item_area == j] * kp[:, item_area == j]).sum(1)
+                               / kp[:, item_area == j].sum(1)).mean() for j in range(n_areas)]))
+
+    return bisect(overall, float(target), iters=40)

@@ -129,6 +129,13 @@ def build_population(registry: pd.DataFrame, regions, rng: np.random.Generator,
     tmt_year = np.floor(tmt_frac).astype(int)
     tmt_month = np.where(pppk, np.clip(np.round((tmt_frac - tmt_year) * 12), 1, 12),
                          rng.choice(np.arange(1, 13), n, p=np.r_[.30, .05, .25, [.05] * 7, .02, .03] / 1.0)).astype(int)
+    # TMT CPNS at month precision: never before the month after the 18th birthday (the
+    # month above is drawn apart from the fractional entry age, so it can fall earlier)
+    bmonth = pd.DatetimeIndex(birth).month.to_numpy()
+    first_ok = (birth_year + 18) * 12 + bmonth  # 0-based month count of the month after
+    late = tmt_year * 12 + (tmt_month - 1) < first_ok
+    tmt_year = np.where(late, first_ok // 12, tmt_year)
+    tmt_month = np.where(late, first_ok % 12 + 1, tmt_month)
     # NIP: birth date, TMT, sex digit, 3-digit sequence unique within the first 15 digits
     bdate = pd.to_datetime(birth).strftime("%Y%m%d").astype("int64").to_numpy()
     prefix = bdate * 10**7 + tmt_year * 10**3 + tmt_month * 10 + np.where(female, 2, 1)
@@ -163,7 +170,7 @@ def build_population(registry: pd.DataFrame, regions, rng: np.random.Generator,
         "person": np.arange(n), "region_id": units["region_id"], "unit_id": units["unit_id"],
         "unit_type": utype, "status": status, "sex": sex, "birth": birth, "age": np.floor(age).astype(int),
         "education": EDU_LEVELS[edu], "edu_level": edu, "golongan": golongan, "position_type": position,
-        "tmt_year": tmt_year, "tmt_month": tmt_month, "nip": nip.astype("int64"), "g": g,
+        "tmt_year": tmt_year, "tmt_month": tmt_month, "nip": nip.astype("int64"), "g": g, "unit_eff": unit_eff,
     })
     pop["name"] = name_lists.full_names(rng, pop)
     return pop

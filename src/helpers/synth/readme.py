@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .hr_export import HR_RATES
-from .layout import BALIKPAPAN_ILD_2022, BONTANG_IPASN_2021, KUKAR_IKD_2023
+from .layout import BALIKPAPAN_ILD_2022, BONTANG_IPASN_2021, KUKAR_IKD_2022_OVERALL, KUKAR_IKD_2023
 from .survey import RATES
 
 FILES = {
@@ -12,6 +12,7 @@ FILES = {
     "samarinda_ikd_2023.sav": "Kota Samarinda, IKD 2023: SPSS with variable and value labels (codes 1-4), `durasi` in seconds",
     "berau_ikd_2023.csv": "Kab. Berau, IKD 2023: Excel CSV in an Indonesian locale: `;`, decimal commas, cp1252, codes 1-4, `Lama Pengisian (menit)`",
     "balikpapan_ild_2022.csv": "Kota Balikpapan, Indeks Literasi Digital 2022: Google Forms CSV, linear scale 1-5",
+    "kukar_ikd_2022.csv": "Kab. Kutai Kartanegara, IKD 2022, the earlier wave of the same 94 units: Google Forms CSV, `Cap waktu`, grid headers `Area [statement]`, linear scale 1-4 (numbers), free-typed education and golongan",
     "bontang_ipasn_2021.csv": "Kota Bontang, IP ASN 2021 HR records of every PNS: SIMPEG CSV, `;`, decimal commas, UTF-8 with BOM, old SKP score",
     "paser_ipasn_2022.xlsx": "Kab. Paser, IP ASN 2022 HR records of every PNS: Excel, 2 title rows, header on row 4, 2022 predikat",
 }
@@ -44,11 +45,13 @@ def readme(summary: dict) -> str:
         "",
         "## How it was generated",
         "",
-        "- Six regions of Kalimantan Timur; Kutai Kartanegara has the 94 units of the seed article",
+        "- Six regions of Kalimantan Timur (Kutai Kartanegara surveyed twice: IKD 2022 and 2023);",
+        "  Kutai Kartanegara has the 94 units of the seed article",
         "  (7 badan, 24 dinas, Satpol PP, Setda, Setwan, 18 kecamatan, 3 RSUD, 18 puskesmas,",
         "  20 UPT pendidikan, Inspektorat) and about 12,500 ASN. Headcounts are synthetic.",
         "- One row per ASN: sex, age, education, golongan, position type and PNS/PPPK depend on",
-        "  the unit type; the NIP encodes birth date, TMT CPNS (at age 18 or later), sex digit, sequence.",
+        "  the unit type; the NIP encodes birth date, TMT CPNS (in a month after the 18th birthday),",
+        "  sex digit, sequence; nobody answers a survey that started before their TMT (PPPK hired later).",
         "- Digital competence: person level `g = region + unit type + unit (SD 0.24) + age, education,",
         "  position and status effects + residual (SD 0.80)`; each area adds a person deviation",
         "  (SD 0.45); each item is drawn from a graded-response-like ordinal model with its own",
@@ -72,6 +75,10 @@ def readme(summary: dict) -> str:
     for d, v in BONTANG_IPASN_2021.items():
         lines.append(f"| Bontang IP ASN 2021 {d} | {v:.2f} | {b[d]:.2f} |")
     lines.append(f"| Bontang IP ASN 2021 total (Sedang) | 71.59 | {b['total']:.2f} |")
+    k22 = cal["kab-kutai-kartanegara"].get("ikd_2022")
+    if k22:
+        lines.append(f"| Kukar IKD 2022 overall (**synthetic, NOT published**) (**) | {KUKAR_IKD_2022_OVERALL:.2f} | {k22['overall']:.3f} |")
+        lines.append("| Kukar IKD 2022 areas (**) | - | " + " / ".join(f"{k22[a]:.3f}" for a in KUKAR_IKD_2023) + " |")
     bp = cal["kota-balikpapan"]["ild"]
     for p, v in BALIKPAPAN_ILD_2022.items():
         lines.append(f"| Balikpapan ILD 2022 {p} (*) | {v:.2f} | {bp[p]:.3f} |")
@@ -80,6 +87,13 @@ def readme(summary: dict) -> str:
         "Sources: Kompas.com 3 Nov 2023 (Kukar IKD 2023); Akurasi.id (Bontang IP ASN 2021).",
         "(*) Not a published ASN figure: the national 2022 ILD pillar profile (Kominfo/Katadata)",
         "shifted to Kalimantan Timur's 2022 index of 3.62. Other regions are not calibrated.",
+        "(**) Kukar IKD 2022 is a second wave **invented for the sample**: no 2022 IKD figure of",
+        "Kutai Kartanegara was published; 2.20 is a plausible level a little below 2023, chosen so",
+        "that wave comparisons have something to find. Model: the 2023 workforce minus staff",
+        "appointed after the 2022 survey; each person's level lowered by their unit's change",
+        "`0.5 x unit effect + N(0, 0.05)` (units strong in 2023 gained most, so unit-level change",
+        "correlates with the unit effects); one intercept shift common to all areas gives the",
+        "overall 2.20 on the rows cleaning keeps, so the 2023 area profile carries over.",
         "",
         "## Injected faults and their rates",
         "",

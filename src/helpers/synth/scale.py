@@ -1,7 +1,10 @@
-"""A big synthetic study for benchmarks (``generate(scale=N)``): about N IKD
+"""A big synthetic study for benchmarks (``generate(scale=N)``): N IKD
 respondents spread over synthetic kabupaten built like Kutai Kartanegara, one
 Google-Forms-style CSV per region, same model, same faults, same ground truth
-layout. Not committed; its study file is ``config/studies/sample_scale_<N>.yaml``.
+layout. Not committed. Writes exactly N data rows (respondents, their earlier duplicate
+submissions and other-region rows; blank rows come on top) into
+``data/raw/sample_scale_<N>/`` and the study file ``config/studies/<folder name>.yaml``,
+so ``load_study("sample_scale_<N>")`` finds it.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from .export import write_survey
 from .layout import KUKAR_IKD_2023, SURVEYS
 from .ordinal import calibrate
 from .people import build_population
-from .survey import draw_items, plan_survey, render_survey
+from .survey import RATES, draw_items, plan_survey, render_survey
 from .variants import unit_variants
 
 PER_REGION = 8600  # respondents of one Kukar-sized region at a 69% response rate
@@ -35,13 +38,18 @@ def generate_scale(n: int, out_dir=None, seed: int = 2023, progress: bool = True
     from . import World, instrument_items
 
     t0 = time.perf_counter()
-    sid = f"sample_scale_{n}"
-    out = Path(out_dir) if out_dir is not None else paths.raw_dir(sid)
+    # the Study's raw folder is data/raw/<id>/: the id is the folder's name
+    out = Path(out_dir) if out_dir is not None else paths.raw_dir(f"sample_scale_{n}")
+    sid = out.name
     (out / "_truth").mkdir(parents=True, exist_ok=True)
     n_regions = max(1, math.ceil(n / PER_REGION))
     kukar = REGIONS[0]
     # expected respondents per region = ASN x rate x mean unit-type response factor (~0.94)
     rate = min(0.95, n / n_regions / (kukar.asn * 0.94))
+    # exact rows per region: respondents + their earlier duplicate submissions + other-region rows
+    quota = np.full(n_regions, n // n_regions) + (np.arange(n_regions) < n % n_regions)
+    n_base = np.round(quota / (1 + RATES["duplicate"] + RATES["other_region"])).astype(int)
+    n_other = quota - n_base - np.round(RATES["duplicate"] * n_base).astype(int)
     regions = tuple(dataclasses.replace(
         kukar, id=f"kab-sintetis-{i + 1:03d}", name=f"Kabupaten Sintetis {i + 1:03d}", code=f"s{i + 1:03d}",
         short=f"Sintetis {i + 1:03d}", effect=float(_stream(seed, "effects").normal(0, 0.15, n_regions)[i]),
@@ -65,7 +73,7 @@ def generate_scale(n: int, out_dir=None, seed: int = 2023, progress: bool = True
         outside = dataclasses.replace(r, id="kab-luar", aliases=("Pemerintah Kabupaten Luar",), in_study=False)
         world = World((r,), (r, outside), allreg, pop, variants)
         spec = dataclasses.replace(base, file=f"ikd_{r.id}.csv", region=r.id, item_values="number", rate=rate)
-        plan = plan_survey(spec, pop, items, _stream(seed, "plan:" + spec.file))
+        plan = plan_survey(spec, pop, items, _stream(seed, "plan:" + spec.file), size=(n_base[i], n_other[i]))
         if deltas is None:  # one calibration, on the first region, to the Kukar figures
             deltas = calibrate(plan.theta, items["area_idx"].to_numpy(), items["a"].to_numpy(),
                                items["b"].to_numpy(), plan.eps, 4, plan.keep,
@@ -85,7 +93,7 @@ def generate_scale(n: int, out_dir=None, seed: int = 2023, progress: bool = True
     pd.concat(faults).to_csv(out / "_truth" / "faults.csv", index=False)
     pd.concat(truths).to_csv(out / "_truth" / "units_truth.csv", index=False)
     study = {"id": sid, "title": f"Studi skala ({n:,} responden sintetis)", "synthetic": True,
-             "registry": "units.csv", "raw_dir": str(out),
+             "registry": "units.csv",
              "regions": [{"id": r.id, "name": r.name, "kind": "kabupaten", "province": "Sintetis",
                           "aliases": list(r.aliases)} for r in regions],
              "sources": sources, "indices": ["ikd"], "report": {"min_cell": 5, "lang": "id"}}

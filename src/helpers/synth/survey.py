@@ -44,6 +44,10 @@ class SurveySpec:
     gol: str
     timed: bool  # export records a duration (speeders detectable)
     median_s: float = 840.0
+    # an earlier wave of the survey named here: same units, the workforce shifted back
+    # (see :mod:`helpers.synth.waves`), overall level calibrated to ``overall``
+    earlier_than: str = ""
+    overall: float = 0.0
 
     @property
     def labelled(self) -> bool:
@@ -75,16 +79,34 @@ def _times(rng, n: int, spec: SurveySpec, min_day: int = 0) -> np.ndarray:
     return start + (day * 86400 + sec).astype("timedelta64[s]")
 
 
-def plan_survey(spec: SurveySpec, pop: pd.DataFrame, items: pd.DataFrame, rng: np.random.Generator) -> Plan:
-    """Respondents, their roles and fault masks, before any response is drawn."""
-    here = pop[pop["region_id"] == spec.region]
+def plan_survey(spec: SurveySpec, pop: pd.DataFrame, items: pd.DataFrame, rng: np.random.Generator,
+                size: tuple[int, int] | None = None) -> Plan:
+    """Respondents, their roles and fault masks, before any response is drawn.
+
+    ``size = (n_base, n_other)`` fixes the number of the region's respondents and of
+    other-region rows (the scale study writes exactly N rows); by default each person
+    answers with their unit's response rate and other-region rows are 1 %."""
+    # only staff appointed by the survey's first day can answer (a PPPK number carries its
+    # appointment month, which must not fall after the submission)
+    start = np.datetime64(spec.start, "M").astype(int)
+    hired = (pop["tmt_year"].to_numpy() - 1970) * 12 + pop["tmt_month"].to_numpy() - 1 <= start
+    here = pop[(pop["region_id"] == spec.region).to_numpy() & hired]
     units = here["unit_id"].unique()
     unit_rate = pd.Series(np.clip(spec.rate * rng.lognormal(0, 0.25, len(units)), 0.08, 0.97), index=units)
     rate = unit_rate.reindex(here["unit_id"]).to_numpy() * here["unit_type"].map(TYPE_RESPONSE).to_numpy()
-    base = here[rng.random(len(here)) < np.clip(rate, 0, 0.98)]
+    p = np.clip(rate, 0, 0.98)
+    if size is None:
+        base = here[rng.random(len(here)) < p]
+        n_other = int(round(RATES["other_region"] * len(base)))
+    else:
+        # exactly n_base people, drawn without replacement with weights p
+        # (Efraimidis & Spirakis 2006: the n largest u ** (1 / p))
+        keys = np.log(rng.random(len(here))) / p
+        base = here.iloc[np.sort(np.argsort(-keys, kind="stable")[: size[0]])]
+        n_other = size[1]
     n_base = len(base)
-    others = pop[pop["region_id"] != spec.region]
-    other = others.iloc[rng.choice(len(others), int(round(RATES["other_region"] * n_base)), replace=False)]
+    others = pop[(pop["region_id"] != spec.region).to_numpy() & hired]
+    other = others.iloc[rng.choice(len(others), n_other, replace=False)]
     rows = pd.concat([base, other], ignore_index=True)
     n = len(rows)
     role = np.full(n, "clean", dtype=object)
@@ -260,7 +282,6 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
     zeros = np.zeros((len(src), Y.shape[1]), bool)
     miss = np.vstack([plan.missing, zeros])
     is_bad = np.vstack([plan.bad, zeros])
-    faults: list[tuple[int, str, str]] = []
 
     # --- demographics and identifiers
     when = rec["submitted"].to_numpy()
@@ -339,7 +360,7 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
         ok = ~miss[r_idx, c_idx] & ~is_bad[r_idx, c_idx]
         r_idx, c_idx = r_idx[ok], c_idx[ok]
         cells[r_idx, c_idx], how = messy_case(rng, cells[r_idx, c_idx])
-        ws_detail[r_idx] = [f"item {items['id'].iat[c]}: {h}" for c, h in zip(c_idx, how)]
+        ws_detail[r_idx] = "item " + items["id"].to_numpy(object)[c_idx] + ": " + how
     on_field = ws & (ws_detail == "")
     if on_field.any():
         which = np.array(label_fields, dtype=object)[rng.integers(0, len(label_fields), on_field.sum())]
@@ -349,7 +370,7 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
             m = m[pd.Series(f[fld][m]).astype(str).str.len().to_numpy() > 0]
             if len(m):
                 f[fld][m], how = messy_case(rng, f[fld][m].astype(str))
-                ws_detail[m] = [f"{fld}: {h}" for h in how]
+                ws_detail[m] = f"{fld}: " + how
 
     # --- order: exports list submissions by time; blank rows sit between them
     order = np.argsort(rec["submitted"].to_numpy(), kind="stable")
@@ -361,37 +382,36 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
     pos_of_rec = np.empty(n, int)
     pos_of_rec[order] = np.flatnonzero(~is_blank)
 
-    # --- ground truth
+    # --- ground truth (whole arrays: one block of rows per fault)
     dup_of = rec["dup_of"].to_numpy()
-    for i in np.flatnonzero(role == "dup_early"):
-        j = dup_of[i]
-        faults.append((pos_of_rec[i], "duplicate",
-                       f"superseded by row {pos_of_rec[j] - pos_of_rec[i]:+d}; answers changed: "
-                       f"{dup_changed[np.searchsorted(src, j)]}"))
-    med = spec.median_s
-    for i in np.flatnonzero(role == "speeder"):
-        faults.append((pos_of_rec[i], "speeder", f"duration {rec['duration'].iat[i]} s (median {med:.0f} s)"))
-    for i in np.flatnonzero(role == "straightliner"):
-        faults.append((pos_of_rec[i], "straightliner", f"every item = {Y[i, 0]}"))
-    for i in np.flatnonzero(role == "other_region"):
-        faults.append((pos_of_rec[i], "other_region", f"region {rec['region_id'].iat[i]}"))
-    for i in np.flatnonzero(uv):
-        faults.append((pos_of_rec[i], "unit_variant", f"{kind[i]}: {var[i]!r}"))
-    for kind_ in ("nip_excel", "nip_formatted", "nip_invalid"):
-        for i in np.flatnonzero(nf == kind_):
-            faults.append((pos_of_rec[i], kind_, str(detail_nip[i])))
-    item_ids = items["id"].to_numpy()
-    for i in np.flatnonzero(miss.any(1)):
-        faults.append((pos_of_rec[i], "missing_items", ",".join(item_ids[miss[i]])))
+    early_i = np.flatnonzero(role == "dup_early")
+    later_i = dup_of[early_i]
+    item_ids = items["id"].to_numpy(object)
     bad_name = "unknown_label" if spec.labelled else "out_of_range"
-    for i in np.flatnonzero(is_bad.any(1)):
-        c = np.flatnonzero(is_bad[i])[0]
-        v = cells[i, c]
-        faults.append((pos_of_rec[i], bad_name, f"{item_ids[c]} = {v if isinstance(v, str) else int(v)!r}"))
-    for i in np.flatnonzero(ws_detail != ""):
-        faults.append((pos_of_rec[i], "whitespace_case", ws_detail[i]))
-    for p in blank_pos:
-        faults.append((p, "blank_row", ""))
+    bad_i = np.flatnonzero(is_bad.any(1))
+    bad_c = is_bad[bad_i].argmax(1)
+    bad_v = cells[bad_i, bad_c]
+    bad_txt = (_quoted(bad_v) if spec.labelled else pd.Series(bad_v, dtype=float).astype(int).astype(str).to_numpy(object))
+    miss_i = np.flatnonzero(miss.any(1))
+    ws_i = np.flatnonzero(ws_detail != "")
+    speed_i, flat_i, oth_i, uv_i = (np.flatnonzero(role == "speeder"), np.flatnonzero(role == "straightliner"),
+                                    np.flatnonzero(role == "other_region"), np.flatnonzero(uv))
+    blocks = [
+        _block(pos_of_rec[early_i], "duplicate",
+               "superseded by row " + _signed(pos_of_rec[later_i] - pos_of_rec[early_i]) + "; answers changed: "
+               + dup_changed[np.searchsorted(src, later_i)].astype(str).astype(object)),
+        _block(pos_of_rec[speed_i], "speeder", "duration " + rec["duration"].to_numpy()[speed_i].astype(str).astype(object)
+               + f" s (median {spec.median_s:.0f} s)"),
+        _block(pos_of_rec[flat_i], "straightliner", "every item = " + Y[flat_i, 0].astype(str).astype(object)),
+        _block(pos_of_rec[oth_i], "other_region", "region " + rec["region_id"].to_numpy(object)[oth_i]),
+        _block(pos_of_rec[uv_i], "unit_variant", kind[uv_i].astype(object) + ": " + _quoted(var[uv_i])),
+        *[_block(pos_of_rec[nf == k_], k_, detail_nip[nf == k_].astype(str).astype(object))
+          for k_ in ("nip_excel", "nip_formatted", "nip_invalid")],
+        _block(pos_of_rec[miss_i], "missing_items", _joined(miss[miss_i], item_ids)),
+        _block(pos_of_rec[bad_i], bad_name, item_ids[bad_c] + " = " + bad_txt),
+        _block(pos_of_rec[ws_i], "whitespace_case", ws_detail[ws_i]),
+        _block(blank_pos, "blank_row", np.full(len(blank_pos), "", dtype=object)),
+    ]
     truth_unit = np.where(rec["region_id"].isin([r.id for r in world.regions]), rec["unit_id"], "")
     truth = pd.DataFrame({"pos": pos_of_rec, "unit_id": truth_unit})
 
@@ -404,8 +424,33 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
     out = pd.DataFrame(index=np.arange(total), columns=table.columns, dtype=object)
     out.loc[~is_blank, :] = table.to_numpy(object)
     out["_blank"] = is_blank
-    fl = pd.DataFrame(faults, columns=["pos", "fault", "detail"])
+    fl = pd.concat(blocks, ignore_index=True)
     return out, fl, truth, item_cols
+
+
+def _block(pos: np.ndarray, fault: str, detail: np.ndarray) -> pd.DataFrame:
+    """Ground-truth rows ``(pos, fault, detail)`` of one fault."""
+    return pd.DataFrame({"pos": np.asarray(pos, dtype=int), "fault": fault,
+                         "detail": np.asarray(detail, dtype=object)})
+
+
+def _signed(x: np.ndarray) -> np.ndarray:
+    """``+12`` / ``-3`` as text (the ``{:+d}`` format, on a whole array)."""
+    x = np.asarray(x, dtype=int)
+    return np.where(x >= 0, "+", "-").astype(object) + np.abs(x).astype(str).astype(object)
+
+
+def _quoted(v: np.ndarray) -> np.ndarray:
+    """``repr`` of plain strings (no quote or backslash inside): ``'Kec. Loa Janan'``."""
+    return ("'" + pd.Series(v, dtype=object).astype(str) + "'").to_numpy(object)
+
+
+def _joined(mask: np.ndarray, names: np.ndarray, sep: str = ",") -> np.ndarray:
+    """Per row of a boolean matrix, the names of its True columns joined by ``sep``."""
+    if not len(mask):
+        return np.empty(0, dtype=object)
+    r, c = np.nonzero(mask)
+    return pd.Series(names[c], index=r).groupby(level=0, sort=True).agg(sep.join).to_numpy(object)
 
 
 def _emails(names: np.ndarray, nip: np.ndarray) -> np.ndarray:

@@ -19,14 +19,17 @@ def _text(col: pd.Series, kind: str, decimal: str, dt_format: str) -> pd.Series:
     if kind == "datetime":
         return pd.to_datetime(col, errors="coerce").dt.strftime(dt_format).fillna("")
     if kind in ("int", "float", "code"):
-        v = pd.to_numeric(col, errors="coerce").astype(float)
-        whole = v.notna() & (v == v.round())
-        as_int = v.fillna(0).round().astype("int64").astype(str)
-        as_float = v.round(2).astype(str)
-        if decimal == ",":
-            as_float = as_float.str.replace(".", ",", regex=False)
-        out = pd.Series(np.where(whole, as_int, as_float), index=col.index)
-        return out.where(v.notna(), "")
+        v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        out = np.full(len(v), "", dtype=object)
+        whole = ~np.isnan(v) & (v == np.round(v))
+        frac = ~np.isnan(v) & ~whole
+        # whole numbers (item codes, ages, counts) go through a small lookup, the rest to text
+        codes, inv = np.unique(np.round(v[whole]).astype(np.int64), return_inverse=True)
+        out[whole] = codes.astype(str).astype(object)[inv]
+        if frac.any():
+            txt = np.round(v[frac], 2).astype(str).astype(object)
+            out[frac] = np.char.replace(txt.astype(str), ".", ",").astype(object) if decimal == "," else txt
+        return pd.Series(out, index=col.index)
     out = col.astype(object)
     is_num = out.map(type).isin([float, np.float64])
     if is_num.any():  # an NIP Excel stored as a number, written back by a script
