@@ -1,23 +1,30 @@
-"""Speed of stage 04, the region briefs.
+"""Speed of stage 04, the region briefs, and of the whole `make reports` run.
 
 Prints:
-- the marginal cost of one more region brief on one worker (papermill executes
-  04_brief.ipynb, then HTML + PDF export and the input hashes of the manifest),
-  as the median over regions after the first (target <= 5 s);
+- the marginal cost of one more region brief on one worker: the pipeline's own
+  ``make_brief`` (papermill executes 04_brief.ipynb in a kernel started while
+  the previous brief ran, then HTML + PDF export and manifest), as the median
+  over the briefs after the first (target <= 5 s); also the same with a cold
+  kernel per brief (no prewarming), for comparison;
 - the naive way, one process per region: ``papermill`` CLI then ``jupyter
   nbconvert --to html --no-input`` CLI (HTML only: nbconvert's PDF needs LaTeX
-  or a browser), and the ratio naive / workspace.
+  or a browser), and the ratio naive / workspace;
+- the whole ``make reports`` equivalent (``python -m helpers run --study S
+  --workers 2 --force`` into an empty output folder: stages 01-03, every brief,
+  the study summary), target <= 90 s on the 2-core machine (skip: ``--no-full``).
 
-Uses the study's processed outputs (run ``python -m helpers run`` first); with
-``--fixture`` it builds the small two-region test study in a temporary workspace.
-Briefs are written to a temporary folder, never to ``reports/``.
+Reads the study's processed outputs from ``$ASN_OUTPUT_ROOT`` (or the project
+root; run ``python -m helpers run`` first); every brief is written to a
+temporary folder, never to ``reports/``. With ``--fixture`` it uses the small
+two-region test study instead (and skips the full run).
 
-    python benchmarks/bench_reports.py [--study sample] [--regions 3] [--fixture]
+    python benchmarks/bench_reports.py [--study sample] [--regions 4] [--no-full] [--fixture]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,16 +35,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one_brief(study, region: str, out: Path) -> float:
-    from helpers.export import export_brief
-    from helpers.pipeline import brief_parameters, execute_notebook, input_hashes
+def workspace_briefs(study_id: str, regions: list[str], prewarm: bool) -> list[tuple[float, float]]:
+    """(wall s, CPU s of this process and its finished children) per brief, one worker."""
+    from helpers.pipeline import make_brief
 
-    t0 = time.perf_counter()
-    params = brief_parameters(study, region)
-    execute_notebook("04_brief", out / "brief.ipynb", {**params, "output_dir": str(out)})
-    export_brief(out / "brief.ipynb", out)
-    input_hashes(study)
-    return time.perf_counter() - t0
+    out = []
+    for i, region in enumerate(regions):
+        t0, c0 = time.perf_counter(), _cpu()
+        res = make_brief(study_id, region, force=True, prewarm=prewarm and i < len(regions) - 1)
+        if res.status != "ran":
+            raise SystemExit(f"brief {region} failed: {res.error}")
+        out.append((time.perf_counter() - t0, _cpu() - c0))
+        print(f"  workspace brief ({'warm' if prewarm else 'cold'}) {i + 1}/{len(regions)} {region:<24} "
+              f"{out[-1][0]:6.2f} s")
+    return out
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def naive_brief(study, region: str, out: Path) -> float:
@@ -57,10 +73,29 @@ def naive_brief(study, region: str, out: Path) -> float:
     return time.perf_counter() - t0
 
 
+def full_run(study_id: str, workers: int) -> float:
+    """``make reports`` without the set-up: the whole pipeline from raw files, in a fresh folder."""
+    with tempfile.TemporaryDirectory(prefix="bench-full-") as tmp:
+        env = {**os.environ, "ASN_OUTPUT_ROOT": tmp}
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "helpers", "run", "--study", study_id, "--workers", str(workers),
+                               "--force"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        secs = time.perf_counter() - t0
+        if proc.returncode != 0:
+            print(proc.stdout[-2000:], proc.stderr[-2000:])
+            raise SystemExit("the full run failed")
+        for line in proc.stdout.splitlines():
+            if line.strip().startswith(("01_", "02_", "03_")) and "done" in line:
+                print("   ", line.strip())
+        return secs
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--study", default="sample")
-    ap.add_argument("--regions", type=int, default=3, help="regions to time (the first is warm-up)")
+    ap.add_argument("--regions", type=int, default=4, help="briefs to time per mode (the first is warm-up)")
+    ap.add_argument("--workers", type=int, default=2, help="workers of the full run")
+    ap.add_argument("--no-full", action="store_true", help="skip the whole-pipeline run")
     ap.add_argument("--fixture", action="store_true", help="use the small test study in a temporary workspace")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
@@ -69,34 +104,53 @@ def main(argv=None) -> int:
         sys.path.insert(0, str(ROOT / "tests"))
         from _brief_fixture import STUDY_ID, write_fixture
 
-        os.environ["ASN_WORKSPACE"] = os.environ["ASN_OUTPUT_ROOT"] = str(tmp)
+        os.environ["ASN_WORKSPACE"] = str(tmp)
         write_fixture(tmp)
-        study_id = STUDY_ID
+        study_id, args.no_full = STUDY_ID, True
+        source = tmp
+    else:
+        source = Path(os.environ.get("ASN_OUTPUT_ROOT") or ROOT).resolve()
+    processed = source / "data" / "processed" / study_id
+    if not (processed / "aggregates.parquet").exists():
+        print(f"no processed outputs in {processed}: run `python -m helpers run --study {study_id}` first")
+        return 1
+    # briefs go to a temporary output root that sees the study's processed tables
+    out_root = tmp / "out"
+    (out_root / "data" / "processed").mkdir(parents=True)
+    (out_root / "data" / "processed" / study_id).symlink_to(processed)
+    os.environ["ASN_OUTPUT_ROOT"] = str(out_root)
     from helpers.study import load_study
 
     study = load_study(study_id)
     regions = [r.id for r in study.regions
-               if any((Path(study.processed_dir) / f"scores_{i}.parquet").exists() for i in study.indices)]
-    if not (Path(study.processed_dir) / "aggregates.parquet").exists():
-        print(f"no processed outputs for {study_id!r}: run `python -m helpers run --study {study_id}` first")
-        return 1
+               if any((processed / f"scores_{i}.parquet").exists() for i in study.indices)]
     regions = (regions * args.regions)[: max(2, args.regions)]  # repeat regions when the study has few
-    times = []
-    for i, region in enumerate(regions):
-        t = one_brief(study, region, tmp / "briefs" / f"{i}_{region}")
-        times.append(t)
-        print(f"  workspace brief {i + 1}/{len(regions)} {region:<28} {t:6.2f} s")
-    marginal = statistics.median(times[1:])
+
+    warm = workspace_briefs(study_id, regions, prewarm=True)
+    cold = workspace_briefs(study_id, regions, prewarm=False)
+    marginal = statistics.median(t for t, _ in warm[1:])
+    marginal_cpu = statistics.median(c for _, c in warm[1:])
+    marginal_cold = statistics.median(t for t, _ in cold[1:])
     naive = []
     for i, region in enumerate(regions[1:]):
         t = naive_brief(study, region, tmp / "naive" / f"{i}_{region}")
         naive.append(t)
         print(f"  naive brief     {i + 1}/{len(regions) - 1} {region:<28} {t:6.2f} s")
     naive_med = statistics.median(naive)
-    print(f"\nmarginal cost of one more region brief (1 worker, HTML + PDF): {marginal:.2f} s  (target <= 5 s)")
-    print(f"first brief (includes exporter imports):                     {times[0]:.2f} s")
-    print(f"naive papermill CLI + nbconvert CLI per region (HTML only):   {naive_med:.2f} s")
-    print(f"ratio naive / workspace:                                      {naive_med / marginal:.2f}x")
+    full = None if args.no_full else full_run(study_id, args.workers)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nmarginal cost of one more region brief (1 worker, HTML + PDF + manifest): {marginal:.2f} s  "
+          f"(target <= 5 s)")
+    print(f"  same, CPU seconds (this process + kernel):                           {marginal_cpu:.2f} s")
+    print(f"  same, without starting the next kernel early (cold kernel per brief): {marginal_cold:.2f} s")
+    print(f"first brief of a worker (imports papermill, nbconvert, WeasyPrint):     {warm[0][0]:.2f} s")
+    print(f"naive papermill CLI + nbconvert CLI per region (HTML only):              {naive_med:.2f} s")
+    print(f"ratio naive / workspace:                                                 {naive_med / marginal:.2f}x")
+    if full is not None:
+        print(f"whole `make reports` run (stages 01-03 + {len(study.regions)} briefs + summary, "
+              f"{args.workers} workers): {full:.1f} s  (target <= 90 s)")
+    print(f"(1-minute load average at the end: {load:.2f} on {os.cpu_count()} cores)")
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -1,7 +1,8 @@
 """A small processed study for the brief tests, written with the contract's columns.
 
-Two regions: ``kab-a`` (IKD waves 2022 and 2023, IP ASN 2023, a Setwan of 3
-respondents that must be suppressed) and ``kota-b`` (IKD 2023 only). Aggregates,
+Two regions: ``kab-a`` (IKD waves 2022 and 2023 with stage 03's wave test, IP ASN
+2023, a Setwan of 3 respondents that must be suppressed) and ``kota-b`` (IKD 2023
+only: no previous wave, no IP ASN). Aggregates,
 categories and achievement are produced by stage 02's own functions from the
 fixture scores, so the fixture follows the contract by construction; the
 comparison tables are written by hand with known values.
@@ -128,7 +129,12 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
         for c in ["overall", "information", "communication", "content", "safety", "problem_solving"]] + [
         {"region_id": "kab-a", "index": "ikd", "component": "overall", "factor": "sex", "test": "welch_anova",
          "statistic": 0.4, "df1": 1.0, "df2": 180.0, "p": 0.53, "p_adj": 0.53, "effect_name": "omega2",
-         "effect_size": 0.0, "n": 195, "k": 2, "note": None, "reading_id": "", "reading_en": ""}])
+         "effect_size": 0.0, "n": 195, "k": 2, "note": None, "reading_id": "", "reading_en": ""},
+        # stage 03's test of the change between the two waves (paired t of unit means), primary
+        {"region_id": "kab-a", "index": "ikd", "component": "overall", "factor": "wave", "test": "paired_units",
+         "statistic": 3.9, "df1": 8.0, "df2": np.nan, "p": 0.0045, "p_adj": 0.0045, "effect_name": "d_z",
+         "effect_size": 1.3, "n": 9, "k": 2, "note": None, "reading_id": "", "reading_en": ""}])
+    om["primary"] = True
     om.to_parquet(out / "compare_omnibus.parquet", index=False)
     ph = pd.DataFrame([
         {"region_id": "kab-a", "index": "ikd", "component": "overall", "factor": "unit_type",

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from html import escape, unescape
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,31 @@ from helpers.brief import fmt
 from helpers.brief.disclosure import suppress
 
 RID = re.compile(r"R[0-9a-f]{16}")
+
+
+# ----------------------------------------------------------------------------- the sample study, end to end
+# First in the file: the session's sample_run must start before fixture_study points
+# ASN_WORKSPACE at the fixture workspace (module scope, restored only at the end).
+
+def test_every_sample_region_renders(sample_run):
+    root, summary = sample_run
+    if any(s.status == "failed" for s in summary.stages):
+        pytest.skip("stages 01-03 failed: " + "; ".join(s.error or "" for s in summary.stages))
+    assert summary.briefs and all(b.status in ("ran", "skipped") for b in summary.briefs), \
+        [(b.region, b.error) for b in summary.briefs if b.status == "failed"]
+    for b in summary.briefs:
+        r = json.loads((b.folder / "results.json").read_text(encoding="utf-8"))
+        assert {"overall", "areas", "category"} <= set(r["index"]) and r["n"]["respondents"] > 0
+        assert 2 <= pdf_pages(b.folder / "brief.pdf") <= 6, b.region  # Kota Bontang: IKD and IP ASN
+        text = _text_of((b.folder / "brief.html").read_text(encoding="utf-8"))
+        if "ip_asn" in r["indices"]:  # the Kompetensi point table is disclosed wherever IP ASN is reported
+            kompetensi = next(x for x in r["assumptions"]["ip_asn"] if x.startswith("kompetensi: "))
+            assert kompetensi.split(": ", 1)[1] in text, b.region
+        for idx, blk in r["indices"].items():  # a previous wave comes with the change's 95% CI
+            prev = blk.get("previous")
+            if prev and prev.get("change_ci_low") is not None:
+                assert prev["change_ci_low"] <= prev["change"] <= prev["change_ci_high"], (b.region, idx)
+                assert fmt.num(prev["change_ci_low"], r["meta"]["lang"]) in text, (b.region, idx)
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +119,69 @@ def test_headline_numbers_match_an_independent_computation(fixture_study, result
     assert r["weakest_area"] == "content" and r["strongest_area"] == "information"
 
 
+def test_change_since_the_previous_wave_has_its_uncertainty(fixture_study, results):
+    """The change 2022 -> 2023 with a Welch 95% CI: reference values from
+    scipy.stats.ttest_ind(equal_var=False).confidence_interval (the interval of
+    R's t.test(x, y)) on the fixture's raw scores, not from the brief's code."""
+    from helpers.brief.text import headline_sentence
+
+    root, _ = fixture_study
+    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    x1 = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)]["overall"].to_numpy()
+    x0 = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2022)]["overall"].to_numpy()
+    ref = stats.ttest_ind(x1, x0, equal_var=False)
+    ci = ref.confidence_interval(0.95)
+    prev = results["index"]["previous"]
+    assert prev["change"] == pytest.approx(x1.mean() - x0.mean(), rel=1e-10)
+    assert prev["change_ci_low"] == pytest.approx(ci.low, rel=1e-9)
+    assert prev["change_ci_high"] == pytest.approx(ci.high, rel=1e-9)
+    assert prev["change_p"] == pytest.approx(ref.pvalue, rel=1e-6)
+    # significance comes from stage 03's primary wave test when there is one
+    assert prev["test"]["test"] == "paired_units" and prev["test"]["p_adj"] == 0.0045 and prev["significant"]
+    s = headline_sentence(results, results["index"], "id")
+    assert f"[IK 95% {fmt.num(ci.low, 'id')}; {fmt.num(ci.high, 'id')}]" in s
+    assert f"naik {fmt.num(x1.mean() - x0.mean(), 'id')} poin" in s and "nyata secara statistik" in s
+
+
+def test_a_region_without_a_previous_wave_has_no_change(fixture_study):
+    from helpers.brief.render import headline_table
+    from helpers.brief.results import build_results
+    from helpers.brief.text import headline_sentence
+
+    _, cfg = fixture_study
+    r = build_results(str(cfg), "kota-b", lang="en")
+    assert r["index"]["previous"] is None and r["index"]["waves"] == [2023]
+    assert "Compared with" not in headline_sentence(r, r["index"], "en")
+    assert "Change" not in headline_table(r, r["index"])
+
+
+def test_ip_asn_assumptions_are_disclosed_in_the_methods_note(fixture_study, results):
+    """The IP ASN Kompetensi point table is an assumption (spec ``assumption: true``):
+    every brief reporting IP ASN states it, in results.json and in the methods note."""
+    from helpers.brief.render import headline_table, methods_note
+    from helpers.brief.results import build_results
+    from helpers.indices import disclosures, load_spec
+
+    _, cfg = fixture_study
+    for lang, r in (("id", results), ("en", build_results(str(cfg), "kab-a", lang="en"))):
+        texts = disclosures(load_spec("ip_asn"), lang)
+        kompetensi = next(x for x in texts if x.startswith("kompetensi: "))
+        assert "15" in kompetensi and "10" in kompetensi  # the 15/15/10 point table
+        assert r["assumptions"]["ip_asn"] == texts == r["indices"]["ip_asn"]["disclosures"]
+        html = methods_note(r)
+        assert escape(kompetensi.split(": ", 1)[1]) in html
+        assert r["indices"]["ip_asn"]["name"] in html  # under the index's own heading
+        assert "kompetensi" in r["indices"]["ip_asn"]["assumed_components"]
+        assert ("Kompetensi*" if lang == "id" else "Competence*") in headline_table(r, r["indices"]["ip_asn"])
+    # Kualifikasi is a lookup of education: an education gap in IP ASN is no finding
+    assert results["indices"]["ip_asn"]["by_construction"] == {"education": "kualifikasi"}
+    assert results["indices"]["ikd"]["by_construction"] == {}
+    # a brief without IP ASN carries no IP ASN disclosure
+    rb = build_results(str(cfg), "kota-b", lang="id")
+    assert "ip_asn" not in rb["assumptions"]
+    assert "Profesionalitas" not in methods_note(rb) and "diklat teknis" not in methods_note(rb)
+
+
 def test_small_unit_type_is_suppressed_everywhere(results):
     b = results["index"]
     assert b["unit_types"]["setwan"]["suppressed"] and b["unit_types"]["setwan"]["n"] == 3
@@ -154,13 +243,24 @@ def test_unknown_region_and_empty_region_are_clear_errors(fixture_study):
     _, cfg = fixture_study
     with pytest.raises(InputError, match="unknown region"):
         build_results(str(cfg), "kab-nowhere")
+    with pytest.raises(InputError, match="requested headline index"):
+        build_results(str(cfg), "kota-b", index="ip_asn")
+
+
+def test_the_headline_index_is_a_parameter(fixture_study):
+    from helpers.brief.results import build_results
+
+    _, cfg = fixture_study
+    r = build_results(str(cfg), "kab-a", index="ip_asn")
+    assert r["meta"]["headline_index"] == "ip_asn" and r["index"]["id"] == "ip_asn"
+    assert r["n"]["respondents"] == r["indices"]["ip_asn"]["n"]["respondents"] == 163
 
 
 # ----------------------------------------------------------------------------- rendering through papermill
 
 def _text_of(html: str) -> str:
     body = re.sub(r"<style.*?</style>|<img[^>]*>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
 def pdf_pages(path: Path) -> int:
@@ -180,7 +280,12 @@ def rendered(fixture_study):
         "  - {id: kota-b, name: Kota B, kind: kota}\n",
         "  - {id: kota-b, name: Kota B, kind: kota}\n  - {id: kab-broken, name: Kabupaten Rusak}\n")
     cfg.write_text(text, encoding="utf-8")
-    res = {r: make_brief(STUDY_ID, r, lang="id", force=True, output_root=str(root)) for r in ("kab-broken", "kab-a")}
+    from helpers.brief import kernels
+
+    # the broken region starts the next brief's kernel early: kab-a runs in that warm kernel
+    res = {r: make_brief(STUDY_ID, r, lang="id", force=True, output_root=str(root), prewarm=(r == "kab-broken"))
+           for r in ("kab-broken", "kab-a")}
+    assert not kernels._warm  # the warm kernel was taken by kab-a, none is left running
     return root, res
 
 
@@ -216,6 +321,9 @@ def test_numbers_in_the_brief_match_results_json(rendered):
     expected += [fmt.num(u["mean"], "id") for u in b["priority_units"]]
     for s in expected:
         assert s in text, s
+    # the IP ASN Kompetensi assumption is visible in the exported brief
+    kompetensi = next(x for x in r["assumptions"]["ip_asn"] if x.startswith("kompetensi: "))
+    assert kompetensi.split(": ", 1)[1] in text
     assert fmt.num(b["overall"], "en") not in text or fmt.num(b["overall"], "en") == fmt.num(b["overall"], "id")
 
 
@@ -255,19 +363,7 @@ def test_html_opens_in_headless_chromium(rendered, tmp_path):
     assert (px < 100).mean() > 0.005  # text and charts were drawn, not a blank page
 
 
-# ----------------------------------------------------------------------------- the sample study, end to end
-
-def test_every_sample_region_renders(sample_run):
-    root, summary = sample_run
-    if any(s.status == "failed" for s in summary.stages):
-        pytest.skip("stages 01-03 failed: " + "; ".join(s.error or "" for s in summary.stages))
-    assert summary.briefs and all(b.status in ("ran", "skipped") for b in summary.briefs), \
-        [(b.region, b.error) for b in summary.briefs if b.status == "failed"]
-    for b in summary.briefs:
-        r = json.loads((b.folder / "results.json").read_text(encoding="utf-8"))
-        assert {"overall", "areas", "category"} <= set(r["index"]) and r["n"]["respondents"] > 0
-        assert 2 <= pdf_pages(b.folder / "brief.pdf") <= 6, b.region
-
+# ----------------------------------------------------------------------------- study summary
 
 def test_study_summary_puts_regions_side_by_side(rendered):
     from helpers.brief.summary import make_summary

@@ -3,6 +3,7 @@ figures are embedded as base64) and ``brief.pdf`` (A4, WeasyPrint)."""
 from __future__ import annotations
 
 import logging
+import threading
 from importlib.resources import files
 from pathlib import Path
 
@@ -10,24 +11,57 @@ import nbformat
 
 from .io import atomic_path
 
+_EXPORTER = None
+_PRELOAD: threading.Thread | None = None
 
-def notebook_to_html(nb_path: Path, title: str | None = None, lang: str | None = None) -> str:
+
+def _warm_up() -> None:
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+    from weasyprint import HTML
+
+    # the first PDF of a process parses WeasyPrint's C declarations (~0.5 s): do it now
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string='<p style="font-family: DejaVu Sans">2,50</p>').write_pdf()
+
+
+def preload() -> None:
+    """Import papermill and the exporters and make a throw-away PDF in a
+    background thread, so a worker's first brief does not wait for them (the
+    thread uses the time the process spends waiting for its kernel to start)."""
+    global _PRELOAD
+    if _PRELOAD is None:
+        _PRELOAD = threading.Thread(target=_warm_up, name="export-preload", daemon=True)
+        _PRELOAD.start()
+
+
+def _exporter():
+    global _EXPORTER
+    if _PRELOAD is not None:
+        _PRELOAD.join()
+    if _EXPORTER is None:  # one per process: building it loads the Jinja templates
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="basic", exclude_input=True,
+                                 exclude_input_prompt=True, exclude_output_prompt=True)
+    return _EXPORTER
+
+
+def notebook_to_html(nb_path: Path | nbformat.NotebookNode, title: str | None = None,
+                     lang: str | None = None) -> str:
     """HTML of the notebook's outputs and markdown only.
 
     Uses nbconvert's ``basic`` template (cells without Jupyter's CSS) wrapped in
     the workspace's print stylesheet, so the page is light, readable on screen
     and paginates well on A4.
     """
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(nb_path, as_version=4)
+    nb = nbformat.read(nb_path, as_version=4) if isinstance(nb_path, (str, Path)) else nb_path
     # Cells tagged "remove" (set-up, parameter echo) never reach a reader.
     nb.cells = [c for c in nb.cells if "remove" not in c.get("metadata", {}).get("tags", [])]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     css = files("helpers").joinpath("templates/brief.css").read_text(encoding="utf-8")
-    title = title or nb.metadata.get("title") or nb_path.stem
+    title = title or nb.metadata.get("title") or (Path(nb_path).stem if isinstance(nb_path, (str, Path)) else "brief")
     lang = lang or nb.metadata.get("language_code", "id")
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n<style>\n{css}\n</style>\n</head>\n"
@@ -35,6 +69,8 @@ def notebook_to_html(nb_path: Path, title: str | None = None, lang: str | None =
 
 
 def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
+    if _PRELOAD is not None:
+        _PRELOAD.join()
     from weasyprint import HTML
 
     # WeasyPrint warns about every CSS property it ignores; the brief does not need them.
@@ -54,7 +90,7 @@ def export_brief(nb_path: Path, folder: Path) -> dict[str, Path]:
         meta = read_json(folder / "results.json").get("meta", {})
         lang = meta.get("lang")
         title = title or " · ".join(str(x) for x in (meta.get("region_name"), meta.get("study_title")) if x)
-    html = notebook_to_html(nb_path, title=title, lang=lang)
+    html = notebook_to_html(nb, title=title, lang=lang)
     html_path = folder / "brief.html"
     with atomic_path(html_path) as tmp:
         tmp.write_text(html, encoding="utf-8")

@@ -95,11 +95,15 @@ def kernel_name() -> str:
     return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
 
 
-def execute_notebook(name: str, output: Path, parameters: dict) -> Path:
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
+def execute_notebook(name: str, output: Path, parameters: dict, **engine_kwargs) -> Path:
     """Execute ``notebooks/<name>.ipynb`` with papermill into ``output``.
 
     The environment variables that locate the workspace are passed on, so the
-    kernel reads and writes the same folders as the caller.
+    kernel reads and writes the same folders as the caller. ``engine_kwargs``
+    go to papermill's engine (e.g. ``km``, an already started kernel).
     """
     import papermill as pm
 
@@ -115,7 +119,8 @@ def execute_notebook(name: str, output: Path, parameters: dict) -> Path:
         log_output=False,
         # ipykernel warns on every start that local TCP is unencrypted; on this
         # single-user loopback use it is noise that buries the progress output.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=KERNEL_ARGS,
+        **engine_kwargs,
     )
     return output
 
@@ -219,9 +224,12 @@ def report_folder(study: Study, region: str) -> Path:
 
 
 def make_brief(study_id: str, region: str, lang: str | None = None, force: bool = False,
-               output_root: str | None = None) -> BriefResult:
+               output_root: str | None = None, prewarm: bool = False) -> BriefResult:
     """Execute the brief notebook for one region and export it (HTML, PDF),
-    then write ``manifest.json``. Never raises: failures are returned."""
+    then write ``manifest.json``. Never raises: failures are returned.
+
+    With ``prewarm`` (more briefs follow in this process) the next brief's
+    kernel is started while this one runs (:mod:`helpers.brief.kernels`)."""
     if output_root:
         os.environ["ASN_OUTPUT_ROOT"] = output_root
     t0 = time.perf_counter()
@@ -237,7 +245,12 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
     try:
         for stale in ("brief.failed.ipynb", ".stamp.json"):
             (folder / stale).unlink(missing_ok=True)
-        execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(folder)})
+        from .brief.kernels import kernel
+        from .export import preload
+
+        preload()
+        with kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
+            execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(folder)}, km=km)
         from .export import export_brief
 
         export_brief(nb_out, folder)
@@ -311,8 +324,9 @@ def run(study_id: str = "sample", regions: list[str] | None = None, workers: int
         return summary
 
     echo(f"Briefs (04) for {len(wanted)} region(s) on {workers} worker(s):")
+    # every job but a worker's likely last one starts the kernel of the next brief early
     jobs = [(study.id, r, lang, force or any(s.status == "ran" for s in summary.stages),
-             os.environ.get("ASN_OUTPUT_ROOT")) for r in wanted]
+             os.environ.get("ASN_OUTPUT_ROOT"), i < len(wanted) - max(1, workers)) for i, r in enumerate(wanted)]
     results: list[BriefResult] = []
     bar = _progress(len(jobs), progress)
     if workers <= 1:

@@ -16,7 +16,7 @@ from .results import build_results
 
 
 def make_outputs(study: str, region: str, lang: str = "id", min_cell: int = 5, alpha: float = 0.05,
-                 output_dir: str | Path | None = None) -> tuple[dict, dict, Path]:
+                 output_dir: str | Path | None = None, index: str | None = None) -> tuple[dict, dict, Path]:
     """Build the results of one region and write ``results.json``, ``figures/``
     and ``tables.xlsx`` into ``output_dir`` (default ``reports/<study>/<region>/``).
 
@@ -29,7 +29,8 @@ def make_outputs(study: str, region: str, lang: str = "id", min_cell: int = 5, a
 
     folder = Path(output_dir) if output_dir else paths.reports_dir(study) / region
     folder.mkdir(parents=True, exist_ok=True)
-    results = build_results(study, region, lang=lang, min_cell=int(min_cell), alpha=float(alpha))
+    results = build_results(study, region, lang=lang, min_cell=int(min_cell), alpha=float(alpha),
+                            index=index or None)
     write_json(results, folder / "results.json")
     # the brief is rendered from the file as written (JSON round trip), never from
     # in-memory values that could carry more precision or types than the file

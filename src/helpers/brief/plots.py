@@ -29,8 +29,8 @@ LABELS = {
            "target": "Target", "adjusted": "Disesuaikan (model)", "differs": "berbeda nyata dari ≥ 1 jenis lain",
            "same": "tidak berbeda nyata", "score": "Skor"},
     "en": {"mean": "Mean (95% CI)", "region": "Region mean", "share": "% of maximum score",
-           "target": "Target", "adjusted": "Adjusted (model)", "differs": "really differs from ≥ 1 other type",
-           "same": "no real difference", "score": "Score"},
+           "target": "Target", "adjusted": "Adjusted (model)", "differs": "differs significantly from ≥ 1 other type",
+           "same": "no significant difference", "score": "Score"},
 }
 
 
@@ -72,7 +72,9 @@ def _save(fig, path: Path) -> Path:
 
 
 def _dec(block: dict) -> int:
-    return 1 if (block.get("scale", {}).get("max") or 0) > 10 else 2
+    """Decimals of axis ticks: whole points on a 0-100 index, 2 on a 1-4 scale.
+    Values printed next to marks always have 2, like the tables and text."""
+    return 0 if (block.get("scale", {}).get("max") or 0) > 10 else 2
 
 
 def area_profile(block: dict, lang: str, path: Path) -> Path | None:
@@ -85,7 +87,7 @@ def area_profile(block: dict, lang: str, path: Path) -> Path | None:
     maxes = {a["max"] for _, a in areas}
     share = len(maxes) > 1
     lab = _lab(lang)
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(areas) + 0.8))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.34 * len(areas) + 0.75))
     y = np.arange(len(areas))[::-1]
     for yi, (c, a) in zip(y, areas):
         k = 100 / a["max"] if share else 1
@@ -96,7 +98,7 @@ def area_profile(block: dict, lang: str, path: Path) -> Path | None:
                         fmt="none", ecolor=DARK, capsize=2.5, lw=0.9)
         if a.get("target") is not None:
             ax.plot([a["target"] * k] * 2, [yi - 0.38, yi + 0.38], color="black", lw=1.6, ls=(0, (2, 1)))
-        txt = fmt.num(a["mean"], lang, _dec(block)) + (f" / {fmt.num(a['max'], lang, 0)}" if share else "")
+        txt = fmt.num(a["mean"], lang, 2) + (f" / {fmt.num(a['max'], lang, 0)}" if share else "")
         right = max(a["ci_high"] if a["ci_high"] is not None else a["mean"], a.get("target") or 0) * k
         ax.text(right + (1.5 if share else 0.04), yi, txt, va="center", fontsize=7.5, color=DARK)
     ax.set_yticks(y, [a["label"] for _, a in areas])
@@ -114,7 +116,8 @@ def area_profile(block: dict, lang: str, path: Path) -> Path | None:
         ax.text(block["overall"], y[0] + 0.55, lab["region"], fontsize=7, ha="center", va="bottom")
     if any(a.get("target") is not None for _, a in areas):
         ax.plot([], [], color="black", lw=1.6, ls=(0, (2, 1)), label=lab["target"])
-        ax.legend(loc="lower right", frameon=True)
+        # below the axes: inside, it would cover the label of a bar at 100%
+        fig.legend(loc="outside lower right", frameon=False)
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     return _save(fig, path)
@@ -165,7 +168,7 @@ def heatmap(block: dict, lang: str, path: Path) -> Path | None:
     style()
     data = np.array([[v["areas"].get(c) if v["areas"].get(c) is not None else np.nan for c in comps]
                      for _, v in rows], dtype=float)
-    annot = np.array([[fmt.num(x, lang, _dec(block)) for x in r] for r in data])
+    annot = np.array([[fmt.num(x, lang, 2) for x in r] for r in data])
     fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(rows) + 1.3))
     # share of maximum puts IP ASN dimensions (max 5 ... 40) on one colour scale
     maxes = np.array([block["areas"][c]["max"] or 1 for c in comps])
@@ -240,7 +243,7 @@ def demographic_gaps(block: dict, lang: str, path: Path) -> Path | None:
                     capsize=2, lw=0.9)
     ax.set_yticks(ys, labels)
     ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8, label=lab["region"])
-    ax.legend(loc="lower right", frameon=True)
+    fig.legend(loc="outside lower right", frameon=False)  # inside, it can hide the last group's marker
     ax.set_xlabel(lab["mean"])
     _numfmt(ax, lang, decimals=_dec(block))
     ax.grid(axis="y", visible=False)

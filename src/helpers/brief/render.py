@@ -12,16 +12,27 @@ from pathlib import Path
 
 from . import fmt
 from .disclosure import note as suppression_note
-from .plots import ordered_areas, ordered_unit_types
-from .text import (FACTORS, focus, gap_sentence, group_label, headline_sentence, key_messages, omnibus_phrase,
-                   priority_sentence, t, test_name, unit_type_sentence, value)
+from .plots import ordered_areas
+from .text import (
+    FACTORS,
+    focus,
+    gap_sentence,
+    group_label,
+    headline_sentence,
+    key_messages,
+    noun,
+    priority_sentence,
+    t,
+    test_name,
+    unit_type_sentence,
+)
 
 W = {
     "id": {"value": "Nilai", "ci": "IK 95%", "category": "Kategori", "target": "Target", "ach": "Capaian",
-           "prev": "Gelombang sebelumnya", "area": "Area / dimensi", "unit": "Unit kerja", "type": "Jenis unit",
+           "prev": "Gelombang sebelumnya", "change": "Perubahan", "area": "Area / dimensi", "unit": "Unit kerja", "type": "Jenis unit",
            "n": "n", "mean": "Rata-rata", "weakest": "Area terlemah", "focus": "Fokus pelatihan yang disarankan",
            "jp": "Patuh 20 JP", "diff": "Selisih", "pair": "Pasangan", "p": "p (disesuaikan)",
-           "raw": "Baris mentah", "clean": "Baris bersih", "rejected": "Ditolak", "rr": "Tingkat respons",
+           "raw": "Baris mentah", "files": "Berkas sumber", "clean": "Baris bersih", "rejected": "Ditolak", "rr": "Tingkat respons",
            "reasons": "Alasan penolakan", "units_surveyed": "Unit dengan responden",
            "weighted": "Rata-rata tertimbang (bobot pasca-stratifikasi)",
            "no_real": "Tidak ada pasangan jenis unit yang berbeda nyata setelah koreksi uji berganda.",
@@ -36,7 +47,7 @@ W = {
            "fig_gaps": "Rata-rata indeks per kelompok demografis, dengan IK 95%.",
            "methods": [
                "Skor dihitung per responden menurut spesifikasi indeks ({spec}); nilai daerah adalah rata-rata responden, dengan IK 95% berbasis distribusi t.",
-               "Perbandingan jenis unit: {tests}; koreksi uji berganda Holm; taraf nyata α = {alpha}.",
+               "Perbandingan jenis unit: {tests}; p disesuaikan untuk uji berganda (antar pasangan oleh Tukey HSD / Games-Howell, antar komponen dengan Holm); taraf nyata α = {alpha}.",
                "Responden tersarang dalam unit kerja: {cluster}",
                "Bobot: {weights}",
                "{suppress}",
@@ -45,19 +56,25 @@ W = {
            "cluster_none": "perbandingan memperhitungkan pengelompokan bila tahap 03 menyediakan modelnya.",
            "weights_yes": "rata-rata tertimbang pasca-stratifikasi (jumlah pegawai / responden per unit) ditampilkan di samping rata-rata tak tertimbang.",
            "weights_no": "tanpa bobot.",
-           "assumptions": "Asumsi yang diungkapkan:",
+           "assumptions": "Asumsi yang diungkapkan",
+           "same_weakest": "{Noun} terlemah sama di semua jenis unit: {area}. Fokus pelatihan yang disarankan: {focus}.",
+           "training_lead": "Area terlemah tiap jenis unit (skor relatif terhadap maksimum area) menentukan fokus pelatihan yang disarankan.",
+           "mean_of": "Rata-rata ({area})",
+           "assumed": "* komponen yang dihitung dengan asumsi; lihat Catatan metode.",
+           "change_note": "Perubahan dari gelombang {wave}: IK 95% Welch atas rata-rata kedua gelombang (responden berbeda).",
+           "change_test": " Uji tahap 03: {test}, {p}.",
            "repro": "Jalankan ulang: <code>{cmd}</code>. Periksa setiap angka: <code>{verify}</code>. Sidik jari input (SHA-256 berkas mentah): <code>{fp}</code>; rincian hash, versi paket dan waktu ada di <code>manifest.json</code> dalam folder laporan ini. Semua angka ada di <code>results.json</code>.",
            },
     "en": {"value": "Value", "ci": "95% CI", "category": "Category", "target": "Target", "ach": "Achievement",
-           "prev": "Previous wave", "area": "Area / dimension", "unit": "Work unit", "type": "Unit type",
+           "prev": "Previous wave", "change": "Change", "area": "Area / dimension", "unit": "Work unit", "type": "Unit type",
            "n": "n", "mean": "Mean", "weakest": "Weakest area", "focus": "Recommended training focus",
            "jp": "20 JP compliant", "diff": "Difference", "pair": "Pair", "p": "p (adjusted)",
-           "raw": "Raw rows", "clean": "Clean rows", "rejected": "Rejected", "rr": "Response rate",
+           "raw": "Raw rows", "files": "Source files", "clean": "Clean rows", "rejected": "Rejected", "rr": "Response rate",
            "reasons": "Rejection reasons", "units_surveyed": "Units with respondents",
            "weighted": "Weighted mean (post-stratification weights)",
            "no_real": "No pair of unit types differs significantly after multiple-testing correction.",
-           "real_pairs": "Pairs that really differ (adjusted p < {a}):",
-           "more_pairs": "The {k} largest of {n} real differences; the full list is in tables.xlsx (sheet pairs).",
+           "real_pairs": "Pairs that differ significantly (adjusted p < {a}):",
+           "more_pairs": "The {k} largest of {n} significant differences; the full list is in tables.xlsx (sheet pairs).",
            "below": "■ = upper CI bound below the region mean.",
            "shared": "File(s) {files} hold several regions; their figures are for the whole file.",
            "fig_areas": "Mean per area with 95% confidence interval.",
@@ -67,7 +84,7 @@ W = {
            "fig_gaps": "Index mean per demographic group, with 95% CI.",
            "methods": [
                "Scores are computed per respondent from the index spec ({spec}); the region value is the respondents' mean with a t-based 95% CI.",
-               "Unit-type comparison: {tests}; Holm correction for multiple testing; significance level α = {alpha}.",
+               "Unit-type comparison: {tests}; p adjusted for multiple testing (over pairs by Tukey HSD / Games-Howell, over components by Holm); significance level α = {alpha}.",
                "Respondents are nested in work units: {cluster}",
                "Weights: {weights}",
                "{suppress}",
@@ -76,11 +93,18 @@ W = {
            "cluster_none": "comparisons account for clustering where stage 03 provides the model.",
            "weights_yes": "post-stratified weighted means (headcount / respondents per unit) are shown next to unweighted means.",
            "weights_no": "none.",
-           "assumptions": "Disclosed assumptions:",
+           "assumptions": "Disclosed assumptions",
+           "same_weakest": "The weakest {noun} is the same in every unit type: {area}. Recommended training focus: {focus}.",
+           "training_lead": "Each unit type's weakest area (score relative to the area's maximum) sets its recommended training focus.",
+           "mean_of": "Mean ({area})",
+           "assumed": "* component scored with an assumption; see the Methods note.",
+           "change_note": "Change since wave {wave}: Welch 95% CI over the two waves' means (different respondents).",
+           "change_test": " Stage 03 test: {test}, {p}.",
            "repro": "Rerun: <code>{cmd}</code>. Check every number: <code>{verify}</code>. Input fingerprint (SHA-256 of the raw files): <code>{fp}</code>; the per-file hashes, package versions and timings are in <code>manifest.json</code> in this report folder. Every number is in <code>results.json</code>.",
            },
 }
-MAX_PAIRS = 8
+MAX_PAIRS = 6
+MAX_PAIRS_OTHER = 4  # a further index gets a shorter list: the brief must stay within 6 pages
 RULES = {
     "id": {"duplicate": "duplikat", "speeder": "terlalu cepat", "straightliner": "jawaban seragam",
            "blank_row": "baris kosong", "other_region": "daerah lain", "out_of_range": "di luar rentang",
@@ -138,41 +162,65 @@ def headline_table(r: dict, b: dict) -> str:
     dec = 2
     has_t = any(a.get("target") is not None for a in b["areas"].values()) or b.get("target") is not None
     prev = b.get("previous")
+    assumed = set(b.get("assumed_components") or [])
     header = [ww["area"], ww["n"], ww["mean"], ww["ci"]] + ([ww["target"], ww["ach"]] if has_t else []) + \
-             ([f'{ww["prev"]} ({prev["wave"]})'] if prev else [])
+             ([str(prev["wave"]), ww["change"]] if prev else [])
     rows = []
     for c, a in ordered_areas(b):
-        row = [escape(a["label"]), fmt.integer(a["n"], lang), fmt.num(a["mean"], lang, dec),
-               fmt.ci(a["ci_low"], a["ci_high"], lang, dec)]
+        row = [escape(a["label"]) + ("*" if c in assumed else ""), fmt.integer(a["n"], lang),
+               fmt.num(a["mean"], lang, dec), _ci(a["ci_low"], a["ci_high"], lang, dec)]
         if has_t:
             row += [fmt.num(a["target"], lang, dec),
                     fmt.DASH if a["achievement_pct"] is None else fmt.num(a["achievement_pct"], lang, 2) + "%"]
         if prev:
-            row.append(fmt.num(prev["areas"].get(c), lang, dec))
+            p = prev["areas"].get(c)
+            row += [fmt.num(p, lang, dec), _signed(None if p is None or a["mean"] is None else a["mean"] - p, lang)]
         rows.append(row)
     total = [f"<strong>{escape(b['name'])}</strong>", fmt.integer(b["n"]["respondents"], lang),
-             f"<strong>{fmt.num(b['overall'], lang, dec)}</strong>", fmt.ci(b["ci_low"], b["ci_high"], lang, dec)]
+             f"<strong>{fmt.num(b['overall'], lang, dec)}</strong>", _ci(b["ci_low"], b["ci_high"], lang, dec)]
     if has_t:
         total += [fmt.num(b.get("target"), lang, dec),
                   fmt.DASH if b.get("achievement_pct") is None else fmt.num(b["achievement_pct"], lang, 2) + "%"]
     if prev:
-        total.append(fmt.num(prev["overall"], lang, dec))
+        total += [fmt.num(prev["overall"], lang, dec), "<strong>" + _signed(prev.get("change"), lang) + "</strong>"]
     rows.append(total)
     cat = (f'<p class="category">{escape(ww["category"])}: <strong>{escape(b["category_label"] or fmt.DASH)}</strong>'
            + (f' · {escape(ww["weighted"])}: {fmt.num(b["overall_w"], lang, dec)}' if b.get("overall_w") is not None
               and b.get("weighted") else "") + "</p>")
-    return _table(header, rows, "headline") + cat
+    notes = []
+    if assumed:
+        notes.append(escape(ww["assumed"]))
+    if prev and prev.get("change_ci_low") is not None:
+        n = ww["change_note"].format(wave=prev["wave"])
+        if prev.get("test"):
+            n += ww["change_test"].format(test=test_name(prev["test"]["test"], lang), p=fmt.pvalue(
+                prev["test"]["p_adj"] if prev["test"].get("p_adj") is not None else prev["test"]["p"], lang))
+        notes.append(escape(n))
+    note = f'<p class="note">{" ".join(notes)}</p>' if notes else ""
+    return _table(header, rows, "headline") + cat + note
+
+
+def _ci(lo, hi, lang: str, decimals: int = 2) -> str:
+    """A confidence interval for a table cell, never broken over two lines."""
+    return f'<span class="nw">{fmt.ci(lo, hi, lang, decimals)}</span>'
+
+
+def _signed(x, lang: str) -> str:
+    """A change with its sign: ``+0,15``, ``−0,08`` (a true minus sign)."""
+    if fmt.is_missing(x):
+        return fmt.DASH
+    return ("+" if x >= 0.005 else ("−" if x <= -0.005 else "±")) + fmt.num(abs(x), lang, 2)
 
 
 def headline_section(r: dict, figures: dict) -> str:
     b, lang = r["index"], r["meta"]["lang"]
     s = t(lang)["sections"]
-    return (_h2(f'{s["headline"]}: {b["name"]}') + f"<p>{escape(headline_sentence(r, b, lang))}</p>"
-            + headline_table(r, b) + _h2(s["areas"])
+    # the headline sentence is the first key message just above: not repeated here
+    return (_h2(f'{s["headline"]}: {b["name"]}') + headline_table(r, b) + _h2(s["areas"].replace("area", noun(b, lang)))
             + figure(figures.get(f'{b["id"]}_areas'), w(lang)["fig_areas"], "88%"))
 
 
-def unit_type_section(r: dict, figures: dict, b: dict | None = None) -> str:
+def unit_type_section(r: dict, figures: dict, b: dict | None = None, max_pairs: int = MAX_PAIRS) -> str:
     b = b or r["index"]
     lang, ww = r["meta"]["lang"], w(r["meta"]["lang"])
     comp = b["comparison"]
@@ -183,9 +231,9 @@ def unit_type_section(r: dict, figures: dict, b: dict | None = None) -> str:
         labels = {k: v["label"] for k, v in b["unit_types"].items()}
         if real:
             # the largest real differences; the full list is in tables.xlsx (sheet "pairs")
-            top = sorted(real, key=lambda p: -abs(p["diff"] or 0))[:MAX_PAIRS]
+            top = sorted(real, key=lambda p: -abs(p["diff"] or 0))[:max_pairs]
             rows = [[escape(f'{labels.get(p["group_a"], p["group_a"])} − {labels.get(p["group_b"], p["group_b"])}'),
-                     fmt.num(p["diff"], lang, 2), fmt.ci(p["ci_low"], p["ci_high"], lang, 2),
+                     fmt.num(p["diff"], lang, 2), _ci(p["ci_low"], p["ci_high"], lang, 2),
                      fmt.pvalue(p["p_adj"], lang).replace("p ", "").replace("= ", "")] for p in top]
             out += f'<p>{escape(ww["real_pairs"].format(a=fmt.num(r["meta"]["alpha"], lang, 2)))} ' \
                    f'({escape(test_name(real[0]["test"]))})</p>' + _table([ww["pair"], ww["diff"], ww["ci"], ww["p"]],
@@ -213,7 +261,7 @@ def priority_section(r: dict, figures: dict) -> str:
     if not units:
         return ""
     rows = [[("■ " if u["below_region"] else "") + escape(u["unit"]), escape(u["unit_type_label"]),
-             fmt.integer(u["n"], lang), fmt.num(u["mean"], lang, 2), fmt.ci(u["ci_low"], u["ci_high"], lang, 2)]
+             fmt.integer(u["n"], lang), fmt.num(u["mean"], lang, 2), _ci(u["ci_low"], u["ci_high"], lang, 2)]
             for u in units]
     return (_h2(t(lang)["sections"]["priority"]) + f"<p>{escape(priority_sentence(b, lang, k=len(units)))}</p>"
             + _table([ww["unit"], ww["type"], ww["n"], ww["mean"], ww["ci"]], rows)
@@ -243,19 +291,34 @@ def training_section(r: dict) -> str:
     if not tr:
         return ""
     has_jp = any(v.get("compliance_20jp") is not None for v in tr.values())
+    items = [(k, tr[k]) for k in b.get("unit_type_order", list(tr)) if k in tr]
+    # one weakest area everywhere (the usual case): say it once instead of on every row
+    same = len({v["weakest_area"] for _, v in items}) == 1
     rows = []
-    for ut, v in [(k, tr[k]) for k in b.get("unit_type_order", list(tr)) if k in tr]:
-        row = [escape(v["label"]), escape(v["weakest_label"]), fmt.num(v["mean"], lang, 2),
-               escape(focus(v["weakest_area"], v["weakest_label"], lang))]
+    for ut, v in items:
+        row = [escape(v["label"])]
+        if not same:
+            row += [escape(v["weakest_label"])]
+        row += [fmt.num(v["mean"], lang, 2)]
+        if not same:
+            row += [escape(focus(v["weakest_area"], v["weakest_label"], lang))]
         if has_jp:
             row.append(fmt.pct(v.get("compliance_20jp"), lang))
         rows.append(row)
-    header = [ww["type"], ww["weakest"], ww["mean"], ww["focus"]] + ([ww["jp"]] if has_jp else [])
+    if same:
+        v = items[0][1]
+        n = noun(b, lang)
+        lead = ww["same_weakest"].format(area=v["weakest_label"], noun=n, Noun=n[:1].upper() + n[1:],
+                                         focus=focus(v["weakest_area"], v["weakest_label"], lang))
+        header = [ww["type"], ww["mean_of"].format(area=v["weakest_label"])] + ([ww["jp"]] if has_jp else [])
+    else:
+        lead = ww["training_lead"]
+        header = [ww["type"], ww["weakest"], ww["mean"], ww["focus"]] + ([ww["jp"]] if has_jp else [])
     from .text import compliance_sentence
 
     jp = compliance_sentence(r, lang)
-    return (_h2(t(lang)["sections"]["training"]) + _table(header, rows, "training")
-            + (f"<p>{escape(jp)}</p>" if jp else ""))
+    return (_h2(t(lang)["sections"]["training"]) + f"<p>{escape(lead)}" + (f" {escape(jp)}" if jp else "") + "</p>"
+            + _table(header, rows, "training" + (" compact" if same else "")))
 
 
 def data_quality_box(r: dict) -> str:
@@ -264,8 +327,10 @@ def data_quality_box(r: dict) -> str:
     dq = r["data_quality"]
     resp = r["index"].get("response") or {}
     rules = RULES.get(lang, RULES["en"])
-    reasons = ", ".join(f"{escape(rules.get(k, k))} {fmt.integer(v, lang)}" for k, v in dq["rejected_by_reason"].items())
-    rows = [[ww["raw"], fmt.integer(dq["raw"], lang)], [ww["clean"], fmt.integer(dq["clean"], lang)],
+    by_count = sorted(dq["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
+    reasons = ", ".join(f"{escape(rules.get(k, k))} {fmt.integer(v, lang)}" for k, v in by_count)
+    rows = [[ww["files"], escape(", ".join(dq.get("files") or [])) or fmt.DASH],
+            [ww["raw"], fmt.integer(dq["raw"], lang)], [ww["clean"], fmt.integer(dq["clean"], lang)],
             [ww["rejected"], fmt.integer(dq["rejected"], lang)], [ww["reasons"], reasons or fmt.DASH],
             [ww["rr"], fmt.pct(resp.get("rate"), lang)],
             [ww["units_surveyed"], f'{fmt.integer(resp.get("units_surveyed"), lang)} / {fmt.integer(resp.get("units_total"), lang)}']]
@@ -288,14 +353,15 @@ def methods_note(r: dict) -> str:
                       tests=", ".join(tests) or fmt.DASH, alpha=fmt.num(r["meta"]["alpha"], lang, 2), cluster=cluster,
                       weights=ww["weights_yes"] if b.get("weighted") else ww["weights_no"],
                       suppress=suppression_note(r["meta"]["min_cell"], lang)) for s in ww["methods"]]
-    assumptions = [a for bl in r["indices"].values() for a in bl.get("assumptions", [])]
     rel = b.get("reliability", {}).get("overall")
     if rel and rel.get("alpha") is not None:
         lines.append(("Reliabilitas (α Cronbach) indeks: " if lang == "id" else "Reliability (Cronbach's α) of the index: ")
                      + fmt.num(rel["alpha"], lang, 2))
     out = "".join(f"<li>{escape(s)}</li>" for s in lines)
-    if assumptions:
-        out += f'<li>{escape(ww["assumptions"])}<ul>' + "".join(f"<li>{escape(a)}</li>" for a in assumptions) + "</ul></li>"
+    for bl in r["indices"].values():  # every reported index states its own assumptions
+        if bl.get("assumptions"):
+            out += (f'<li class="assumptions"><strong>{escape(ww["assumptions"])} ({escape(bl["name"])}):</strong><ul>'
+                    + "".join(f"<li>{escape(a)}</li>" for a in bl["assumptions"]) + "</ul></li>")
     return f'<section class="methods"><h3>{escape(t(lang)["sections"]["methods"])}</h3><ul>{out}</ul></section>'
 
 
@@ -316,10 +382,10 @@ def other_indices_section(r: dict, figures: dict) -> str:
         return ""
     out = ""
     for b in others:
-        out += (f'<section class="other-index">' + _h2(f'{t(lang)["sections"]["other"]}: {b["name"]}')
+        out += ('<section class="other-index">' + _h2(f'{t(lang)["sections"]["other"]}: {b["name"]}')
                 + f"<p>{escape(headline_sentence(r, b, lang))}</p>" + headline_table(r, b)
                 + figure(figures.get(f'{b["id"]}_areas'), w(lang)["fig_areas"], "80%")
-                + unit_type_section(r, figures, b).replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+                + unit_type_section(r, figures, b, max_pairs=MAX_PAIRS_OTHER).replace("<h2>", "<h3>").replace("</h2>", "</h3>")
                 + "</section>")
     return out
 

@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from ..indices.engine import categorise
-from ..indices.spec import IndexSpec, bounds, load_spec
+from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
 from ..study import Study
 from .disclosure import suppress
 from .inputs import RegionInputs, as_study, load_region
@@ -172,7 +173,56 @@ def _overall_and_areas(inp, idx, spec, lang, wave, sc) -> dict:
             "achievement_pct": targets.get("overall", (None, None))[1], "areas": areas}
 
 
-def _previous(inp, idx, spec, waves, wave) -> dict | None:
+def welch_change(m1: float, se1: float, n1: int, m0: float, se0: float, n0: int,
+                 conf: float = 0.95) -> dict:
+    """Change ``m1 - m0`` between two independent samples (two survey waves of
+    different respondents) with its Welch confidence interval and p-value.
+
+    se_d = sqrt(se1² + se0²); Welch-Satterthwaite
+    df = se_d⁴ / (se1⁴ / (n1 - 1) + se0⁴ / (n0 - 1)); CI = d ± t(df) · se_d.
+    The same interval as R's ``t.test(x1, x0)`` (Welch 1947, Biometrika 34:28-35),
+    computed from the means and standard errors stage 02 stores.
+
+    >>> round(welch_change(2.31, 0.01, 100, 2.16, 0.02, 80)["ci_low"], 3)
+    0.106
+    """
+    from scipy import stats
+
+    d = m1 - m0
+    var = se1 ** 2 + se0 ** 2
+    if not (var > 0) or n1 < 2 or n0 < 2:
+        return {"change": d, "se": None, "ci_low": None, "ci_high": None, "df": None, "p": None}
+    df = var ** 2 / (se1 ** 4 / (n1 - 1) + se0 ** 4 / (n0 - 1))
+    se = math.sqrt(var)
+    half = float(stats.t.ppf(0.5 + conf / 2, df)) * se
+    return {"change": d, "se": se, "ci_low": d - half, "ci_high": d + half, "df": float(df),
+            "p": float(2 * stats.t.sf(abs(d) / se, df))}
+
+
+def _wave_test(inp, idx, alpha) -> dict | None:
+    """Stage 03's primary test of the change between the two latest waves (factor
+    ``wave``, overall, whole region), when it ran one."""
+    om = inp.table("compare_omnibus")
+    if om.empty:
+        return None
+    om = om[(om["index"] == idx) & (om["factor"] == "wave") & (om["component"] == "overall")]
+    if "primary" in om.columns:
+        om = om[om["primary"].fillna(False).astype(bool)]
+    om = om[om["test"].astype(str) != "none"]
+    if om.empty:
+        return None
+    r = om.iloc[0]
+    p = _f(r.get("p_adj")) if _f(r.get("p_adj")) is not None else _f(r.get("p"))
+    return {"test": str(r["test"]), "statistic": _f(r.get("statistic")), "df1": _f(r.get("df1")),
+            "df2": _f(r.get("df2")), "p": _f(r.get("p")), "p_adj": _f(r.get("p_adj")), "n": _i(r.get("n")),
+            "effect_name": None if pd.isna(r.get("effect_name")) else str(r["effect_name"]),
+            "effect_size": _f(r.get("effect_size")), "significant": bool(p is not None and p < alpha)}
+
+
+def _previous(inp, idx, spec, waves, wave, alpha: float = 0.05) -> dict | None:
+    """The previous wave of the region (if any) and the change since, with its
+    95% CI: Welch on the two waves' region means (the numbers the brief shows);
+    significance from stage 03's wave test when it ran one, else from Welch."""
     earlier = [w for w in waves if w is not None and wave is not None and w < wave]
     if not earlier:
         return None
@@ -183,8 +233,24 @@ def _previous(inp, idx, spec, waves, wave) -> dict | None:
     reg = reg.set_index("component")
     prev = _f(reg.at["overall", "mean"])
     cat, label = _band(spec, prev)
-    return {"wave": _wave_value(pw), "overall": prev, "category": cat, "category_label": label,
-            "areas": {c: _f(reg.at[c, "mean"]) for c in spec.components if c in reg.index}}
+    out = {"wave": _wave_value(pw), "overall": prev, "category": cat, "category_label": label,
+           "areas": {c: _f(reg.at[c, "mean"]) for c in spec.components if c in reg.index},
+           "change": None, "change_ci_low": None, "change_ci_high": None, "change_p": None,
+           "significant": None, "test": None}
+    cur = _agg(inp, idx, "region", wave)
+    cur = cur[cur["component"] == "overall"] if not cur.empty else cur
+    if not cur.empty and "se" in reg.columns and "se" in cur.columns:
+        c = cur.iloc[0]
+        args = (_f(c["mean"]), _f(c["se"]), _i(c["n"]), prev, _f(reg.at["overall", "se"]), _i(reg.at["overall", "n"]))
+        if all(a is not None for a in args):
+            w = welch_change(*args)
+            out.update(change=_f(w["change"]), change_ci_low=_f(w["ci_low"]), change_ci_high=_f(w["ci_high"]),
+                       change_p=_f(w["p"]), significant=None if w["p"] is None else bool(w["p"] < alpha))
+    test = _wave_test(inp, idx, alpha)
+    if test:
+        out["test"] = test
+        out["significant"] = test["significant"]
+    return out
 
 
 def _category_shares(inp, idx, wave) -> dict:
@@ -394,7 +460,7 @@ def _response(inp, idx, wave) -> dict:
     hc = float(rr["headcount"].sum())
     n = int(rr["n"].sum())
     return {"respondents": n, "headcount": _f(hc), "rate": _f(n / hc) if hc > 0 else None,
-            "units_surveyed": int((rr["n"] > 0).sum()), "units_total": int(len(rr))}
+            "units_surveyed": int((rr["n"] > 0).sum()), "units_total": len(rr)}
 
 
 def _models(inp, idx) -> dict:
@@ -442,13 +508,14 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
     block["bands"] = [{"id": b.id, "min": b.min, "max": b.max, "label": b.label_id if lang == "id" else b.label_en}
                       for b in spec.bands]
     block["category_label"] = next((b["label"] for b in block["bands"] if b["id"] == block["category"]), None)
-    block["previous"] = _previous(inp, idx, spec, waves, wave)
+    block["previous"] = _previous(inp, idx, spec, waves, wave, alpha)
     if block["previous"]:
         p = block["previous"]
-        p["change"] = None if block["overall"] is None or p["overall"] is None else block["overall"] - p["overall"]
+        if p["change"] is None and block["overall"] is not None and p["overall"] is not None:
+            p["change"] = block["overall"] - p["overall"]
         p["category_label"] = next((b["label"] for b in block["bands"] if b["id"] == p["category"]), None)
     valid = sc[sc["overall"].notna()]
-    block["n"] = {"respondents": int(len(valid)), "units": int(valid["unit_id"].nunique()),
+    block["n"] = {"respondents": len(valid), "units": int(valid["unit_id"].nunique()),
                   "unit_types": int(valid["unit_type"].nunique())}
     areas = {c: a["share_of_max"] for c, a in block["areas"].items() if a["share_of_max"] is not None}
     block["strongest_area"] = max(areas, key=areas.get) if areas else None
@@ -470,17 +537,32 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
     block["response"] = _response(inp, idx, wave)
     block["weighted"] = bool(sc["weight"].notna().any()) if "weight" in sc.columns else False
     block["points"] = spec.is_points()
+    block["by_construction"] = _defining_fields(spec)
+    block["disclosures"] = disclosures(spec, lang)
     block["assumptions"] = _assumptions(spec, lang)
+    block["assumed_components"] = [a["about"] for a in spec.assumptions if a.get("about") in spec.components]
     return block
 
 
+def _defining_fields(spec: IndexSpec) -> dict[str, str]:
+    """Demographic factors a component is scored from directly (IP ASN Kualifikasi
+    is a lookup of ``education``): a gap by such a factor is true by construction,
+    not a finding. ``{factor: component id}``."""
+    out = {}
+    for comp in spec.root.children:
+        for n in comp.walk():
+            if n.points and n.points.get("field") in DEMOGRAPHICS:
+                out[n.points["field"]] = comp.id
+    return out
+
+
 def _assumptions(spec: IndexSpec, lang: str) -> list[str]:
-    """The spec's disclosed assumptions, each prefixed with the component label."""
+    """The spec's disclosed assumptions (``helpers.indices.disclosures``), each
+    prefixed with the component's label instead of its id, for the methods note."""
     out = []
-    for a in spec.assumptions:
-        text = a.get("text", {})
-        text = text.get(lang) or text.get("en") if isinstance(text, dict) else str(text)
-        about = a.get("about", "")
+    for a, text in zip(spec.assumptions, disclosures(spec, lang)):
+        about = str(a.get("about", ""))
+        text = text[len(about) + 2:] if text.startswith(about + ": ") else text
         try:
             about = _label(spec, about, lang)
         except KeyError:
@@ -545,8 +627,10 @@ def headline_index(study: Study, region: str, available: list[str]) -> str:
 
 
 def build_results(study: Study | str | Path, region: str, lang: str = "id", min_cell: int = 5,
-                  alpha: float = 0.05) -> dict:
-    """The ``results.json`` document of one region's brief (see the module docstring)."""
+                  alpha: float = 0.05, index: str | None = None) -> dict:
+    """The ``results.json`` document of one region's brief (see the module docstring).
+    ``index`` picks the headline index (default: the study's ``report.headline``,
+    else the first index the region has)."""
     if lang not in ("id", "en"):
         from ..errors import InputError
 
@@ -557,7 +641,12 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
     compliance = _compliance(inp, int(min_cell))
     available = [i for i in study.indices if i in inp.scores]
     blocks = {i: index_block(inp, i, lang, int(min_cell), float(alpha), compliance) for i in available}
-    head = headline_index(study, region, available)
+    if index and index not in available:
+        from ..errors import InputError
+
+        raise InputError(f"region {region!r} has no scores for the requested headline index",
+                         column="index", expected=" or ".join(available), found=index)
+    head = index or headline_index(study, region, available)
     hb = blocks[head]
     return {
         "meta": {"study": study.id, "study_title": study.title, "synthetic": bool(study.option("synthetic", default=False)),
@@ -570,4 +659,6 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
         "comparison": hb["comparison"]["by_unit_type"],
         "compliance_20jp": compliance,
         "data_quality": {**_data_quality(inp, min_cell), "response_rate": hb["response"].get("rate")},
+        # every assumption of every reported index (e.g. the IP ASN Kompetensi point table)
+        "assumptions": {i: b["disclosures"] for i, b in blocks.items()},
     }

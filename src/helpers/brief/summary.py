@@ -20,22 +20,35 @@ matplotlib.use("Agg")
 from .. import paths  # noqa: E402
 from ..io import atomic_path, read_json, write_json  # noqa: E402
 from . import fmt  # noqa: E402
-from .render import _table, figure  # noqa: E402
+from .render import _ci, _signed, _table, figure  # noqa: E402
 
 TXT = {
     "id": {"title": "Ringkasan Studi: {study}", "region": "Daerah", "index": "Indeks", "wave": "Gelombang",
-           "value": "Nilai", "ci": "IK 95%", "cat": "Kategori", "n": "Responden", "units": "Unit",
+           "value": "Nilai [IK 95%]", "ci": "IK 95%", "cat": "Kategori", "n": "Responden (unit)", "units": "Unit",
            "weakest": "Area terlemah", "lowest": "Jenis unit terendah", "jp": "Patuh 20 JP",
+           "change": "Perubahan", "change_note": "Perubahan: selisih dengan gelombang sebelumnya (tahun dalam kurung); * = nyata secara statistik.",
            "fig": "Nilai indeks per daerah dengan IK 95%.",
            "lead": "{k} daerah. Angka diambil dari results.json tiap laporan daerah; rincian dan metode ada di ringkasan kebijakan masing-masing daerah.",
            "missing": "Daerah tanpa laporan: {r}."},
     "en": {"title": "Study Summary: {study}", "region": "Region", "index": "Index", "wave": "Wave",
-           "value": "Value", "ci": "95% CI", "cat": "Category", "n": "Respondents", "units": "Units",
+           "value": "Value [95% CI]", "ci": "95% CI", "cat": "Category", "n": "Respondents (units)", "units": "Units",
            "weakest": "Weakest area", "lowest": "Lowest unit type", "jp": "20 JP compliant",
+           "change": "Change", "change_note": "Change: difference from the previous wave (year in brackets); * = statistically significant.",
            "fig": "Index value per region with 95% CI.",
            "lead": "{k} regions. Figures come from each regional report's results.json; details and methods are in each region's policy brief.",
            "missing": "Regions without a report: {r}."},
 }
+
+
+SHORT = {"ikd": "IKD", "ip_asn": "IP ASN", "ild": "ILD"}
+
+
+def _change(row: dict, lang: str) -> str:
+    """``+0,12 (2022)*``: the change since the previous wave, * when significant."""
+    if row.get("change") is None:
+        return fmt.DASH
+    return (_signed(row["change"], lang) + f" ({row['previous_wave']})"
+            + ("*" if row.get("change_significant") else ""))
 
 
 def summary_rows(reports: dict[str, dict]) -> list[dict]:
@@ -51,7 +64,10 @@ def summary_rows(reports: dict[str, dict]) -> list[dict]:
                          "respondents": b["n"]["respondents"], "units": b["n"]["units"],
                          "weakest_area": b["areas"][b["weakest_area"]]["label"] if b.get("weakest_area") else None,
                          "lowest_unit_type": shown[lowest]["label"] if lowest else None,
-                         "compliance_20jp": (r.get("compliance_20jp") or {}).get("share")})
+                         "compliance_20jp": (r.get("compliance_20jp") or {}).get("share"),
+                         "previous_wave": (b.get("previous") or {}).get("wave"),
+                         "change": (b.get("previous") or {}).get("change"),
+                         "change_significant": (b.get("previous") or {}).get("significant")})
     return rows
 
 
@@ -97,13 +113,18 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
                folder / "summary.json")
     figs = {idx: _chart(rows, idx, lang, folder / "summary_figures" / f"{idx}.png")
             for idx in dict.fromkeys(r["index"] for r in rows)}
-    table = _table([tx["region"], tx["index"], tx["wave"], tx["value"], tx["ci"], tx["cat"], tx["n"], tx["units"],
+    # 9 columns fit A4 portrait: value with its CI, index with its wave, respondents with units
+    table = _table([tx["region"], tx["index"], tx["value"], tx["change"], tx["cat"], tx["n"],
                     tx["weakest"], tx["lowest"], tx["jp"]],
-                   [[escape(r["region_name"]), escape(r["index"]), str(r["wave"] or fmt.DASH),
-                     fmt.num(r["overall"], lang), fmt.ci(r["ci_low"], r["ci_high"], lang), escape(r["category"] or fmt.DASH),
-                     fmt.integer(r["respondents"], lang), fmt.integer(r["units"], lang),
+                   [[escape(r["region_name"]),
+                     escape(SHORT.get(r["index"], r["index"].upper())) + f" {r['wave'] or ''}".rstrip(),
+                     f"<strong>{fmt.num(r['overall'], lang)}</strong> " + _ci(r["ci_low"], r["ci_high"], lang),
+                     _change(r, lang), escape(r["category"] or fmt.DASH),
+                     f"{fmt.integer(r['respondents'], lang)} ({fmt.integer(r['units'], lang)})",
                      escape(r["weakest_area"] or fmt.DASH), escape(r["lowest_unit_type"] or fmt.DASH),
                      fmt.pct(r["compliance_20jp"], lang)] for r in rows], "summary-table")
+    if any(r["change"] is not None for r in rows):
+        table += f"<p class='note'>{escape(tx['change_note'])}</p>"
     body = (f"<h1>{escape(tx['title'].format(study=st.title))}</h1>"
             f"<p>{escape(tx['lead'].format(k=len(reports)))}</p>"
             + (f"<p class='note'>{escape(tx['missing'].format(r=', '.join(missing)))}</p>" if missing else "")

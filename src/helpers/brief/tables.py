@@ -21,7 +21,8 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
                      "n": b["n"]["respondents"], "mean": b["overall"], "ci_low": b["ci_low"], "ci_high": b["ci_high"],
                      "mean_w": b.get("overall_w"), "target": b.get("target"),
                      "achievement_pct": b.get("achievement_pct"), "category": b.get("category_label"),
-                     "previous": (b.get("previous") or {}).get("overall")})
+                     "previous": (b.get("previous") or {}).get("overall"),
+                     **{k: (b.get("previous") or {}).get(k) for k in ("change", "change_ci_low", "change_ci_high")}})
         for c, a in b["areas"].items():
             rows.append({"index": idx, "component": c, "label": a["label"], "wave": b["wave"], "n": a["n"],
                          "mean": a["mean"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "mean_w": a.get("mean_w"),
@@ -47,6 +48,8 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
     out["priority_units"] = pd.DataFrame(prio)
     out["gaps"] = pd.DataFrame(gaps)
     out["training"] = pd.DataFrame(train)
+    out["assumptions"] = pd.DataFrame([{"index": idx, "assumption": a}
+                                       for idx, texts in (r.get("assumptions") or {}).items() for a in texts])
     dq = r["data_quality"]
     out["data_quality"] = pd.DataFrame(
         [{"item": k, "value": dq[k]} for k in ("raw", "clean", "rejected", "response_rate")]

@@ -17,16 +17,20 @@ T = {
         "title": "Ringkasan Kebijakan: {index} {region}",
         "subtitle": "{study} · gelombang {wave} · {n} responden di {units} unit kerja",
         "synthetic": "Data sintetis untuk contoh: angka ini bukan hasil resmi.",
-        "headline": "{index} {region} {wave}: {value} dari {max} (kategori {category}), {n} ASN di {units} unit kerja.",
+        "headline": "{index} {region} {wave}: {value} pada skala {min}–{max} (kategori {category}), {n} ASN di {units} unit kerja.",
         "target": "Capaian terhadap target {target}: {pct}.",
-        "prev": "Dibanding gelombang {wave} ({prev}): {change}.",
-        "up": "naik {d}", "down": "turun {d}", "same": "tidak berubah",
-        "areas": "Area terkuat: {best} ({best_v}); area terlemah: {worst} ({worst_v}).",
-        "ut_real": "Perbedaan antar jenis unit nyata ({test}, {p}, {eff}): tertinggi {hi} ({hi_v}), terendah {lo} ({lo_v}).",
-        "ut_none": "Perbedaan antar jenis unit tidak terbukti secara statistik ({test}, {p}).",
+        "prev": "Dibanding gelombang {wave} ({prev}): {change}{ci}{sig}.",
+        "up": "naik {d} poin", "down": "turun {d} poin", "same": "hampir tidak berubah ({d} poin)",
+        "change_ci": " [IK 95% {lo}; {hi}]",
+        "change_sig": ", perubahan nyata secara statistik", "change_nsig": ", perubahan tidak nyata secara statistik",
+        "areas": "{Noun} terkuat: {best} ({best_v}); {noun} terlemah: {worst} ({worst_v}).",
+        "of_max": "{v} dari {max}",
+        "by_construction": " (menurut definisi: {component} dihitung dari {factor})",
+        "ut_real": "Rata-rata jenis unit kerja berbeda nyata ({test}, {p}, {eff}): tertinggi {hi} ({hi_v}), terendah {lo} ({lo_v}).",
+        "ut_none": "Rata-rata jenis unit kerja tidak berbeda nyata secara statistik ({test}, {p}).",
         "ut_na": "Uji perbandingan jenis unit belum tersedia; selisih rata-rata di bawah bersifat deskriptif.",
-        "priority": "Unit prioritas (skor terendah): {units}.",
-        "jp": "Kepatuhan 20 JP per tahun: {share} ASN {ci} dari {n} dengan data jam pelatihan.",
+        "priority": "Unit prioritas (skor terendah, dengan IK 95%): {units}.",
+        "jp": "{share} ASN {ci} memenuhi 20 JP pelatihan per tahun (dari {n} ASN dengan data jam pelatihan).",
         "gap": "Kesenjangan terbesar menurut {factor}: {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
         "gap_each": "Menurut {factor}: selisih {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
         "sig": ", nyata secara statistik", "nsig": ", tidak nyata secara statistik",
@@ -43,16 +47,20 @@ T = {
         "title": "Policy Brief: {index}, {region}",
         "subtitle": "{study} · wave {wave} · {n} respondents in {units} work units",
         "synthetic": "Synthetic example data: these figures are not official results.",
-        "headline": "{index}, {region} {wave}: {value} of {max} (category {category}), {n} civil servants in {units} work units.",
+        "headline": "{index}, {region} {wave}: {value} on a {min}–{max} scale (category {category}), {n} civil servants in {units} work units.",
         "target": "Achievement against the target of {target}: {pct}.",
-        "prev": "Compared with wave {wave} ({prev}): {change}.",
-        "up": "up {d}", "down": "down {d}", "same": "unchanged",
-        "areas": "Strongest area: {best} ({best_v}); weakest area: {worst} ({worst_v}).",
-        "ut_real": "Unit types really differ ({test}, {p}, {eff}): highest {hi} ({hi_v}), lowest {lo} ({lo_v}).",
-        "ut_none": "No statistically supported difference between unit types ({test}, {p}).",
+        "prev": "Compared with wave {wave} ({prev}): {change}{ci}{sig}.",
+        "up": "up {d} points", "down": "down {d} points", "same": "almost unchanged ({d} points)",
+        "change_ci": " [95% CI {lo}, {hi}]",
+        "change_sig": ", a statistically significant change", "change_nsig": ", not a statistically significant change",
+        "areas": "Strongest {noun}: {best} ({best_v}); weakest {noun}: {worst} ({worst_v}).",
+        "of_max": "{v} of {max}",
+        "by_construction": " (by definition: {component} is scored from {factor})",
+        "ut_real": "Unit types differ significantly ({test}, {p}, {eff}): highest {hi} ({hi_v}), lowest {lo} ({lo_v}).",
+        "ut_none": "Unit types do not differ significantly ({test}, {p}).",
         "ut_na": "The unit-type comparison tests are not available; the differences below are descriptive.",
-        "priority": "Priority units (lowest scores): {units}.",
-        "jp": "20 JP a year compliance: {share} of staff {ci} among {n} with training-hour records.",
+        "priority": "Priority units (lowest scores, with 95% CI): {units}.",
+        "jp": "{share} of staff {ci} meet the 20 training hours (JP) a year (of {n} with training-hour records).",
         "gap": "Largest gap by {factor}: {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
         "gap_each": "By {factor}: a gap of {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
         "sig": ", statistically significant", "nsig": ", not statistically significant",
@@ -62,7 +70,7 @@ T = {
             "ut": "Unit-type comparison", "heat": "Unit type × area",
             "priority": "Priority work units", "gaps": "Demographic gaps",
             "training": "Training priorities", "dq": "Data quality", "methods": "Methods note",
-            "repro": "Reproducibility", "other": "Other indices",
+            "repro": "Reproducibility", "other": "Further index",
         },
     },
 }
@@ -82,7 +90,8 @@ GROUPS = {
 TESTS = {
     "welch_anova": "Welch ANOVA", "anova": "ANOVA", "anova_oneway": "ANOVA", "kruskal": "Kruskal-Wallis",
     "games_howell": "Games-Howell", "tukey_hsd": "Tukey HSD", "levene": "Levene", "brown_forsythe": "Brown-Forsythe", "tukey": "Tukey HSD", "dunn": "Dunn-Holm",
-    "welch": "Welch ANOVA",
+    "welch": "Welch ANOVA", "paired_units": "paired t (unit means)", "wilcoxon_units": "Wilcoxon (unit means)",
+    "mixed_wave": "mixed model (wave)", "mixed_wave_x_group": "mixed model (wave × unit type)",
 }
 EFFECTS = {"omega2": "ω²", "eta2": "η²", "epsilon2": "ε²", "omega_sq": "ω²", "eta_sq": "η²"}
 # what a weak component calls for; components not listed get "training in <label>"
@@ -102,8 +111,16 @@ def group_label(group: str, lang: str) -> str:
     return GROUPS.get(lang, {}).get(group, group)
 
 
-def test_name(test: str | None) -> str:
-    return TESTS.get(str(test), str(test)) if test else ""
+TESTS_ID = {"paired_units": "uji t berpasangan (rata-rata unit)", "wilcoxon_units": "Wilcoxon (rata-rata unit)",
+            "mixed_wave": "model campuran (gelombang)", "mixed_wave_x_group": "model campuran (gelombang × jenis unit)"}
+
+
+def test_name(test: str | None, lang: str = "en") -> str:
+    if not test:
+        return ""
+    if lang == "id" and str(test) in TESTS_ID:
+        return TESTS_ID[str(test)]
+    return TESTS.get(str(test), str(test))
 
 
 def focus(component: str, label: str, lang: str) -> str:
@@ -113,6 +130,13 @@ def focus(component: str, label: str, lang: str) -> str:
 
 def value(x, lang: str) -> str:
     return fmt.num(x, lang, 2)
+
+
+def bound(x, lang: str) -> str:
+    """A scale maximum or a target: ``100`` and ``75`` stay whole, ``2,75`` keeps its decimals."""
+    if x is not None and float(x).is_integer():
+        return fmt.num(x, lang, 0)
+    return value(x, lang)
 
 
 def _df(x: float, lang: str) -> str:
@@ -143,19 +167,42 @@ def omnibus_phrase(o: dict, lang: str) -> tuple[str, str, str]:
 def headline_sentence(r: dict, block: dict, lang: str) -> str:
     tt = t(lang)
     s = tt["headline"].format(index=block["name"], region=r["meta"]["region_name"], wave=block["wave"] or "",
-                              value=value(block["overall"], lang), max=value(block["scale"]["max"], lang),
+                              value=value(block["overall"], lang), max=bound(block["scale"]["max"], lang),
+                              min=bound(block["scale"]["min"] or 0, lang),
                               category=block["category_label"] or fmt.DASH,
                               n=fmt.integer(block["n"]["respondents"], lang),
                               units=fmt.integer(block["n"]["units"], lang))
     if block.get("target") is not None:
-        s += " " + tt["target"].format(target=value(block["target"], lang),
+        s += " " + tt["target"].format(target=bound(block["target"], lang),
                                        pct=fmt.num(block["achievement_pct"], lang, 2) + "%")
+    s2 = change_sentence(block, lang)
+    return s + (" " + s2 if s2 else "")
+
+
+def change_sentence(block: dict, lang: str) -> str | None:
+    """Change since the previous wave with its 95% CI and whether it is real."""
+    tt = t(lang)
     prev = block.get("previous")
-    if prev and prev.get("change") is not None:
-        d = prev["change"]
-        ch = tt["same"] if abs(d) < 0.005 else (tt["up"] if d > 0 else tt["down"]).format(d=value(abs(d), lang))
-        s += " " + tt["prev"].format(wave=prev["wave"], prev=value(prev["overall"], lang), change=ch)
-    return s
+    if not prev or prev.get("change") is None:
+        return None
+    d = prev["change"]
+    if abs(d) < 0.005:
+        ch = tt["same"].format(d=value(d, lang))
+    else:
+        ch = (tt["up"] if d > 0 else tt["down"]).format(d=value(abs(d), lang))
+    ci = ""
+    if prev.get("change_ci_low") is not None:
+        ci = tt["change_ci"].format(lo=value(prev["change_ci_low"], lang), hi=value(prev["change_ci_high"], lang))
+    sig = "" if prev.get("significant") is None else (tt["change_sig"] if prev["significant"] else tt["change_nsig"])
+    return tt["prev"].format(wave=prev["wave"], prev=value(prev["overall"], lang), change=ch, ci=ci, sig=sig)
+
+
+NOUNS = {"id": {"ip_asn": "dimensi", "ild": "pilar"}, "en": {"ip_asn": "dimension", "ild": "pillar"}}
+
+
+def noun(block: dict, lang: str) -> str:
+    """What the index's components are called: area (IKD), dimensi (IP ASN), pilar (ILD)."""
+    return NOUNS.get(lang, NOUNS["en"]).get(block.get("id"), "area")
 
 
 def areas_sentence(block: dict, lang: str) -> str | None:
@@ -163,8 +210,17 @@ def areas_sentence(block: dict, lang: str) -> str | None:
     if not b or not w or b == w:
         return None
     a = block["areas"]
-    return t(lang)["areas"].format(best=a[b]["label"], best_v=value(a[b]["mean"], lang),
-                                   worst=a[w]["label"], worst_v=value(a[w]["mean"], lang))
+    tt = t(lang)
+    # components on different maxima (IP ASN 25/40/30/5) are compared as a share of their maximum
+    mixed = len({x.get("max") for x in a.values()}) > 1
+
+    def v(c):
+        return tt["of_max"].format(v=value(a[c]["mean"], lang), max=bound(a[c]["max"], lang)) if mixed \
+            else value(a[c]["mean"], lang)
+
+    n = noun(block, lang)
+    return tt["areas"].format(best=a[b]["label"], best_v=v(b), worst=a[w]["label"], worst_v=v(w),
+                              noun=n, Noun=n[:1].upper() + n[1:])
 
 
 def unit_type_sentence(block: dict, lang: str) -> str:
@@ -196,13 +252,16 @@ def compliance_sentence(r: dict, lang: str) -> str | None:
     if not c or c.get("share") is None:
         return None
     sep = "; " if lang == "id" else ", "
+    label = "IK 95% " if lang == "id" else "95% CI "
     return t(lang)["jp"].format(share=fmt.pct(c["share"], lang),
-                                ci=f"[{fmt.pct(c['ci_low'], lang)}{sep}{fmt.pct(c['ci_high'], lang)}]",
+                                ci=f"[{label}{fmt.pct(c['ci_low'], lang)}{sep}{fmt.pct(c['ci_high'], lang)}]",
                                 n=fmt.integer(c["n"], lang))
 
 
 def largest_gap(block: dict) -> str | None:
-    gaps = {f: g for f, g in (block.get("gaps") or {}).items() if g.get("gap") is not None}
+    # a gap by a factor a component is scored from (IP ASN Kualifikasi <- education) is no finding
+    gaps = {f: g for f, g in (block.get("gaps") or {}).items()
+            if g.get("gap") is not None and f not in (block.get("by_construction") or {})}
     if not gaps:
         return None
     # a significant gap beats a larger one the data do not support
@@ -217,6 +276,10 @@ def gap_sentence(block: dict, lang: str, factor: str | None = None, each: bool =
     g = block["gaps"][factor]
     tt = t(lang)
     sig = "" if g.get("significant") is None else (tt["sig"] if g["significant"] else tt["nsig"])
+    comp = (block.get("by_construction") or {}).get(factor)
+    if comp and comp in block.get("areas", {}):
+        sig += tt["by_construction"].format(component=block["areas"][comp]["label"],
+                                            factor=FACTORS[lang if lang in FACTORS else "en"].get(factor, factor))
     return tt["gap_each" if each else "gap"].format(factor=FACTORS[lang if lang in FACTORS else "en"].get(factor, factor),
                             gap=value(g["gap"], lang), hi=group_label(g["highest"], lang),
                             hi_v=value(g["groups"][g["highest"]]["mean"], lang),

@@ -1,0 +1,112 @@
+"""Warm Jupyter kernels for the brief fan-out.
+
+Starting an IPython kernel and importing pandas, matplotlib and seaborn in it
+costs about 3 s, more than the brief itself. Each brief still gets a fresh
+kernel of its own (no state carries over between regions), but a worker starts
+the kernel of its *next* brief, with those imports preloaded, as soon as the
+current brief's kernel is up (so the two never import at the same time); the
+next kernel boots while the current brief runs and is exported, and papermill
+then executes in a kernel that is already up.
+
+>>> with kernel("python3", cwd, ["--IPKernelApp.log_level=ERROR"], prewarm=True) as km:  # doctest: +SKIP
+...     papermill.execute_notebook(src, dst, km=km)
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+# What every brief imports: preloaded when the kernel starts (IPython's
+# exec_lines), so a failing import here only delays the error to the notebook's own cell.
+PRELOAD = ("import helpers.brief, helpers.brief.render, helpers.brief.plots, helpers.brief.tables, "
+           "pyarrow.dataset, openpyxl")
+
+log = logging.getLogger(__name__)
+_warm: dict = {}  # {"key": ..., "km": AsyncKernelManager}: at most one warm kernel per process
+
+
+def _key(kernel_name: str, cwd: Path, extra_arguments: list[str]) -> str:
+    """A kernel is reusable only if it was started the same way: same kernel,
+    folder, arguments and environment (the output root and workspace travel in it)."""
+    env = "\n".join(f"{k}={v}" for k, v in sorted(os.environ.items()))
+    return hashlib.sha256(f"{kernel_name}\n{cwd}\n{extra_arguments}\n{env}".encode()).hexdigest()
+
+
+def start(kernel_name: str, cwd: Path, extra_arguments: list[str]):
+    """Launch a kernel (returns at once; the kernel boots and imports in its own process)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=kernel_name)
+    args = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[PRELOAD]!r}"]
+    run_sync(km.start_kernel)(extra_arguments=args, cwd=str(cwd))
+    return km
+
+
+def shutdown(km) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception as exc:  # noqa: BLE001 - already dead: nothing to clean up
+        log.debug("kernel shutdown: %s", exc)
+
+
+def _wait_ready(km, timeout: float = 60) -> None:
+    from jupyter_core.utils import run_sync
+
+    kc = km.client()
+    kc.start_channels()
+    try:
+        run_sync(kc.wait_for_ready)(timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - papermill waits again and reports a kernel that never came up
+        log.debug("kernel not ready yet: %s", exc)
+    finally:
+        kc.stop_channels()
+
+
+def _alive(km) -> bool:
+    from jupyter_core.utils import run_sync
+
+    try:
+        return bool(run_sync(km.is_alive)())
+    except Exception:  # noqa: BLE001 - a kernel that cannot be asked is not usable
+        return False
+
+
+def discard() -> None:
+    """Shut down the warm kernel, if any (at exit, or when it no longer fits)."""
+    old = _warm.pop("km", None)
+    _warm.pop("key", None)
+    if old is not None:
+        shutdown(old)
+
+
+atexit.register(discard)
+
+
+@contextmanager
+def kernel(kernel_name: str, cwd: Path, extra_arguments: list[str], prewarm: bool = False):
+    """A started kernel for one notebook: the warm one if it matches, else a new
+    one. With ``prewarm`` the next brief's kernel is launched straight away.
+    The kernel is shut down on exit."""
+    key = _key(kernel_name, cwd, extra_arguments)
+    if _warm.get("key") == key and _alive(_warm["km"]):
+        km = _warm.pop("km")
+        _warm.pop("key")
+    else:
+        discard()
+        km = start(kernel_name, cwd, extra_arguments)
+    if prewarm:
+        # the next kernel boots once this one is up, so the two do not compete for
+        # the CPU while importing; it then overlaps this brief's run and export
+        _wait_ready(km)
+        _warm.update(key=key, km=start(kernel_name, cwd, extra_arguments))
+    try:
+        yield km
+    finally:
+        shutdown(km)
