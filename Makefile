@@ -22,7 +22,7 @@ else
 SETUP  :=
 endif
 
-.PHONY: help setup reports test lab verify validate synth clean bench
+.PHONY: help setup reports test lint lab verify validate synth clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -42,6 +42,9 @@ reports: $(SETUP)  ## run the whole pipeline on the sample study -> reports/$(ST
 
 test: $(SETUP)  ## run the test suite
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: $(SETUP)  ## pyflakes-level checks of src/, tests/, benchmarks/ (ruff)
+	$(PYTHON) -m ruff check src tests benchmarks
 
 lab: $(SETUP)  ## open JupyterLab on notebooks/ with the workspace kernel
 	$(PYTHON) -m jupyter lab notebooks/

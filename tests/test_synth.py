@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +92,7 @@ def _read_raw(folder: Path, name: str) -> pd.DataFrame:
     kind, first = FILES[name]
     p = folder / name
     if kind == "xlsx":
-        df = pd.read_excel(p, header=first - 2, dtype=object)
+        df = pd.read_excel(p, header=first - 2, dtype=object, engine="openpyxl")
         df = df.map(lambda v: "" if pd.isna(v) else (f"{v:.15g}" if isinstance(v, float) else str(v)))
     elif kind == "sav":
         import pyreadstat
