@@ -307,3 +307,87 @@ def test_schema_guards_the_clean_table(fx):
     assert info.value.column == "ikd_1_1_1" and info.value.row == int(resp.loc[3, "source_row"])
     with pytest.raises(InputError, match="personal columns"):
         validate_respondents(resp.assign(nip="198503152010012001"), items)
+
+
+# ----------------------------------------------------------------------------------------------
+# duplicates without a usable NIP: the fallback key (name + birth + sex + unit)
+# ----------------------------------------------------------------------------------------------
+def _add_people_without_nip(root: Path, study_quality: str | None = None) -> None:
+    """Add a birth-year column and four people whose NIPs Excel mangled:
+    rows 84/85 the same woman (titles and case differ; row 85 later and complete),
+    rows 86/87 two men of the same name born 1980 and 1990."""
+    cb = root / "config/instruments/mini.yaml"
+    cb.write_text(cb.read_text() + "  birth_year: {aliases: [Tahun Lahir], type: number}\n")
+    if study_quality:
+        st = root / "config/studies/fx.yaml"
+        st.write_text(st.read_text().replace("quality: {", "quality: {" + study_quality + ", "))
+    p = root / "data/raw/fx/survey.csv"
+    df = pd.read_csv(p, dtype=str, keep_default_na=False).replace("", None)
+    df["Tahun Lahir"] = df["NIP"].str.replace(" ", "").str[:4]
+    base = df.iloc[[4]].copy()  # a complete, ordinary row of Dinas Kesehatan (unit u2)
+    assert base["Unit Kerja"].item() == "Dinas Kesehatan"
+    new = pd.concat([base] * 4, ignore_index=True)
+    new["Nama"] = ["Dr. Siti Aminah, S.Kom.", "SITI  AMINAH", "Budi Santoso", "Budi Santoso"]
+    new["Tahun Lahir"] = ["1985", "1985", "1980", "1990"]
+    new["Jenis Kelamin"] = ["Perempuan", "Perempuan", "Laki-laki", "Laki-laki"]
+    new["NIP"] = ["1.98503E+17", "198503152010012000", "1.9800E+17", "1.99001E+17"]
+    new["Cap waktu"] = ["20/06/2023 08:00:00", "21/06/2023 09:00:00", "20/06/2023 10:00:00", "20/06/2023 11:00:00"]
+    pd.concat([df, new], ignore_index=True).to_csv(p, index=False)
+
+
+def test_duplicate_fallback_key_without_usable_nip(fx):
+    study, _, root = fx
+    _add_people_without_nip(root)
+    clean.run(load_study("fx"))
+    out = study.processed_dir
+    resp = pd.read_parquet(out / "respondents.parquet")
+    rej = pd.read_parquet(out / "rejected.parquet")
+    log = pd.read_csv(out / "cleaning_log.csv")
+    in_file = resp.loc[resp["source_file"] == "survey.csv", "source_row"]
+    # the same woman: the earlier copy rejected, the later one kept
+    assert rej.loc[rej["source_row"] == 84, "reasons"].tolist() == ["duplicate"]
+    assert 85 in set(in_file) and 84 not in set(in_file)
+    # same name, different birth year: two people, both kept
+    assert {86, 87} <= set(in_file)
+    row = log[(log["rule"] == "duplicate") & (log["source_row"] == 84)].iloc[0]
+    assert row["action"] == "reject" and row["column"] == "name+birth+sex+unit_id"
+    assert row["new_value"] == "kept survey.csv row 85 (same name, birth, sex, unit_id; no usable NIP)"
+    assert row["respondent_id"] == rej.loc[rej["source_row"] == 84, "respondent_id"].item()
+    # the NIP-based duplicates are still found as before
+    assert set(rej.loc[rej["reasons"] == "duplicate", "source_row"]) == {12, 33, 84}
+    # no name, no NIP in any output
+    blob = "".join(p.read_bytes().decode("latin-1") for p in out.iterdir()).lower()
+    assert "aminah" not in blob and "santoso" not in blob and "1.98503e+17" not in blob
+    summ = json.loads((out / "cleaning_summary.json").read_text())
+    assert summ["duplicate_note"] == "1 found by the fallback key (no usable NIP)"
+    assert summ["files"]["survey.csv"]["raw_rows"] == 86 == \
+        summ["files"]["survey.csv"]["kept"] + summ["files"]["survey.csv"]["rejected"]
+
+
+def test_duplicate_fallback_can_be_switched_off(fx):
+    study, _, root = fx
+    _add_people_without_nip(root, study_quality="duplicate: {fallback: false}")
+    rej = clean.run(load_study("fx"), write=False, return_tables=True)["tables"]["rejected"]
+    assert set(rej.loc[rej["reasons"] == "duplicate", "source_row"]) == {12, 33}
+
+
+def test_fallback_key_rules():
+    from helpers import quality as q
+
+    assert q.normalise_names(pd.Series(["Dr. Siti  Aminah, S.Kom., M.Si.", "SITI AMINAH", "Hj. Siti Aminah",
+                                        None, " , "])).tolist() == \
+        ["siti aminah", "siti aminah", "siti aminah", pd.NA, pd.NA]
+    df = pd.DataFrame({"id_from_nip": [False] * 6 + [True], "respondent_id": [f"R{i}" for i in range(7)],
+                       "birth_year": [1985, 1985, np.nan, 1985, 1985, 1985, 1985],
+                       "sex": ["P", "P", "P", "P", "P", None, "P"], "unit_id": ["u1"] * 7})
+    names = pd.Series(["Siti Aminah", "siti aminah", "Siti Aminah", "Anonim", "Si", "Siti Aminah", "Siti Aminah"])
+    k = q.fallback_keys(df, names, pd.Series(True, index=df.index), q.options({})["duplicate"])
+    # same key for 0, 1 and the NIP row 6; none without birth (2), placeholder (3),
+    # too short (4), without sex (5)
+    assert k[0] == k[1] and pd.isna(k[6]) and k[[2, 3, 4, 5]].isna().all()
+    # a study overriding one fallback option keeps the other defaults
+    o = q.options({"duplicate": {"fallback": {"max_group": 5}}})["duplicate"]["fallback"]
+    assert o["max_group"] == 5 and o["fields"] == ["name", "birth", "sex", "unit_id"]
+    # no birth column at all: no key (never a weaker key)
+    assert q.fallback_keys(df.drop(columns="birth_year"), names, pd.Series(True, index=df.index),
+                           q.options({})["duplicate"]).isna().all()

@@ -110,7 +110,10 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
     for m in reasons.values():
         rejected_so_far |= m.to_numpy(dtype=bool)
     _checkpoint('concat')
-    dup = q.duplicates(frame, pd.Series(~rejected_so_far, index=frame.index), opts["duplicate"])
+    eligible = pd.Series(~rejected_so_far, index=frame.index)
+    # rows without a usable NIP: a hashed name/birth/sex/unit key, in memory only
+    fb_keys = q.fallback_keys(frame, _names(results), eligible, opts["duplicate"])
+    dup = q.duplicates(frame, eligible, opts["duplicate"], fallback=fb_keys)
     reasons["duplicate"] = dup.reject
     logs.append(dup.log)
 
@@ -143,6 +146,7 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
     uq = pd.concat([r.unit_queries for r in results], ignore_index=True)
     review = _review(uq, registry, regions)
     summary["unit_review_rows"] = len(review)
+    summary["duplicate_note"] = dup.note
     _checkpoint('rejected + log')
     if write:
         _write_all(study.processed_dir, respondents, rejected, log, summary, review)
@@ -153,6 +157,17 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         out["tables"] = {"respondents": respondents, "rejected": rejected, "log": log, "review": review,
                          "unit_rows": frame[["source_file", "source_row", "unit_id"]]}
     return out
+
+
+def _names(results: list[SourceResult]) -> pd.Series:
+    """The raw name cells of every file, aligned with the stacked frame (NA where a
+    file has no name column). Used only to build the duplicate fallback key."""
+    parts = []
+    for r in results:
+        col = r.raw.attrs.get("name_column")
+        parts.append(r.raw[col].reset_index(drop=True) if col is not None
+                     else pd.Series(None, index=range(len(r.raw)), dtype=object))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _stack_reason(results: list[SourceResult], rule: str) -> pd.Series:
@@ -396,6 +411,7 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
     # when the rejected rows are taken (no copy of a million raw rows here)
     raw.attrs["personal_columns"] = [inv[f.name] for f in cb.fields.values()
                                      if (f.personal or f.name in PERSONAL) and f.name in inv]
+    raw.attrs["name_column"] = inv.get("name")
     raw_out = raw
     summary = {"raw_rows": n, "header_row": raw.attrs.get("header_row"), "instrument": cb.id,
                "columns_mapped": len(mapping), "items_found": len(items),
