@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import dialects as D
 from . import nipfmt
-from .survey import _block, _golongan, _quoted, _signed, _spell, messy_case
+from .survey import _block, _golongan, _quoted, _signed, _spell, messy_case, place_blank_rows
 
 HR_RATES = dict(duplicate=0.005, unit_variant=0.05, nip_formatted=0.04, nip_excel=0.01,
                 nip_invalid=0.005, whitespace_case=0.03, blank_row=0.003)
@@ -115,12 +115,7 @@ def render_hr(values: pd.DataFrame, spec, world, rng: np.random.Generator):
             ws_detail[idx] = f"{fld}: " + how
 
     n_blank = int(round(HR_RATES["blank_row"] * n))
-    total = m + n_blank
-    blank_pos = np.sort(rng.choice(np.arange(1, total - 1), n_blank, replace=False))
-    is_blank = np.zeros(total, bool)
-    is_blank[blank_pos] = True
-    pos_of = np.empty(m, int)
-    pos_of[order] = np.flatnonzero(~is_blank)
+    is_blank, pos_of = place_blank_rows(rng, order, n_blank)
 
     early_i = np.flatnonzero(is_early)
     later_i = rec["dup_of"].to_numpy()[early_i]
@@ -134,12 +129,12 @@ def render_hr(values: pd.DataFrame, spec, world, rng: np.random.Generator):
         *[_block(pos_of[fault_of == k], k, nip_detail[fault_of == k].astype(str).astype(object))
           for k in ("nip_excel", "nip_formatted", "nip_invalid")],
         _block(pos_of[ws_i], "whitespace_case", ws_detail[ws_i]),
-        _block(blank_pos, "blank_row", np.full(len(blank_pos), "", dtype=object)),
+        _block(np.flatnonzero(is_blank), "blank_row", np.full(int(is_blank.sum()), "", dtype=object)),
     ]
     truth = pd.DataFrame({"pos": pos_of, "unit_id": rec["unit_id"].to_numpy()})
 
     table = pd.DataFrame(f).iloc[order].reset_index(drop=True)
-    out = pd.DataFrame(index=np.arange(total), columns=table.columns, dtype=object)
+    out = pd.DataFrame(index=np.arange(len(is_blank)), columns=table.columns, dtype=object)
     out.loc[~is_blank, :] = table.to_numpy(object)
     out["_blank"] = is_blank
     return out, pd.concat(blocks, ignore_index=True), truth

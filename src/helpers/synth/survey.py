@@ -242,6 +242,20 @@ def _golongan(rng, gol: np.ndarray, style: str) -> np.ndarray:
     return out
 
 
+def place_blank_rows(rng, order: np.ndarray, n_blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scatter ``n_blank`` blank rows between the records (never first or last).
+
+    ``order`` lists the records in export order. Returns the blank mask over all
+    export rows and, per record, its 0-based export row."""
+    n = len(order)
+    total = n + n_blank
+    is_blank = np.zeros(total, bool)
+    is_blank[np.sort(rng.choice(np.arange(1, total - 1), n_blank, replace=False))] = True
+    pos_of = np.empty(n, int)
+    pos_of[order] = np.flatnonzero(~is_blank)
+    return is_blank, pos_of
+
+
 def messy_case(rng, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Stray whitespace and case: upper, lower, leading/trailing or doubled spaces."""
     s = pd.Series(values, dtype="string")
@@ -375,12 +389,7 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
     # --- order: exports list submissions by time; blank rows sit between them
     order = np.argsort(rec["submitted"].to_numpy(), kind="stable")
     n_blank = int(round(RATES["blank_row"] * n_base))
-    total = n + n_blank
-    blank_pos = np.sort(rng.choice(np.arange(1, total - 1), n_blank, replace=False))
-    is_blank = np.zeros(total, bool)
-    is_blank[blank_pos] = True
-    pos_of_rec = np.empty(n, int)
-    pos_of_rec[order] = np.flatnonzero(~is_blank)
+    is_blank, pos_of_rec = place_blank_rows(rng, order, n_blank)
 
     # --- ground truth (whole arrays: one block of rows per fault)
     dup_of = rec["dup_of"].to_numpy()
@@ -410,7 +419,7 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
         _block(pos_of_rec[miss_i], "missing_items", _joined(miss[miss_i], item_ids)),
         _block(pos_of_rec[bad_i], bad_name, item_ids[bad_c] + " = " + bad_txt),
         _block(pos_of_rec[ws_i], "whitespace_case", ws_detail[ws_i]),
-        _block(blank_pos, "blank_row", np.full(len(blank_pos), "", dtype=object)),
+        _block(np.flatnonzero(is_blank), "blank_row", np.full(int(is_blank.sum()), "", dtype=object)),
     ]
     truth_unit = np.where(rec["region_id"].isin([r.id for r in world.regions]), rec["unit_id"], "")
     truth = pd.DataFrame({"pos": pos_of_rec, "unit_id": truth_unit})
@@ -421,7 +430,7 @@ def render_survey(plan: Plan, y: np.ndarray, y_dup: np.ndarray, dup_changed: np.
     item_cols = items[spec.item_header].tolist()
     table = pd.concat([table, pd.DataFrame(cells, columns=item_cols)], axis=1)
     table = table.iloc[order].reset_index(drop=True)
-    out = pd.DataFrame(index=np.arange(total), columns=table.columns, dtype=object)
+    out = pd.DataFrame(index=np.arange(len(is_blank)), columns=table.columns, dtype=object)
     out.loc[~is_blank, :] = table.to_numpy(object)
     out["_blank"] = is_blank
     fl = pd.concat(blocks, ignore_index=True)
