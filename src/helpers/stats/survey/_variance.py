@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ...errors import InputError
+
 LONELY = ("fail", "remove", "adjust", "certainty", "average")
 
 
@@ -193,18 +195,18 @@ def jkn_factors(psu_stratum: np.ndarray, f_h: np.ndarray, lonely_psu: str, label
     """
     n_psu = psu_stratum.size
     n_strata = f_h.size
-    counts = np.bincount(psu_stratum, minlength=n_strata)
     cols, rsc = [], []
-    n_lonely = 0
     for h in range(n_strata):
         members = np.flatnonzero(psu_stratum == h)
         nh = members.size
         if f_h[h] <= 1e-7:
             continue
         if nh == 1:
-            n_lonely += 1
-            if lonely_psu == "fail":
-                raise ValueError(f"stratum {labels[h]!r} has only one PSU")
+            if lonely_psu in ("fail", "average"):
+                # R's JKn 'average' rescaling is not reproduced here: refuse rather than differ
+                raise InputError(f"stratum {labels[h]!r} has only one PSU (JKn replicates)",
+                                 column="lonely_psu", expected="'adjust', 'remove' or "
+                                 "'certainty' for JKn with a lonely PSU", found=lonely_psu)
             if lonely_psu == "adjust":
                 col = np.full(n_psu, n_strata / (n_strata - 1))
                 col[members] = 0.0
@@ -218,11 +220,7 @@ def jkn_factors(psu_stratum: np.ndarray, f_h: np.ndarray, lonely_psu: str, label
             cols.append(col)
             rsc.append(f_h[h] * (nh - 1) / nh)
     A = np.column_stack(cols) if cols else np.ones((n_psu, 0))
-    scale = 1.0
-    if lonely_psu == "average" and n_lonely:
-        scale = n_strata / (n_strata - n_lonely)
-    del counts
-    return A, scale, np.asarray(rsc)
+    return A, 1.0, np.asarray(rsc)
 
 
 def bootstrap_factors(psu_stratum: np.ndarray, N_h: np.ndarray | None, replicates: int,

@@ -123,7 +123,7 @@ class SurveyDesign(Estimators):
             s_codes, s_labels = np.zeros(n, dtype=np.intp), np.array([1])
         else:
             s_codes, s_labels = pd.factorize(_need(data, strata, "strata"), sort=True)
-            s_labels = np.asarray(s_labels)
+            s_labels = np.asarray(s_labels).tolist()
         self._strata = s_codes
         self._stages: list[var.Stage] = []
         group, group_labels, mult = s_codes, list(s_labels), np.ones(len(s_labels))
@@ -166,7 +166,7 @@ class SurveyDesign(Estimators):
             else:
                 mult = mult[psu_group]
             group = psu
-            group_labels = list(key[first])
+            group_labels = np.asarray(key[first]).tolist()
         if weights is not None:
             self._w = _check_weights(_need(data, weights, "weights").to_numpy(dtype=float), weights)
         else:
