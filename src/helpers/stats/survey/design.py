@@ -139,9 +139,15 @@ class SurveyDesign(Estimators):
                     raise InputError("PSU ids repeat across strata", column=ids[0],
                                      expected="ids unique across strata, or nest=True",
                                      found=per[per > 1].index[0])
-            psu, _ = pd.MultiIndex.from_arrays([group, key]).factorize()
-            psu = np.asarray(psu, dtype=np.intp)
-            first = np.unique(psu, return_index=True)[1]
+            if ids:
+                kc, kl = pd.factorize(key)
+                # one integer per (group, id) pair: factorising int64 is far faster than tuples
+                psu, _ = pd.factorize(group.astype(np.int64) * len(kl) + kc, sort=True)
+                psu = np.asarray(psu, dtype=np.intp)
+                first = np.full(psu.max() + 1, -1, dtype=np.intp)
+                first[psu[::-1]] = np.arange(n - 1, -1, -1)
+            else:
+                psu, first = np.arange(n, dtype=np.intp), np.arange(n, dtype=np.intp)
             psu_group = group[first]
             n_h = np.bincount(psu_group, minlength=len(group_labels))
             N_h = None
@@ -211,10 +217,13 @@ class SurveyDesign(Estimators):
 
     # --- hooks for the estimators --------------------------------------------------------
     def _degf(self, mask: np.ndarray) -> float:
+        st = self._stages[0]
+        if mask.all():
+            return float(st.psu_group.size - st.n_h.size)
         rows = mask & (self._w > 0)
-        if not rows.any():
-            return 0.0
-        return float(np.unique(self._psu1[rows]).size - np.unique(self._strata[rows]).size)
+        n_psu = np.count_nonzero(np.bincount(self._psu1[rows], minlength=st.psu_group.size))
+        n_str = np.count_nonzero(np.bincount(self._strata[rows], minlength=st.n_h.size))
+        return float(n_psu - n_str)
 
     def _vcov_infl(self, U) -> np.ndarray:
         U = var.residualise(self._steps, U)
