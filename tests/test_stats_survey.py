@@ -466,3 +466,12 @@ def test_speed_mean_and_by_on_10k_rows_100_strata():
     # milliseconds on an idle core; generous bounds for a loaded CI machine
     assert t_mean < 0.1 and t_by < 0.2, (t_mean, t_by)
 
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.stats.survey import _estimators, design
+    for mod in (_estimators, design):
+        res = doctest.testmod(mod, extraglobs={"SurveyDesign": SurveyDesign})
+        assert res.failed == 0 and res.attempted > 0

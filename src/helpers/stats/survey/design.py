@@ -99,7 +99,7 @@ class SurveyDesign(Estimators):
     ...                   "N": [5] * 3 + [4] * 3})
     >>> des = SurveyDesign(d, strata="unit", fpc="N")
     >>> round(des.mean("y")["estimate"].item(), 4), des.df
-    (3.8889, 4)
+    (3.7778, 4.0)
     """
 
     def __init__(self, df: pd.DataFrame, ids=None, strata=None, weights=None, fpc=None,
