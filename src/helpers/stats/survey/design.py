@@ -300,7 +300,7 @@ class SurveyDesign(Estimators):
         >>> d = pd.DataFrame({"a": list("xxyy"), "b": list("pqpq"), "y": [1.0, 2, 3, 4]})
         >>> r = SurveyDesign(d).rake([("a", {"x": 10, "y": 30}), ("b", {"p": 20, "q": 20})])
         >>> round(r.total("y")["estimate"].item(), 6)
-        110.0
+        120.0
         """
         items = list(margins.items()) if isinstance(margins, dict) else list(margins)
         prepared = []
