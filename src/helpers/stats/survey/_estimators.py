@@ -150,7 +150,7 @@ class Estimators:
         return out
 
     # --- the engine ----------------------------------------------------------------------
-    def _ratio_engine(self, A, B, D, names, level, deff, df):
+    def _ratio_engine(self, A, B, D, names, level, deff, df, diag: bool = False):
         if deff not in DEFF_TYPES:
             raise InputError("unknown design-effect type", column="deff",
                              expected="'wor' (R deff=TRUE) or 'replace'", found=deff)
@@ -167,8 +167,9 @@ class Estimators:
                     z = (A - B.multiply(est[None, :])).multiply(1.0 / TB[None, :]).tocsc()
                 else:
                     z = (A - B * est) / TB
-        V = self._vcov_ratio(A, B, est, z)
-        se = np.sqrt(np.clip(np.diag(V), 0, None))
+        V = self._vcov_ratio(A, B, est, z, diag=diag)
+        v = V if diag else np.diag(V)
+        se = np.sqrt(np.clip(v, 0, None))
         # SRS variance of the same estimator, as R's deff=TRUE ('wor') or deff='replace'
         N = np.asarray(D.T @ w).ravel()
         n = np.asarray(D.sum(axis=0)).ravel().astype(float)
@@ -178,7 +179,7 @@ class Estimators:
         with np.errstate(divide="ignore", invalid="ignore"):
             var = n / (n - 1) * (S2 / N - (S1 / N) ** 2)
             vsrs = var * N * (N - n) / n if deff == "wor" else var * N * N / n
-            de = np.diag(V) / vsrs
+            de = v / vsrs
         q = _tq(level, df)
         out = pd.DataFrame({"variable": names, "estimate": est, "se": se,
                             "ci_low": est - q * se, "ci_high": est + q * se,
@@ -346,15 +347,15 @@ class Estimators:
                              expected="'mean' or 'total'", found=stat)
         frames = []
         for col in _as_list(y):
-            out = self._by_one(col, domain, stat, level, deff)[0]
+            out = self._by_one(col, domain, stat, level, deff, diag=True)[0]
             frames.append(out)
         return pd.concat(frames, ignore_index=True)
 
-    def _by_one(self, y, domain, stat, level, deff):
+    def _by_one(self, y, domain, stat, level, deff, diag: bool = False):
         A, D, levels, ok = self._by_matrices(y, domain)
         df = self._degf(ok)
         res, V = self._ratio_engine(A, D if stat == "mean" else None, D, [y] * len(levels),
-                                    level, deff, df)
+                                    level, deff, df, diag=diag)
         res = pd.concat([res[["variable"]], levels, res.drop(columns="variable")], axis=1)
         return res, V, levels
 

@@ -44,31 +44,46 @@ class Stage:
         self.lonely = (self.n_h == 1) & (f > 1e-7)
 
 
-def stage_variance(stage: Stage, U: np.ndarray, lonely_psu: str, first: bool) -> np.ndarray:
+def stage_variance(stage: Stage, U, lonely_psu: str, first: bool, diag: bool = False) -> np.ndarray:
     """Stratified between-PSU variance of one stage.
 
     V = sum_h m_h (1 - n_h/N_h) n_h/(n_h - 1) sum_{j in h} (t_hj - tbar_h)(t_hj - tbar_h)',
     t_hj the PSU totals of U, m_h the product of the sampling fractions of earlier stages.
+    With ``diag`` only the variances (the diagonal) are returned, computed on sparse
+    PSU totals: many domains (e.g. every unit) cost O(nonzeros), not O(n k^2).
     """
-    t = stage.P @ U                                         # n_psu x k
-    t = t.toarray() if sp.issparse(t) else np.asarray(t)
     n_h = stage.n_h.astype(float)
-    tbar = (stage.G @ t) / n_h[:, None]
     g = stage.psu_group
-    c = t - tbar[g]
     with np.errstate(divide="ignore", invalid="ignore"):
         scale_h = stage.mult * stage.f * np.where(n_h > 1, n_h / (n_h - 1), 1.0)
     lonely = stage.lonely
-    if lonely.any():
-        if lonely_psu == "adjust" and first:
-            # R: a lonely PSU is centred at the grand mean of all PSU totals of the stage
-            centre = np.asarray(U.sum(axis=0)).ravel() / stage.psu_group.size
+    adjust = lonely.any() and lonely_psu == "adjust" and first
+    if lonely.any() and not adjust:
+        scale_h = np.where(lonely, 0.0, scale_h)
+    if diag:
+        t = sp.csr_matrix(stage.P @ U)                          # n_psu x k, sparse
+        tbar = sp.diags(1.0 / n_h) @ (stage.G @ t)
+        c = (t - stage.G.T @ tbar).tocsr()
+        s = scale_h[g]
+        V = np.asarray(c.multiply(c).T @ s).ravel()
+        if adjust:
+            # a lonely PSU's deviation is from the grand mean of the stage's PSU totals
+            centre = np.asarray(U.sum(axis=0)).ravel() / g.size
+            lone = np.flatnonzero(lonely[g])
+            tl, sl = t[lone], s[lone]
+            V = V + (np.asarray(tl.multiply(tl).T @ sl).ravel()
+                     - 2 * centre * np.asarray(tl.T @ sl).ravel() + centre ** 2 * sl.sum())
+    else:
+        t = stage.P @ U                                         # n_psu x k
+        t = t.toarray() if sp.issparse(t) else np.asarray(t)
+        tbar = (stage.G @ t) / n_h[:, None]
+        c = t - tbar[g]
+        if adjust:
+            centre = np.asarray(U.sum(axis=0)).ravel() / g.size
             lone_psu = lonely[g]
             c[lone_psu] = t[lone_psu] - centre
-        else:
-            scale_h = np.where(lonely, 0.0, scale_h)
-    s = scale_h[g]
-    V = (c * s[:, None]).T @ c
+        s = scale_h[g]
+        V = (c * s[:, None]).T @ c
     if lonely.any() and lonely_psu == "average" and first:
         n_strata = stage.n_h.size
         n_ok = n_strata - int(lonely.sum())
@@ -76,24 +91,25 @@ def stage_variance(stage: Stage, U: np.ndarray, lonely_psu: str, first: bool) ->
     return V
 
 
-def recvar(stages: list[Stage], U, lonely_psu: str = "fail") -> np.ndarray:
+def recvar(stages: list[Stage], U, lonely_psu: str = "fail", diag: bool = False) -> np.ndarray:
     """Multistage linearised variance of the total of ``U`` (R's ``svyrecvar``).
 
     Stage 1 always; later stages only when every stage has a population size (fpc), as in
-    R's default (``survey.ultimate.cluster = FALSE``).
+    R's default (``survey.ultimate.cluster = FALSE``). ``diag``: variances only (1-D).
     """
     if sp.issparse(U):
         U = U.tocsc()
+    elif diag:
+        U = sp.csc_matrix(np.asarray(U, dtype=float))
     V = None
     for i, st in enumerate(stages):
         if i > 0 and st.N_h is None:
             break
-        v = stage_variance(st, U, lonely_psu, first=(i == 0))
-        v = np.asarray(v)
+        v = np.asarray(stage_variance(st, U, lonely_psu, first=(i == 0), diag=diag))
         V = v if V is None else V + v
         if stages[0].N_h is None:
             break
-    return np.atleast_2d(V)
+    return V if diag else np.atleast_2d(V)
 
 
 # --- calibration: the residual (g-weight) linearisation ------------------------------------
@@ -109,6 +125,13 @@ class PostStrat:
     def residualise(self, U: np.ndarray) -> np.ndarray:
         # U_i - w_i * (old-weighted cell mean of U/w): residuals from the cell means
         ncell = int(self.codes.max()) + 1
+        if sp.issparse(U):  # stays sparse: cells meet few domains
+            M = sp.csr_matrix((np.ones(self.codes.size), (self.codes, np.arange(self.codes.size))),
+                              shape=(ncell, self.codes.size))
+            den = np.bincount(self.codes, weights=self.oldw, minlength=ncell)
+            num = M @ sp.csr_matrix(U).multiply((self.oldw / self.neww)[:, None])
+            mean = sp.diags(1.0 / den) @ sp.csr_matrix(num)
+            return (sp.csr_matrix(U) - sp.diags(self.neww) @ (M.T @ mean)).tocsc()
         num = _groupsum(U * (self.oldw / self.neww)[:, None], self.codes, ncell)
         den = np.bincount(self.codes, weights=self.oldw, minlength=ncell)
         return U - (num / den[:, None])[self.codes] * self.neww[:, None]
@@ -158,6 +181,10 @@ def _groupsum(X: np.ndarray, codes: np.ndarray, ncell: int) -> np.ndarray:
 def residualise(steps: list, U):
     """Apply the calibration steps in the order they were made."""
     if not steps:
+        return U
+    if sp.issparse(U) and all(isinstance(s, PostStrat) for s in steps):
+        for s in steps:
+            U = s.residualise(U)
         return U
     U = U.toarray() if sp.issparse(U) else np.asarray(U, dtype=float)
     for s in steps:

@@ -225,13 +225,13 @@ class SurveyDesign(Estimators):
         n_str = np.count_nonzero(np.bincount(self._strata[rows], minlength=st.n_h.size))
         return float(n_psu - n_str)
 
-    def _vcov_infl(self, U) -> np.ndarray:
+    def _vcov_infl(self, U, diag: bool = False) -> np.ndarray:
         U = var.residualise(self._steps, U)
-        return var.recvar(self._stages, U, self.lonely_psu)
+        return var.recvar(self._stages, U, self.lonely_psu, diag=diag)
 
-    def _vcov_ratio(self, A, B, est, z) -> np.ndarray:
+    def _vcov_ratio(self, A, B, est, z, diag: bool = False) -> np.ndarray:
         U = z.multiply(self._w[:, None]).tocsc() if sp.issparse(z) else z * self._w[:, None]
-        return self._vcov_infl(U)
+        return self._vcov_infl(U, diag=diag)
 
     def _vcov_glm(self, X, y, rows, family, beta, infl) -> np.ndarray:
         U = np.zeros((len(self._data), X.shape[1]))
@@ -480,14 +480,15 @@ class ReplicateDesign(Estimators):
     def _var(self, thetas, full):
         return var.svrvar(thetas, full, self.scale, self.rscales, self.mse)
 
-    def _vcov_ratio(self, A, B, est, z) -> np.ndarray:
+    def _vcov_ratio(self, A, B, est, z, diag: bool = False) -> np.ndarray:
         TA = np.asarray((A.T @ self._rep).T)
         if B is None:
             th = TA
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 th = TA / np.asarray((B.T @ self._rep).T)
-        return self._var(th, est)
+        V = self._var(th, est)
+        return np.diag(V) if diag else V
 
     def _vcov_glm(self, X, y, rows, family, beta, infl) -> np.ndarray:
         th = np.empty((self._rep.shape[1], beta.size))
