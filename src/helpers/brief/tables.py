@@ -19,19 +19,20 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
     for idx, b in r["indices"].items():
         rows.append({"index": idx, "component": "overall", "label": b["name"], "wave": b["wave"],
                      "n": b["n"]["respondents"], "mean": b["overall"], "ci_low": b["ci_low"], "ci_high": b["ci_high"],
-                     "mean_w": b.get("overall_w"), "target": b.get("target"),
+                     "se": b.get("se"), "deff": b.get("deff"), "target": b.get("target"),
                      "achievement_pct": b.get("achievement_pct"), "category": b.get("category_label"),
                      "previous": (b.get("previous") or {}).get("overall"),
                      **{k: (b.get("previous") or {}).get(k) for k in ("change", "change_ci_low", "change_ci_high")}})
         for c, a in b["areas"].items():
             rows.append({"index": idx, "component": c, "label": a["label"], "wave": b["wave"], "n": a["n"],
-                         "mean": a["mean"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "mean_w": a.get("mean_w"),
+                         "mean": a["mean"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "se": a.get("se"),
+                         "deff": a.get("deff"),
                          "target": a.get("target"), "achievement_pct": a.get("achievement_pct"),
                          "previous": ((b.get("previous") or {}).get("areas") or {}).get(c)})
         for ut, v in b["unit_types"].items():
             uts.append({"index": idx, "unit_type": ut, "label": v["label"], "n": v["n"], "units": v["units"],
-                        "suppressed": v["suppressed"], "mean": v["mean"], "ci_low": v["ci_low"],
-                        "ci_high": v["ci_high"], **{f"area_{c}": m for c, m in v["areas"].items()}})
+                        "suppressed": v["suppressed"], "tested": v.get("tested"), "mean": v["mean"],
+                        "se": v.get("se"), "ci_low": v["ci_low"], "ci_high": v["ci_high"], **{f"area_{c}": m for c, m in v["areas"].items()}})
         for p in b["comparison"]["pairs"]:
             pairs.append({"index": idx, **p})
         for u in b.get("priority_units", []):

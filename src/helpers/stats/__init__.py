@@ -15,7 +15,7 @@ from .mixed import MixedFit, mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, hedges_g, tukey_hsd
 from .readings import effect_words
-from .reliability import cronbach_alpha, icc1, mcdonald_omega
+from .reliability import alpha_cluster_ci, cronbach_alpha, icc1, mcdonald_omega
 from .survey import ReplicateDesign, SurveyDesign
 from .waves import WaveComparison, compare_waves, unit_change
 
@@ -26,6 +26,7 @@ __all__ = [
            "ReplicateDesign",
            "SurveyDesign",
            "WaveComparison",
+           "alpha_cluster_ci",
            "anova_oneway",
            "compare_groups",
            "compare_waves",
