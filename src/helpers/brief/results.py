@@ -492,6 +492,18 @@ def _models(inp, idx) -> dict:
     return out
 
 
+def _uncertainty(inp, idx, wave, priority_units: list[dict]) -> dict:
+    """Monte Carlo rank intervals and the input that moves the result most
+    (``helpers.indices.uncertainty.brief_summary``; empty without stage 02's table)."""
+    from ..indices.uncertainty import brief_summary
+
+    unc = inp.table("uncertainty")
+    if unc.empty:
+        return {}
+    return brief_summary(unc, inp.table("sensitivity_indices"), inp.region, idx, wave,
+                         priority_units=[p["unit_id"] for p in priority_units])
+
+
 def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: float,
                 compliance: dict | None) -> dict:
     spec = load_spec(inp.study.option("indices_options", "specs", idx, default=idx))
@@ -530,6 +542,7 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
     block["model"] = _models(inp, idx)
     block["priority_units"] = _priority_units(inp, idx, wave, sc, min_cell, block["overall"], inp.unit_names,
                                               unit_type_labels(lang))
+    block["uncertainty"] = _uncertainty(inp, idx, wave, block["priority_units"])
     block["gaps"] = _gaps(inp, idx, sc, min_cell, alpha, scores_waves=len(waves))
     block["gap_order"] = list(block["gaps"])
     block["training"] = _training(spec, block["unit_types"], compliance, lang)
