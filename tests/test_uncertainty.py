@@ -174,3 +174,16 @@ def test_spec_block_is_validated():
     ok = load_spec({**SPEC, "uncertainty": {"n": 64, "aggregation": False, "min_share": [0.5]}})
     assert ok.uncertainty.n == 64 and ok.uncertainty.aggregation is None and ok.uncertainty.min_share == [0.5]
     assert load_spec("ikd").uncertainty.seed == 20240601
+
+
+def test_fixed_seed_reproduces_every_number():
+    rng = np.random.default_rng(5)
+    df = frame({u: [tuple(rng.uniform(1.5, 3.5, 3)) for _ in range(12)] for u in "pqr"}, weight=2.0)
+    u = only(weights={"method": "uniform", "spread": 0.25}, leave_one_out=True, sensitivity=True, n=128,
+             sampling={"method": "bootstrap", "fpc": True})
+    a, b = monte_carlo(df, load_spec(SPEC), u=u), monte_carlo(df, load_spec(SPEC), u=u)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.sensitivity, b.sensitivity)
+    u.seed = 12
+    c = monte_carlo(df, load_spec(SPEC), u=u)
+    assert not np.allclose(a.table["score_p95"], c.table["score_p95"])

@@ -796,3 +796,17 @@ def stage_tables(scores: pd.DataFrame, spec: IndexSpec, rows: pd.DataFrame | Non
     ``seed``, so the brief's results.json (and its manifest) can state them."""
     res = monte_carlo(scores, spec, rows=rows)
     return {"uncertainty": res.table, "uncertainty_bands": res.bands, "sensitivity_indices": res.sensitivity}
+
+
+def manifest_entry(study) -> dict:
+    """``{index: {n, seed, sensitivity, ci_resamples, conf_level}}`` of the study's
+    index specs, for a report's ``manifest.json`` (the same values are in every
+    row of ``uncertainty.parquet`` and in ``results.json``)."""
+    from .spec import load_spec
+
+    out = {}
+    for ix in study.indices:
+        u = load_spec(study.option("indices_options", "specs", ix, default=ix)).uncertainty
+        out[ix] = {"n": u.n, "seed": u.seed, "sensitivity": u.sensitivity, "ci_resamples": u.ci_resamples,
+                   "conf_level": u.conf_level}
+    return out
