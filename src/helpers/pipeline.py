@@ -269,6 +269,7 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
         "command": f"python -m helpers run --study {study.id} --region {region}",
         "verify": f"python -m helpers verify {folder.relative_to(paths.output_root()) if folder.is_relative_to(paths.output_root()) else folder}",
         "inputs": input_hashes(study),
+        "uncertainty": _uncertainty_settings(study),
         "config_fingerprint": fp,
         "packages": package_versions(),
         "git_commit": git_commit(),
@@ -280,6 +281,16 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
     write_json(manifest, folder / "manifest.json")
     write_json({"fingerprint": fp, "finished": manifest["finished"]}, stamp)
     return BriefResult(region, "ran", secs, folder)
+
+
+def _uncertainty_settings(study: Study) -> dict:
+    """N and seed of the index Monte Carlo (helpers.indices.uncertainty), per index."""
+    from .indices.uncertainty import manifest_entry
+
+    try:
+        return manifest_entry(study)
+    except Exception as exc:  # a broken spec already failed stage 02; the manifest still gets written
+        return {"error": str(exc)}
 
 
 def _brief_job(args: tuple) -> BriefResult:

@@ -427,3 +427,49 @@ def sections(r: dict, figures: dict) -> dict[str, str]:
         "training": training_section(r), "other": other_indices_section(r, figures),
         "data_quality": data_quality_box(r), "methods": methods_note(r), "footer": reproducibility_footer(r),
     }
+
+
+UNC_WORDS = {
+    "id": {"h": "Ketidakpastian peringkat", "type": "Jenis unit", "rank": "Peringkat", "interval": "Rentang 90 %",
+           "score": "Nilai (median)",
+           "lead": "Peringkat dihitung ulang {n} kali dengan pilihan penyusunan indeks yang berbeda (bobot, agregasi, "
+                   "komponen yang ditinggalkan, aturan jawaban minimum) dan dengan bootstrap responden dalam unit.",
+           "driver": "Pilihan yang paling menggerakkan nilai daerah: {name} (indeks total {st} [{lo}; {hi}]).",
+           "inputs": {"weights": "bobot komponen", "aggregation": "cara agregasi", "normalisation": "normalisasi",
+                      "leave_one_out": "meninggalkan satu komponen", "min_share": "aturan jawaban minimum",
+                      "survey_weights": "bobot survei", "sampling": "ketidakpastian sampel"}},
+    "en": {"h": "Rank uncertainty", "type": "Unit type", "rank": "Rank", "interval": "90 % interval",
+           "score": "Score (median)",
+           "lead": "Ranks were recomputed {n} times under different build choices of the index (weights, "
+                   "aggregation, leaving a component out, the minimum-answered rule) and a bootstrap of "
+                   "respondents within units.",
+           "driver": "The choice that moves the region's score most: {name} (total-order index {st} [{lo}; {hi}]).",
+           "inputs": {"weights": "component weights", "aggregation": "aggregation", "normalisation": "normalisation",
+                      "leave_one_out": "leaving one component out", "min_share": "the minimum-answered rule",
+                      "survey_weights": "survey weights", "sampling": "sampling uncertainty"}},
+}
+
+
+def uncertainty_section(r: dict) -> str:
+    """Unit types' rank intervals (median, 90 % interval) and the input that moves
+    the region's score most, from ``results["index"]["uncertainty"]`` (empty when
+    stage 02 wrote no uncertainty table)."""
+    b, lang = r["index"], r["meta"]["lang"]
+    u = b.get("uncertainty") or {}
+    if not u.get("unit_types"):
+        return ""
+    ww = UNC_WORDS.get(lang, UNC_WORDS["en"])
+    labels = {k: v.get("label", k) for k, v in (b.get("unit_types") or {}).items()}
+    rows = []
+    for ut, e in u["unit_types"].items():
+        rk, sc = e["rank"], e["score"]
+        rows.append([escape(labels.get(ut, ut)), fmt.integer(rk["median"], lang),
+                     f'{fmt.integer(rk["p05"], lang)}–{fmt.integer(rk["p95"], lang)} / {fmt.integer(rk["of"], lang)}',
+                     fmt.num(sc["median"], lang, 2)])
+    text = ww["lead"].format(n=fmt.integer(u["n_draws"], lang))
+    d = (u.get("drivers") or {}).get("region_index")
+    if d:
+        text += " " + ww["driver"].format(name=ww["inputs"].get(d["input"], d["input"]), st=fmt.num(d["ST"], lang, 2),
+                                          lo=fmt.num(d["ST_ci_low"], lang, 2), hi=fmt.num(d["ST_ci_high"], lang, 2))
+    return (_h2(ww["h"]) + f"<p>{escape(text)}</p>"
+            + _table([ww["type"], ww["rank"], ww["interval"], ww["score"]], rows))

@@ -479,6 +479,18 @@ def _models(inp, idx) -> dict:
     return out
 
 
+def _uncertainty(inp, idx, wave, priority_units: list[dict]) -> dict:
+    """Monte Carlo rank intervals and the input that moves the result most
+    (``helpers.indices.uncertainty.brief_summary``; empty without stage 02's table)."""
+    from ..indices.uncertainty import brief_summary
+
+    unc = inp.table("uncertainty")
+    if unc.empty:
+        return {}
+    return brief_summary(unc, inp.table("sensitivity_indices"), inp.region, idx, wave,
+                         priority_units=[p["unit_id"] for p in priority_units])
+
+
 def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: float,
                 compliance: dict | None) -> dict:
     spec = load_spec(inp.study.option("indices_options", "specs", idx, default=idx))
@@ -518,6 +530,7 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
     k = int(inp.study.option("report", "priority_units", default=N_PRIORITY))
     block["priority"] = _priority_units(inp, idx, wave, min_cell, inp.unit_names, unit_type_labels(lang), k)
     block["priority_units"] = block["priority"]["units"]
+    block["uncertainty"] = _uncertainty(inp, idx, wave, block["priority_units"])
     min_gap_n = int(inp.study.option("report", "min_gap_n", default=MIN_GAP_N))
     block["gaps"] = _gaps(inp, idx, min_cell, alpha, min_gap_n)
     block["gap_order"] = list(block["gaps"])

@@ -20,6 +20,7 @@ from .engine import item_matrix, score
 from .reliability import reliability
 from .sensitivity import sensitivity
 from .spec import IndexSpec, load_spec
+from .uncertainty import stage_tables as uncertainty_tables
 from .weights import read_registry, response_rates, unit_weights
 
 ID_COLUMNS = ["respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "education",
@@ -141,6 +142,8 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
         tables["achievement"].append(achievement(agg, spec, study_targets))
         tables["reliability"].append(reliability(rows, spec))
         tables["sensitivity"].append(sensitivity(sc, spec))
+        for name, table in uncertainty_tables(sc, spec, rows).items():
+            tables.setdefault(name, []).append(table)
         rr = response_rates(rows, registry, by=["wave"], population=spec.population)
         rr.insert(0, "index", index_id)
         tables["response_rates"].append(rr)
