@@ -11,7 +11,10 @@ r (0 when absent), the change's influence is D_i = u_after,i - u_before,i, and
 
 the stratified with-replacement variance of the total of D over persons, strata
 = the person's unit (the later wave's unit, or the earlier one for those who
-answered only then); df = persons - strata. The covariance of the two waves'
+answered only then) x response pattern (both waves, only the later, only the
+earlier); df = persons - strata. Without overlap this is exactly the sum of
+the two waves' own stratified variances; with complete overlap, the paired
+variance. The covariance of the two waves'
 means enters through the persons in both (Kish 1965, 12.4; Berger 2004, Journal
 of Official Statistics 20:573-591, on overlapping samples). No finite population
 correction is applied: the two waves' populations differ (turnover), so this is
@@ -71,7 +74,11 @@ def linked_change(df: pd.DataFrame, dv: str, wave: str, person: str, unit: str, 
     p = pd.DataFrame(index=ids)
     p["ya"], p["wa"] = a[dv].astype(float), a["_w"]
     p["yb"], p["wb"] = b[dv].astype(float), b["_w"]
-    p["h"] = a[unit].astype(str).reindex(ids).fillna(b[unit].astype(str).reindex(ids))
+    # strata: unit x response pattern, so that without overlap the variance is exactly
+    # the two waves' own stratified variances, and with full overlap the paired one
+    pattern = np.where(p["ya"].notna() & p["yb"].notna(), "both", np.where(p["ya"].notna(), "after", "before"))
+    unit_of = a[unit].astype(str).reindex(ids).fillna(b[unit].astype(str).reindex(ids))
+    p["h"] = unit_of + "|" + pattern
     p[["wa", "wb"]] = p[["wa", "wb"]].fillna(0.0)
     both = p["ya"].notna() & p["yb"].notna()
     only_a = p["ya"].notna() & p["yb"].isna()
