@@ -66,15 +66,22 @@ class DesignSpec:
     min_cell_n: int = 2
     replicate: dict = field(default_factory=dict)
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """The design in one phrase, for a brief's methods note."""
+        ps = " × ".join({"unit_id": "unit" if lang == "en" else "unit", "status": "status"}.get(c, c)
+                        for c in self.poststratify) or "-"
         if self.type == "census":
-            ps = " x ".join(self.poststratify) or "none"
-            return (f"census with nonresponse: strata = {self.strata}, finite population correction from "
-                    f"registry headcounts, post-stratified to headcounts by {ps}")
+            return (f"census with nonresponse: units as strata, finite population correction from registry "
+                    f"headcounts, post-stratified to headcounts by {ps}" if lang == "en" else
+                    f"sensus dengan nonrespons: unit kerja sebagai strata, koreksi populasi terbatas dari jumlah "
+                    f"pegawai di registri, pasca-stratifikasi ke jumlah pegawai per {ps}")
         if self.type == "cluster_sample":
-            return (f"sample of clusters: ids = {' > '.join(self.ids)}, strata = {self.strata or 'none'}, "
-                    f"fpc = {', '.join(self.fpc) or 'none (with replacement)'}")
-        return f"replicate weights ({self.replicate.get('method')}) on a census design"
+            return (f"sample of clusters (ids {' > '.join(self.ids)}, strata {self.strata or '-'}, "
+                    f"fpc {', '.join(self.fpc) or '-'})" if lang == "en" else
+                    f"sampel klaster (id {' > '.join(self.ids)}, strata {self.strata or '-'}, "
+                    f"fpc {', '.join(self.fpc) or '-'})")
+        return (f"replicate weights ({self.replicate.get('method')}) on the census design" if lang == "en"
+                else f"bobot replikasi ({self.replicate.get('method')}) pada desain sensus")
 
 
 def design_spec(study, wave=None) -> DesignSpec:

@@ -34,7 +34,7 @@ W = {
            "jp": "Patuh 20 JP", "diff": "Selisih", "pair": "Pasangan", "p": "p (disesuaikan)",
            "raw": "Baris mentah", "files": "Berkas sumber", "clean": "Baris bersih", "rejected": "Ditolak", "rr": "Tingkat respons",
            "reasons": "Alasan penolakan", "units_surveyed": "Unit dengan responden",
-           "eb": "Skor EB", "rank": "Peringkat (IK 90%)", "p_low": "P({k} terendah)",
+           "eb": "Skor EB", "rank": "Peringkat (1 = terendah; interval 90%)", "p_low": "P({k} terendah)",
            "untested": "{types}: masing-masing kurang dari {m} unit, sehingga ditampilkan tetapi tidak diuji sebagai jenis (selisihnya tak dapat dipisahkan dari efek unit itu sendiri).",
            "no_real": "Tidak ada pasangan jenis unit yang berbeda nyata setelah koreksi uji berganda.",
            "real_pairs": "Pasangan yang berbeda nyata (p disesuaikan < {a}):",
@@ -46,17 +46,17 @@ W = {
            "fig_prio": "Unit dengan skor empiris-Bayes terendah (n ≥ {k}): skor yang disusutkan ke rata-rata daerah sesuai ketidakpastiannya, interval peringkat 90% (1 = terendah) dan peluang termasuk {n} terendah. ● = pasti termasuk {n} terendah (P ≥ {p}). Rata-rata unit dan IK 95% (koreksi populasi terbatas) ada di tables.xlsx.",
            "fig_gaps": "Rata-rata indeks per kelompok demografis, dengan IK 95%.",
            "methods": [
-               "Skor dihitung per responden menurut spesifikasi indeks ({spec}).",
-               "Angka tentang pegawai daerah saat ini (daerah, area, jenis unit, unit, kelompok demografis) adalah estimasi berbasis desain untuk populasi terbatas: desain survei {design}; rata-rata tertimbang, galat baku linearisasi Taylor dengan koreksi populasi terbatas, IK 95% t (df = responden − unit; unit: n − 1). Efek desain rata-rata daerah: {deff}.",
-               "Klaim bahwa jenis unit berbeda memakai unit sebagai tingkat replikasi (ICC unit {icc}, {k} unit): model campuran intersep acak (REML), uji Wald F atas rata-rata marginal (EMM) dengan df = unit − jenis, pasangan sebagai kontras EMM dengan koreksi Holm; jenis dengan kurang dari {m} unit ditampilkan tetapi tidak diuji. Kelompok demografis dan daerah: uji Wald F berbasis desain dengan unit sebagai klaster (df = unit − strata). Uji pada tingkat responden (ANOVA, Welch, Games-Howell, Tukey, Dunn) hanya ada sebagai analisis sensitivitas di tahap 03.",
-               "Keluarga uji berganda (Holm), satu per bagian: perbandingan jenis unit: indeks dan area untuk uji omnibus, pasangan jenis unit untuk kontras; kesenjangan demografis: semua faktor × komponen; perubahan antar gelombang: komponen. Taraf nyata α = {alpha}.",
+               "Skor per responden menurut spesifikasi indeks ({spec}).",
+               "Angka pegawai saat ini (daerah, area, jenis unit, unit, kelompok) adalah estimasi berbasis desain: {design}; galat baku linearisasi Taylor dengan koreksi populasi terbatas, IK 95% t (df = responden − unit). Efek desain rata-rata daerah: {deff}.",
+               "Jenis unit dibandingkan dengan unit sebagai tingkat replikasi (ICC {icc}, {k} unit): model campuran intersep acak, uji Wald F atas EMM (df = unit − jenis), pasangan sebagai kontras EMM (Holm); jenis dengan kurang dari {m} unit tidak diuji. Kelompok demografis dan daerah: uji Wald F berbasis desain dengan unit sebagai klaster. Uji tingkat responden hanya sebagai analisis sensitivitas (tahap 03).",
+               "Keluarga Holm, satu per bagian: jenis unit (indeks + area; pasangan), kesenjangan demografis (faktor × komponen), perubahan antar gelombang (komponen). α = {alpha}.",
                "{change}",
-               "Unit prioritas: skor empiris-Bayes dari model campuran (disusutkan sesuai ukuran unit), peringkat disimulasikan (4.000 tarikan); unit disebut prioritas hanya bila P(termasuk {n} terendah) ≥ {p}.",
+               "Unit prioritas: skor empiris-Bayes model campuran, peringkat disimulasikan; disebut prioritas hanya bila P(termasuk {n} terendah) ≥ {p}.",
                "{model}",
                "{suppress}",
            ],
-           "change_method": "Perubahan antar gelombang: responden ditautkan dengan pseudonim ({linked} responden di kedua gelombang); IK memperhitungkan tumpang tindih (linearisasi per orang, strata unit, tanpa koreksi populasi terbatas karena populasi kedua gelombang berbeda), dipisah menjadi perubahan dalam-individu dan efek pergantian responden.",
-           "model_ok": "Model campuran konvergen (pengoptimal REML), tidak di batas ruang parameter.",
+           "change_method": "Perubahan antar gelombang: {linked} responden ditautkan dengan pseudonim; IK memperhitungkan tumpang tindih (linearisasi per orang, tanpa koreksi populasi terbatas).",
+           "model_ok": "Model campuran konvergen, tidak di batas ruang parameter.",
            "model_doubtful": "Perhatian: model campuran jenis unit meragukan ({why}); uji jenis unit perlu dibaca dengan hati-hati.",
            "assumptions": "Asumsi yang diungkapkan",
            "same_weakest": "{Noun} terlemah sama di semua jenis unit: {area}. Fokus pelatihan yang disarankan: {focus}.",
@@ -73,7 +73,7 @@ W = {
            "jp": "20 JP compliant", "diff": "Difference", "pair": "Pair", "p": "p (adjusted)",
            "raw": "Raw rows", "files": "Source files", "clean": "Clean rows", "rejected": "Rejected", "rr": "Response rate",
            "reasons": "Rejection reasons", "units_surveyed": "Units with respondents",
-           "eb": "EB score", "rank": "Rank (90% interval)", "p_low": "P(lowest {k})",
+           "eb": "EB score", "rank": "Rank (1 = lowest; 90% interval)", "p_low": "P(lowest {k})",
            "untested": "{types}: fewer than {m} units each, so shown but not tested as a type (their difference cannot be told apart from that unit's own effect).",
            "no_real": "No pair of unit types differs significantly after multiple-testing correction.",
            "real_pairs": "Pairs that differ significantly (adjusted p < {a}):",
@@ -85,17 +85,17 @@ W = {
            "fig_prio": "The units with the lowest empirical-Bayes scores (n ≥ {k}): scores shrunk toward the region mean by their uncertainty, 90% rank interval (1 = lowest) and the probability of being among the {n} lowest. ● = robustly among the {n} lowest (P ≥ {p}). Unit means with 95% CIs (finite population correction) are in tables.xlsx.",
            "fig_gaps": "Index mean per demographic group, with 95% CI.",
            "methods": [
-               "Scores are computed per respondent from the index spec ({spec}).",
-               "Figures about the region's workforce now (region, areas, unit types, units, demographic groups) are finite-population, design-based estimates: survey design {design}; weighted means, Taylor-linearised standard errors with the finite population correction, t-based 95% CIs (df = respondents − units; a unit: n − 1). Design effect of the region mean: {deff}.",
-               "Claims that unit types differ use units as the replication level (unit ICC {icc}, {k} units): a random-intercept mixed model (REML), a Wald F test of its estimated marginal means (EMMs) on units − types df, pairs as EMM contrasts with Holm; types with fewer than {m} units are shown, not tested. Demographic groups and regions: design-based Wald F tests with units as clusters (df = units − strata). Respondent-level tests (ANOVA, Welch, Games-Howell, Tukey, Dunn) appear only as a sensitivity view in stage 03.",
-               "Multiple-testing families (Holm), one per section: unit-type comparison: index and areas for the omnibus tests, the unit-type pairs for the contrasts; demographic gaps: every factor × component; change between waves: the components. Significance level α = {alpha}.",
+               "Scores per respondent from the index spec ({spec}).",
+               "Workforce figures (region, areas, unit types, units, groups) are design-based estimates: {design}; Taylor-linearised SEs with the finite population correction, t-based 95% CIs (df = respondents − units). Design effect of the region mean: {deff}.",
+               "Unit types are compared with units as the replication level (ICC {icc}, {k} units): a random-intercept model, a Wald F test of its EMMs (df = units − types), pairs as EMM contrasts (Holm); types of fewer than {m} units are not tested. Demographic groups and regions: design-based Wald F tests with units as clusters. Respondent-level tests only as a sensitivity view (stage 03).",
+               "Holm families, one per section: unit types (index + areas; pairs), demographic gaps (factors × components), change between waves (components). α = {alpha}.",
                "{change}",
-               "Priority units: empirical-Bayes scores from the mixed model (shrunk by unit size), ranks simulated (4,000 draws); a unit is named a priority only when P(among the {n} lowest) ≥ {p}.",
+               "Priority units: empirical-Bayes scores of the mixed model, simulated ranks; named only when P(among the {n} lowest) ≥ {p}.",
                "{model}",
                "{suppress}",
            ],
-           "change_method": "Change between waves: respondents linked by pseudonym ({linked} respondents in both waves); the CI accounts for the overlap (per-person linearisation, units as strata, no finite population correction because the two waves' populations differ), split into within-person change and the turnover of respondents.",
-           "model_ok": "The mixed model converged (REML optimiser) and is not at a boundary of the parameter space.",
+           "change_method": "Change between waves: {linked} respondents linked by pseudonym; the CI accounts for the overlap (per-person linearisation, no finite population correction).",
+           "model_ok": "The mixed model converged and is not at a boundary of the parameter space.",
            "model_doubtful": "Caution: the unit-type mixed model is doubtful ({why}); read the unit-type tests with care.",
            "assumptions": "Disclosed assumptions",
            "same_weakest": "The weakest {noun} is the same in every unit type: {area}. Recommended training focus: {focus}.",
@@ -241,7 +241,7 @@ def unit_type_section(r: dict, figures: dict, b: dict | None = None, max_pairs: 
                      fmt.num(p["diff"], lang, 2), _ci(p["ci_low"], p["ci_high"], lang, 2),
                      fmt.pvalue(p["p_adj"], lang).replace("p ", "").replace("= ", "")] for p in top]
             out += f'<p>{escape(ww["real_pairs"].format(a=fmt.num(r["meta"]["alpha"], lang, 2)))} ' \
-                   f'({escape(test_name(real[0]["test"]))})</p>' + _table([ww["pair"], ww["diff"], ww["ci"], ww["p"]],
+                   f'({escape(test_name(real[0]["test"], lang))})</p>' + _table([ww["pair"], ww["diff"], ww["ci"], ww["p"]],
                                                                           rows, "pairs")
             if len(real) > len(top):
                 out += f'<p class="note">{escape(ww["more_pairs"].format(k=len(top), n=len(real)))}</p>'
@@ -423,7 +423,8 @@ def sections(r: dict, figures: dict) -> dict[str, str]:
     return {
         "title": title_block(r), "key": key_box(r), "headline": headline_section(r, figures),
         "unit_types": unit_type_section(r, figures), "heatmap": heatmap_section(r, figures),
-        "priority": priority_section(r, figures), "gaps": gaps_section(r, figures),
+        "priority": priority_section(r, figures), "uncertainty": uncertainty_section(r),
+        "gaps": gaps_section(r, figures),
         "training": training_section(r), "other": other_indices_section(r, figures),
         "data_quality": data_quality_box(r), "methods": methods_note(r), "footer": reproducibility_footer(r),
     }
@@ -434,7 +435,9 @@ UNC_WORDS = {
            "score": "Nilai (median)",
            "lead": "Peringkat dihitung ulang {n} kali dengan pilihan penyusunan indeks yang berbeda (bobot, agregasi, "
                    "komponen yang ditinggalkan, aturan jawaban minimum) dan dengan bootstrap responden dalam unit.",
-           "driver": "Pilihan yang paling menggerakkan nilai daerah: {name} (indeks total {st} [{lo}; {hi}]).",
+           "driver": "Pilihan penyusunan yang paling menggerakkan nilai daerah: {name} (indeks Sobol total {st} [{lo}; {hi}]).",
+           "stable": "Peringkat tetap (1 = tertinggi dari {of}): {types}.",
+           "moving": "Peringkat yang bergeser (interval 90%): {types}.",
            "inputs": {"weights": "bobot komponen", "aggregation": "cara agregasi", "normalisation": "normalisasi",
                       "leave_one_out": "meninggalkan satu komponen", "min_share": "aturan jawaban minimum",
                       "survey_weights": "bobot survei", "sampling": "ketidakpastian sampel"}},
@@ -443,7 +446,9 @@ UNC_WORDS = {
            "lead": "Ranks were recomputed {n} times under different build choices of the index (weights, "
                    "aggregation, leaving a component out, the minimum-answered rule) and a bootstrap of "
                    "respondents within units.",
-           "driver": "The choice that moves the region's score most: {name} (total-order index {st} [{lo}; {hi}]).",
+           "driver": "The build choice that moves the region's score most: {name} (total-order Sobol' index {st} [{lo}; {hi}]).",
+           "stable": "Ranks that do not move (1 = highest of {of}): {types}.",
+           "moving": "Ranks that move (90% interval): {types}.",
            "inputs": {"weights": "component weights", "aggregation": "aggregation", "normalisation": "normalisation",
                       "leave_one_out": "leaving one component out", "min_share": "the minimum-answered rule",
                       "survey_weights": "survey weights", "sampling": "sampling uncertainty"}},
@@ -451,25 +456,31 @@ UNC_WORDS = {
 
 
 def uncertainty_section(r: dict) -> str:
-    """Unit types' rank intervals (median, 90 % interval) and the input that moves
-    the region's score most, from ``results["index"]["uncertainty"]`` (empty when
-    stage 02 wrote no uncertainty table)."""
+    """One paragraph: how stable the unit types' ranks are when the index is rebuilt
+    under other defensible choices and resampled (median and 90% interval, 1 =
+    highest), and the build choice that moves the region's score most (from
+    ``results["index"]["uncertainty"]``; empty without stage 02's table)."""
     b, lang = r["index"], r["meta"]["lang"]
     u = b.get("uncertainty") or {}
     if not u.get("unit_types"):
         return ""
     ww = UNC_WORDS.get(lang, UNC_WORDS["en"])
     labels = {k: v.get("label", k) for k, v in (b.get("unit_types") or {}).items()}
-    rows = []
-    for ut, e in u["unit_types"].items():
-        rk, sc = e["rank"], e["score"]
-        rows.append([escape(labels.get(ut, ut)), fmt.integer(rk["median"], lang),
-                     f'{fmt.integer(rk["p05"], lang)}–{fmt.integer(rk["p95"], lang)} / {fmt.integer(rk["of"], lang)}',
-                     fmt.num(sc["median"], lang, 2)])
+    order = sorted(u["unit_types"], key=lambda k: u["unit_types"][k]["rank"]["median"])
+    stable = [labels.get(k, k) + f' ({fmt.integer(u["unit_types"][k]["rank"]["median"], lang)})' for k in order
+              if u["unit_types"][k]["rank"]["p05"] == u["unit_types"][k]["rank"]["p95"]]
+    moving = [labels.get(k, k) + f' {fmt.integer(u["unit_types"][k]["rank"]["p05"], lang)}–'
+              f'{fmt.integer(u["unit_types"][k]["rank"]["p95"], lang)}' for k in order
+              if u["unit_types"][k]["rank"]["p05"] != u["unit_types"][k]["rank"]["p95"]]
+    of = next(iter(u["unit_types"].values()))["rank"]["of"]
     text = ww["lead"].format(n=fmt.integer(u["n_draws"], lang))
-    d = (u.get("drivers") or {}).get("region_index")
+    if stable:
+        text += " " + ww["stable"].format(types=", ".join(stable), of=of)
+    if moving:
+        text += " " + ww["moving"].format(types="; ".join(moving))
+    # the build choice (sampling excluded) that moves the region's score most
+    d = (u.get("drivers") or {}).get("region_index_build")
     if d:
         text += " " + ww["driver"].format(name=ww["inputs"].get(d["input"], d["input"]), st=fmt.num(d["ST"], lang, 2),
                                           lo=fmt.num(d["ST_ci_low"], lang, 2), hi=fmt.num(d["ST_ci_high"], lang, 2))
-    return (_h2(ww["h"]) + f"<p>{escape(text)}</p>"
-            + _table([ww["type"], ww["rank"], ww["interval"], ww["score"]], rows))
+    return _h2(ww["h"]) + f"<p>{escape(text)}</p>"

@@ -538,7 +538,7 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
     block["reliability"] = _reliability(inp, idx, wave)
     block["response"] = _response(inp, idx, wave)
     block["weighted"] = bool(sc["weight"].notna().any()) if "weight" in sc.columns else False
-    block["design"] = design_spec(inp.study, wave).describe()
+    block["design"] = design_spec(inp.study, wave).describe(lang)
     block["points"] = spec.is_points()
     block["by_construction"] = _defining_fields(spec)
     block["disclosures"] = disclosures(spec, lang)
@@ -656,7 +656,7 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
                  "region": region, "region_name": reg.name, "province": reg.province, "kind": reg.kind,
                  "lang": lang, "min_cell": int(min_cell), "alpha": float(alpha), "headline_index": head,
                  "indices": available, "input_fingerprint": input_fingerprint(study),
-                 "frames": FRAMES, "design": design_spec(study).describe()},
+                 "frames": FRAMES, "design": design_spec(study).describe(lang)},
         "index": hb,
         "indices": blocks,
         "n": dict(hb["n"]),

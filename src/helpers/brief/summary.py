@@ -17,6 +17,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd  # noqa: E402
+
 from .. import paths  # noqa: E402
 from ..io import atomic_path, read_json, write_json  # noqa: E402
 from . import fmt  # noqa: E402
@@ -29,14 +31,26 @@ TXT = {
            "change": "Perubahan", "change_note": "Perubahan: selisih dengan gelombang sebelumnya (tahun dalam kurung); * = nyata secara statistik.",
            "fig": "Nilai indeks per daerah dengan IK 95%.",
            "lead": "{k} daerah. Angka diambil dari results.json tiap laporan daerah; rincian dan metode ada di ringkasan kebijakan masing-masing daerah.",
-           "missing": "Daerah tanpa laporan: {r}."},
+           "missing": "Daerah tanpa laporan: {r}.",
+           "rank": "Peringkat [IK 90%]",
+           "rank_note": "Peringkat antardaerah (1 = terendah) dengan interval 90% dari analisis ketidakpastian indeks (pilihan penyusunan indeks dan galat sampling, {n} tarikan).",
+           "cmp_h": "Perbandingan antardaerah",
+           "cmp_lead": "{index}: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
+           "cmp_none": "Tidak ada pasangan daerah yang berbeda nyata.",
+           "pair": "Pasangan", "diff": "Selisih", "p": "p (disesuaikan)"},
     "en": {"title": "Study Summary: {study}", "region": "Region", "index": "Index", "wave": "Wave",
            "value": "Value [95% CI]", "ci": "95% CI", "cat": "Category", "n": "Respondents (units)", "units": "Units",
            "weakest": "Weakest area", "lowest": "Lowest unit type", "jp": "20 JP compliant",
            "change": "Change", "change_note": "Change: difference from the previous wave (year in brackets); * = statistically significant.",
            "fig": "Index value per region with 95% CI.",
            "lead": "{k} regions. Figures come from each regional report's results.json; details and methods are in each region's policy brief.",
-           "missing": "Regions without a report: {r}."},
+           "missing": "Regions without a report: {r}.",
+           "rank": "Rank [90% interval]",
+           "rank_note": "Rank among the regions (1 = lowest) with the 90% interval of the index's uncertainty analysis (build choices and sampling error, {n} draws).",
+           "cmp_h": "Regions compared",
+           "cmp_lead": "{index}: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
+           "cmp_none": "No pair of regions differs significantly.",
+           "pair": "Pair", "diff": "Difference", "p": "p (adjusted)"},
 }
 
 
@@ -69,6 +83,48 @@ def summary_rows(reports: dict[str, dict]) -> list[dict]:
                          "change": (b.get("previous") or {}).get("change"),
                          "change_significant": (b.get("previous") or {}).get("significant")})
     return rows
+
+
+def region_comparison(processed: Path, alpha: float = 0.05) -> dict:
+    """Stage 03's comparison of the regions (``region_id = all``, overall score):
+    the primary design-based Wald test and its pairwise contrasts, per index."""
+    out = {}
+    om_p, ph_p = processed / "compare_omnibus.parquet", processed / "compare_posthoc.parquet"
+    if not om_p.exists() or not ph_p.exists():
+        return out
+    om = pd.read_parquet(om_p, filters=[("region_id", "==", "all")])
+    ph = pd.read_parquet(ph_p, filters=[("region_id", "==", "all")])
+    for idx, g in om[(om["component"] == "overall") & om["primary"]].groupby("index"):
+        r = g.iloc[0]
+        if str(r["test"]) == "none":
+            continue
+        pairs = ph[(ph["index"] == idx) & (ph["component"] == "overall") & (ph["test"] == "svy_contrast")]
+        out[str(idx)] = {
+            "test": {k: (None if pd.isna(r[k]) else (float(r[k]) if k not in ("test", "frame", "family") else r[k]))
+                     for k in ("test", "statistic", "df1", "df2", "p", "p_adj", "frame", "family")},
+            "pairs": [{"group_a": str(x["group_a"]), "group_b": str(x["group_b"]), "diff": float(x["diff"]),
+                       "ci_low": float(x["ci_low"]), "ci_high": float(x["ci_high"]), "p_adj": float(x["p_adj"]),
+                       "significant": bool(x["p_adj"] < alpha)} for x in pairs.to_dict("records")]}
+    return out
+
+
+def region_ranks(processed: Path, rows: list[dict]) -> dict:
+    """Rank intervals of every region (per index, its reported wave) from the index's
+    uncertainty analysis (``helpers.indices.uncertainty``)."""
+    path = processed / "uncertainty.parquet"
+    if not path.exists():
+        return {}
+    unc = pd.read_parquet(path, filters=[("level", "==", "region")])
+    out = {}
+    for r in rows:
+        u = unc[(unc["index"] == r["index"]) & (unc["group"] == r["region"]) & (unc["wave"] == r["wave"])]
+        if len(u):
+            x = u.iloc[0]
+            of = int(x["n_ranked"])
+            out[(r["region"], r["index"])] = {"median": float(x["rank_median"]), "p05": float(x["rank_p05"]),
+                                              "p95": float(x["rank_p95"]), "of": of,
+                                              "n_draws": int(x["n_draws"])}
+    return out
 
 
 def _chart(rows: list[dict], idx: str, lang: str, path: Path) -> Path | None:
@@ -109,8 +165,12 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     lang = lang or st.option("report", "lang", default="id")
     tx = TXT.get(lang, TXT["en"])
     rows = summary_rows(reports)
-    write_json({"study": st.id, "lang": lang, "regions": list(reports), "missing": missing, "rows": rows},
-               folder / "summary.json")
+    ranks = region_ranks(Path(st.processed_dir), rows)
+    for r in rows:
+        r["rank"] = ranks.get((r["region"], r["index"]))
+    compared = region_comparison(Path(st.processed_dir)) if len(reports) > 1 else {}
+    write_json({"study": st.id, "lang": lang, "regions": list(reports), "missing": missing, "rows": rows,
+                "region_comparison": compared}, folder / "summary.json")
     figs = {idx: _chart(rows, idx, lang, folder / "summary_figures" / f"{idx}.png")
             for idx in dict.fromkeys(r["index"] for r in rows)}
     # 9 columns fit A4 portrait: value with its CI, index with its wave, respondents with units
@@ -125,6 +185,15 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
                      fmt.pct(r["compliance_20jp"], lang)] for r in rows], "summary-table")
     if any(r["change"] is not None for r in rows):
         table += f"<p class='note'>{escape(tx['change_note'])}</p>"
+    if any(r.get("rank") for r in rows):
+        n = next(r["rank"]["n_draws"] for r in rows if r.get("rank"))
+        table += _table([tx["region"], tx["index"], tx["rank"]],
+                        [[escape(r["region_name"]), escape(SHORT.get(r["index"], r["index"].upper())),
+                          f'{fmt.num(r["rank"]["median"], lang, 0)} [{fmt.num(r["rank"]["p05"], lang, 0)}–'
+                          f'{fmt.num(r["rank"]["p95"], lang, 0)}] / {r["rank"]["of"]}']
+                         for r in rows if r.get("rank")], "summary-ranks")
+        table += f"<p class='note'>{escape(tx['rank_note'].format(n=fmt.integer(n, lang)))}</p>"
+    table += _comparison_html(compared, reports, lang, tx)
     body = (f"<h1>{escape(tx['title'].format(study=st.title))}</h1>"
             f"<p>{escape(tx['lead'].format(k=len(reports)))}</p>"
             + (f"<p class='note'>{escape(tx['missing'].format(r=', '.join(missing)))}</p>" if missing else "")
@@ -138,3 +207,23 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
         tmp.write_text(html, encoding="utf-8")
     pdf = html_to_pdf(html, folder / "summary.pdf", base_url=folder)
     return {"html": html_path, "pdf": pdf, "json": folder / "summary.json"}
+
+
+def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
+    from .text import omnibus_phrase
+
+    names = {r: rep["meta"]["region_name"] for r, rep in reports.items()}
+    out = ""
+    for idx, c in compared.items():
+        test, p, _ = omnibus_phrase(c["test"], lang)
+        out += f"<h2>{escape(tx['cmp_h'])}: {escape(SHORT.get(idx, idx.upper()))}</h2>"
+        out += f"<p>{escape(tx['cmp_lead'].format(index=SHORT.get(idx, idx.upper()), test=test + ', ' + p))}</p>"
+        real = [x for x in c["pairs"] if x["significant"]]
+        if real:
+            out += _table([tx["pair"], tx["diff"], tx["p"]],
+                          [[escape(f'{names.get(x["group_a"], x["group_a"])} − {names.get(x["group_b"], x["group_b"])}'),
+                            fmt.num(x["diff"], lang, 2) + " " + _ci(x["ci_low"], x["ci_high"], lang),
+                            fmt.pvalue(x["p_adj"], lang)] for x in real])
+        else:
+            out += f"<p>{escape(tx['cmp_none'])}</p>"
+    return out

@@ -161,7 +161,7 @@ def _df(x: float, lang: str) -> str:
 
 def omnibus_phrase(o: dict, lang: str) -> tuple[str, str, str]:
     """(``Welch ANOVA F(2; 110,5) = 41,20``, ``p < 0,001``, ``ω² = 0,21``)."""
-    name = test_name(o.get("test"))
+    name = test_name(o.get("test"), lang)
     df = ""
     if o.get("df1") is not None:
         sep = "; " if lang == "id" else ", "

@@ -74,7 +74,7 @@ class Band:
     label_en: str
 
 
-UNCERTAINTY_KEYS = {"n", "seed", "sensitivity", "ci_resamples", "conf_level", "weights", "aggregation",
+UNCERTAINTY_KEYS = {"n", "seed", "sensitivity", "sensitivity_n", "ci_resamples", "conf_level", "weights", "aggregation",
                     "normalisation", "leave_one_out", "min_share", "band_edges", "survey_weights", "sampling"}
 
 
@@ -94,6 +94,9 @@ class UncertaintySpec:
     n: int = 1000
     seed: int = 20240601
     sensitivity: bool = True
+    # base sample of the Saltelli design (n_s (D + 2) evaluations): separate from n, so
+    # the uncertainty intervals keep 1000 draws while the indices cost a quarter
+    sensitivity_n: int = 256
     ci_resamples: int = 100
     conf_level: float = 0.95
     weights: dict | None = field(default_factory=lambda: {"method": "uniform", "spread": 0.25})
@@ -550,6 +553,8 @@ def _uncertainty(ck: _Checker, raw: Any) -> UncertaintySpec:
         u.seed = whole("seed", 0)
     if "ci_resamples" in raw:
         u.ci_resamples = whole("ci_resamples", 10)
+    if "sensitivity_n" in raw:
+        u.sensitivity_n = whole("sensitivity_n", 8)
     for key in ("sensitivity", "leave_one_out", "survey_weights"):
         if key in raw:
             setattr(u, key, flag(key))

@@ -574,25 +574,23 @@ def monte_carlo(scores: pd.DataFrame, spec: IndexSpec, rows: pd.DataFrame | None
     ne = len(ents)
     keep_all = ents["level"].isin(["region", "unit_type"]).to_numpy()
     sens_on = bool(u.sensitivity and factors)
-    if factors:
-        x, a_rows = design(factors, u.n, u.seed, sens_on)
-    else:
-        x, a_rows = np.zeros((u.n, 0)), np.arange(u.n)
+    # the uncertainty draws (the A matrix of a Saltelli design of size n), then the
+    # Saltelli design of the sensitivity indices (base sensitivity_n) after them
+    x = design(factors, u.n, u.seed, False)[0] if factors else np.zeros((u.n, 0))
+    a_rows = np.arange(u.n)
+    if sens_on:
+        x = np.vstack([x, design(factors, u.sensitivity_n, u.seed, True)[0]])
     dec = _decode(factors, x, spec, u.seed)
     n_eval = len(x)
-    is_a = np.zeros(n_eval, bool)
-    is_a[a_rows] = True
-    a_pos = np.full(n_eval, -1)
-    a_pos[a_rows] = np.arange(len(a_rows))
-    s_a = np.empty((ne, len(a_rows)))
-    s_all = np.empty((int(keep_all.sum()), n_eval))
+    s_a = np.empty((ne, u.n))
+    s_all = np.empty((int(keep_all.sum()), n_eval - u.n))
     step = ev.chunk()
     for lo in range(0, n_eval, step):
         r = np.arange(lo, min(lo + step, n_eval))
         s = ev.entity_scores(dec, r)
-        s_all[:, r] = s[keep_all]
-        sel = is_a[r]
-        s_a[:, a_pos[r[sel]]] = s[:, sel]
+        in_a = r < u.n
+        s_a[:, r[in_a]] = s[:, in_a]
+        s_all[:, r[~in_a] - u.n] = s[keep_all][:, ~in_a]
     # the spec's own choices without resampling
     base_dec = {k: (np.zeros(1, int) if isinstance(v, np.ndarray) and v.ndim == 1 else v)
                 for k, v in dec.items()}
@@ -660,7 +658,8 @@ def monte_carlo(scores: pd.DataFrame, spec: IndexSpec, rows: pd.DataFrame | None
         sens = pd.concat([meta, sens.reset_index(drop=True)], axis=1)
         sens["output"] = np.where(sens["level"] == "region", "score", "rank")
         sens.insert(0, "index", spec.id)
-        sens["n_base"], sens["n_evaluations"], sens["seed"], sens["conf_level"] = u.n, n_eval, u.seed, u.conf_level
+        sens["n_base"], sens["n_evaluations"] = u.sensitivity_n, n_eval - u.n
+        sens["seed"], sens["conf_level"] = u.seed, u.conf_level
         sens = sens[SENS_INDEX_COLUMNS]
 
     draws = pd.DataFrame({"draw": np.arange(len(a_rows))})
