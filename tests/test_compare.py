@@ -133,7 +133,11 @@ def test_wave_comparison_written_for_the_region_with_two_waves(ran_waves):
     np.testing.assert_allclose(np.sort(prim["p_adj"].to_numpy()), holm)
     ph = pd.read_parquet(Path(out) / "compare_posthoc.parquet")
     lc = ph[(ph["factor"] == "wave") & (ph["test"] == "linked_change") & (ph["component"] == "overall")].iloc[0]
-    assert lc["ci_low"] < 0.2 < lc["ci_high"] and (lc["group_a"], lc["group_b"]) == ("2023", "2022")
+    # the workforce change (a finite-population quantity: this study's units, not new draws of them)
+    sc = pd.read_parquet(Path(out) / "scores_ikd.parquet").query("region_id == 'kota-bontang'")
+    by = sc.groupby("wave")["overall"].mean()
+    assert lc["diff"] == pytest.approx(by[2023] - by[2022]) and 0 < lc["ci_low"] < lc["diff"] < lc["ci_high"]
+    assert (lc["group_a"], lc["group_b"]) == ("2023", "2022")
     ch = ph[(ph["factor"] == "wave") & (ph["test"] == "paired_units") & (ph["component"] == "overall")]
     whole = ch[ch["subgroup"] == ""].iloc[0]
     assert (whole["group_a"], whole["group_b"]) == ("2023", "2022")

@@ -33,7 +33,7 @@ TXT = {
            "lead": "{k} daerah. Angka diambil dari results.json tiap laporan daerah; rincian dan metode ada di ringkasan kebijakan masing-masing daerah.",
            "missing": "Daerah tanpa laporan: {r}.",
            "rank": "Peringkat [IK 90%]",
-           "rank_note": "Peringkat antardaerah (1 = terendah) dengan interval 90% dari analisis ketidakpastian indeks (pilihan penyusunan indeks dan galat sampling, {n} tarikan).",
+           "rank_note": "Peringkat antardaerah (1 = tertinggi) dengan interval 90% dari analisis ketidakpastian indeks (pilihan penyusunan indeks dan galat sampling, {n} tarikan).",
            "cmp_h": "Perbandingan antardaerah",
            "cmp_lead": "{index}: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
            "cmp_none": "Tidak ada pasangan daerah yang berbeda nyata.",
@@ -46,7 +46,7 @@ TXT = {
            "lead": "{k} regions. Figures come from each regional report's results.json; details and methods are in each region's policy brief.",
            "missing": "Regions without a report: {r}.",
            "rank": "Rank [90% interval]",
-           "rank_note": "Rank among the regions (1 = lowest) with the 90% interval of the index's uncertainty analysis (build choices and sampling error, {n} draws).",
+           "rank_note": "Rank among the regions (1 = highest) with the 90% interval of the index's uncertainty analysis (build choices and sampling error, {n} draws).",
            "cmp_h": "Regions compared",
            "cmp_lead": "{index}: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
            "cmp_none": "No pair of regions differs significantly.",
@@ -118,7 +118,7 @@ def region_ranks(processed: Path, rows: list[dict]) -> dict:
     out = {}
     for r in rows:
         u = unc[(unc["index"] == r["index"]) & (unc["group"] == r["region"]) & (unc["wave"] == r["wave"])]
-        if len(u):
+        if len(u) and int(u.iloc[0]["n_ranked"]) > 1:
             x = u.iloc[0]
             of = int(x["n_ranked"])
             out[(r["region"], r["index"])] = {"median": float(x["rank_median"]), "p05": float(x["rank_p05"]),

@@ -60,14 +60,15 @@ class Comparison:
 
 
 def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,
-                 weights: str | None = None, conf: float = 0.95) -> pd.DataFrame:
+                 weights: str | None = None, conf: float = 0.95, ci: bool = True) -> pd.DataFrame:
     """Per-group n, (weighted) mean, SD and a CI of the mean.
 
     The SE of a (weighted) mean ybar_w = sum w y / sum w is the linearisation
     se^2 = c / (c - 1) * sum_c (sum_{i in c} w_i (y_i - ybar_w) / sum w)^2 over
     clusters c (CR1 cluster-robust, Cameron & Miller 2015), or over respondents
     when no cluster is given (then it equals s / sqrt(n) for equal weights); the
-    CI uses t with (clusters - 1), resp. (n - 1), df.
+    CI uses t with (clusters - 1), resp. (n - 1), df. ``ci=False`` gives n, mean and
+    SD only (when a survey design supplies the intervals).
     """
     cols = [dv, group] + ([cluster] if cluster else []) + ([weights] if weights else [])
     d = df[cols].dropna().copy()
@@ -77,6 +78,15 @@ def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = No
     d["__desc_w"] = w
     d["__desc_wy"] = w * d[dv].to_numpy()
     gb = d.groupby(group, observed=True, sort=False)
+    if not ci:
+        out = pd.DataFrame({"n": gb.size(), "mean": gb["__desc_wy"].sum() / gb["__desc_w"].sum(),
+                            "sd": gb[dv].std(ddof=1)})
+        out["n_clusters"] = d.groupby(group, observed=True)[cluster].nunique() if cluster else np.nan
+        for c in ("se", "ci_low", "ci_high", "emm", "emm_ci_low", "emm_ci_high"):
+            out[c] = np.nan
+        out = out.reset_index().rename(columns={group: "group"})
+        order = {g: i for i, g in enumerate(group_order(df[group]))}
+        return out.sort_values("group", key=lambda g: g.map(order)).reset_index(drop=True)[DESC_COLUMNS]
     sw = gb["__desc_w"].transform("sum")
     mean_w = gb["__desc_wy"].transform("sum") / sw
     d["__desc_e"] = d["__desc_w"] * (d[dv] - mean_w) / sw
@@ -141,7 +151,7 @@ def _empty(dv, group, cluster, notes, excluded, desc=None) -> Comparison:
 def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,
                    weights: str | None = None, covariates: list[str] | None = None,
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
-                   mixed: bool = True, label: str | None = None) -> Comparison:
+                   mixed: bool = True, label: str | None = None, describe_ci: bool = True) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -181,7 +191,7 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
         d = d[~d[group].isin(small.index)]
     if isinstance(d[group].dtype, pd.CategoricalDtype):
         d[group] = d[group].cat.remove_unused_categories()
-    desc = descriptives(d, dv, group, cluster, weights) if len(d) else None
+    desc = descriptives(d, dv, group, cluster, weights, ci=describe_ci) if len(d) else None
     k = d[group].nunique()
     if k < 2:
         notes.append(f"only {k} group(s) with at least {min_n} respondents; nothing to compare")
