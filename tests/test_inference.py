@@ -219,3 +219,17 @@ def test_alpha_cluster_bootstrap_widens_with_clustering_and_keeps_the_estimate()
     assert alone["ci_low"] == pytest.approx(feldt["ci_low"], abs=0.003)
     assert alone["ci_high"] == pytest.approx(feldt["ci_high"], abs=0.003)
     assert (clus["ci_high"] - clus["ci_low"]) > 1.5 * (feldt["ci_high"] - feldt["ci_low"])
+
+
+def test_a_sample_of_units_with_one_responding_unit_in_a_stratum_is_refused():
+    from helpers.design import workforce_design
+
+    d = pd.DataFrame({"unit_id": ["a", "a", "b", "b", "c"], "stratum": ["h1", "h1", "h1", "h1", "h2"],
+                      "n_units": 10.0, "weight": 5.0, "y": [1.0, 2, 3, 4, 5]})
+    spec = DesignSpec(type="cluster_sample", ids=("unit_id",), strata="stratum", fpc=("n_units",),
+                      poststratify=(), lonely_psu="fail")
+    with pytest.raises(InputError, match="stratum 'h2' has only one PSU"):
+        workforce_design(d, spec)
+    # the census default centres such a stratum at the grand mean instead (never a silent zero)
+    assert workforce_design(d, DesignSpec(type="cluster_sample", ids=("unit_id",), strata="stratum",
+                                          fpc=("n_units",), poststratify=())).mean("y")["se"].iloc[0] > 0

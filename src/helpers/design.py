@@ -20,6 +20,7 @@ Study YAML (every key optional; the default is shown)::
       strata: unit_id         # census: the strata (units)
       poststratify: [unit_id, status]   # cells with registry headcounts
       min_cell_n: 2           # a unit whose status cells have fewer respondents is one cell
+      lonely_psu: adjust      # a stratum with one responding PSU (R's survey.lonely.psu); fail | ...
       # cluster_sample: ids: [unit_id], strata: <column>, fpc: [<column of N units>]
       # replicate: method: JK1 | JKn | bootstrap, replicates: 200, seed: 1
       waves: {2022: {...}}    # overrides for one wave
@@ -41,7 +42,8 @@ import pandas as pd
 from .errors import InputError
 
 DESIGN_TYPES = ("census", "cluster_sample", "replicate")
-DESIGN_KEYS = {"type", "strata", "ids", "fpc", "poststratify", "min_cell_n", "replicate", "waves"}
+DESIGN_KEYS = {"type", "strata", "ids", "fpc", "poststratify", "min_cell_n", "replicate", "lonely_psu", "waves"}
+LONELY_RULES = ("adjust", "fail", "remove", "certainty", "average")
 REPLICATE_METHODS = ("JK1", "JKn", "bootstrap")
 # a stratum (unit) with one responding PSU is centred at the grand mean, R's
 # options(survey.lonely.psu = "adjust"): conservative, never silently zero
@@ -65,6 +67,9 @@ class DesignSpec:
     poststratify: tuple[str, ...] = ("unit_id", "status")
     min_cell_n: int = 2
     replicate: dict = field(default_factory=dict)
+    # a stratum with one responding PSU: "adjust" (R's survey.lonely.psu) by default; "fail"
+    # stops with the stratum named (for a sample of units, where it signals a design problem)
+    lonely_psu: str = "adjust"
 
     def describe(self, lang: str = "en") -> str:
         """The design in one phrase, for a brief's methods note."""
@@ -108,13 +113,17 @@ def design_spec(study, wave=None) -> DesignSpec:
     if kind == "replicate" and rep.get("method") not in REPLICATE_METHODS:
         raise InputError("replicate design needs a method", file=where, column="replicate.method",
                          found=rep.get("method"), expected=" | ".join(REPLICATE_METHODS))
+    lonely = merged.get("lonely_psu", LONELY_PSU)
+    if lonely not in LONELY_RULES:
+        raise InputError("unknown lonely_psu rule", file=where, column="lonely_psu", found=lonely,
+                         expected=" | ".join(LONELY_RULES))
     ids = tuple(merged.get("ids") or (() if kind != "cluster_sample" else ("unit_id",)))
     fpc = merged.get("fpc") or ()
     fpc = (fpc,) if isinstance(fpc, str) else tuple(fpc)
     ps = merged.get("poststratify", ["unit_id", "status"] if kind != "cluster_sample" else [])
     return DesignSpec(type=kind, strata=merged.get("strata", "unit_id" if kind != "cluster_sample" else None),
                       ids=ids, fpc=fpc, poststratify=tuple(ps or ()),
-                      min_cell_n=int(merged.get("min_cell_n", 2)), replicate=dict(rep))
+                      min_cell_n=int(merged.get("min_cell_n", 2)), replicate=dict(rep), lonely_psu=lonely)
 
 
 def _num(x):
@@ -215,14 +224,14 @@ def workforce_design(frame: pd.DataFrame, spec: DesignSpec | None = None):
     d = placed(frame).copy()
     if spec.type == "cluster_sample":
         des = SurveyDesign(d, ids=list(spec.ids), strata=spec.strata, weights="weight",
-                           fpc=list(spec.fpc) or None, lonely_psu=LONELY_PSU)
+                           fpc=list(spec.fpc) or None, lonely_psu=spec.lonely_psu)
         return _keep_index(des, d)
     d["unit_id"] = d["unit_id"].astype(str)
     if "fpc" not in d.columns:  # weights without a frame: R's svydesign(ids = ~1, weights = ~w)
         return _keep_index(SurveyDesign(d, weights="weight"), d)
     # weights implied by the fpc (N_u / n_u), then post-stratified to the cells' headcounts
     # (sum of the cell's weights from census_weights) so the variance credits the calibration
-    des = SurveyDesign(d, strata=spec.strata or "unit_id", fpc=["fpc"], lonely_psu=LONELY_PSU)
+    des = SurveyDesign(d, strata=spec.strata or "unit_id", fpc=["fpc"], lonely_psu=spec.lonely_psu)
     if "ps_cell" in d.columns and d["ps_cell"].ne(d["unit_id"]).any():
         des = des.poststratify(["ps_cell"], d.groupby("ps_cell")["weight"].sum())
     if spec.type == "replicate":
