@@ -25,9 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import paths
 from .design import (DesignSpec, design_by, design_spec, design_subset, structural_design,
                      workforce_design)
 from .errors import InputError
@@ -37,6 +35,7 @@ from .stats.clustered import design_comparison, type_comparison
 from .stats.compare_groups import POSTHOC_FOR, make_reading
 from .stats.linked import linked_change
 from .stats.ranking import RANK_COLUMNS, unit_ranks
+from .vocabulary import EDUCATION, age_band, unit_types
 
 FACTORS = {  # factor column -> (Indonesian, English) label used in readings
     "unit_type": ("jenis unit", "unit type"),
@@ -47,9 +46,6 @@ FACTORS = {  # factor column -> (Indonesian, English) label used in readings
     "status": ("status kepegawaian", "employment status"),
 }
 REGION_FACTOR = ("region_id", ("wilayah", "region"))
-AGE_BINS = [-np.inf, 30, 40, 50, np.inf]
-AGE_LABELS = ["<30", "30-39", "40-49", "50+"]
-EDU_ORDER = ["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
 COVARIATES = ["age", "sex", "education", "position_type", "status"]
 META = {"respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "age_band",
         "education", "position_type", "status", "weight", "category", "golongan"}
@@ -78,14 +74,6 @@ MODEL_COLUMNS = ["region_id", "index", "component", "factor", "kind", "term", "e
                  "ci_low", "ci_high", "n", "n_clusters", "converged"]
 
 
-def unit_type_order() -> list[str]:
-    path = paths.config_dir() / "unit_types.yaml"
-    try:
-        return list(yaml.safe_load(path.read_text(encoding="utf-8")).keys())
-    except OSError:
-        return []
-
-
 def components(scores: pd.DataFrame) -> list[str]:
     """``overall`` first, then the component columns (numeric, not metadata)."""
     comps = [c for c in scores.columns if c not in META and c != "overall"
@@ -106,15 +94,14 @@ def prepare_scores(scores: pd.DataFrame, path: Path | str = "scores") -> pd.Data
                          expected="overall and component columns")
     d = scores.copy()
     if "age" in d:
-        d["age_band"] = pd.cut(pd.to_numeric(d["age"], errors="coerce"), AGE_BINS, right=False,
-                               labels=AGE_LABELS)
-    order = unit_type_order()
+        d["age_band"] = age_band(d["age"])
+    order = unit_types()
     if order:
         extra = sorted(set(d["unit_type"].dropna()) - set(order))
         d["unit_type"] = pd.Categorical(d["unit_type"], categories=order + extra)
     if "education" in d:
-        extra = sorted(set(d["education"].dropna().astype(str)) - set(EDU_ORDER))
-        d["education"] = pd.Categorical(d["education"], categories=EDU_ORDER + extra)
+        extra = sorted(set(d["education"].dropna().astype(str)) - set(EDUCATION))
+        d["education"] = pd.Categorical(d["education"], categories=EDUCATION + extra)
     return d
 
 
@@ -454,9 +441,6 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
 
 
 # ---------------------------------------------------------------- technical report (03_compare.ipynb)
-
-POSTHOC_FOR = {"anova": "tukey", "welch": "games_howell", "kruskal": "dunn"}
-
 
 def load_tables(study) -> dict[str, pd.DataFrame]:
     """The four comparison tables of a study, as written by :func:`run`."""

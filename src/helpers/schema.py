@@ -15,8 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import InputError
+from .vocabulary import EDUCATION
 
-EDUCATION = ["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
 GOLONGAN = [f"{r}/{c}" for r in ("I", "II", "III") for c in "abcd"] + [f"IV/{c}" for c in "abcde"]
 PERSONAL = ("nip", "name", "nama", "email")
 

@@ -31,12 +31,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..compare import AGE_LABELS, EDU_ORDER
 from ..design import FRAMES, design_spec
 from ..indices.engine import categorise
 from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
 from ..stats.compare_groups import POSTHOC_FOR
 from ..study import Study
+from ..vocabulary import AGE_LABELS, EDUCATION, unit_types
 from .disclosure import suppress
 from ..compare import MIN_UNITS
 from .inputs import RegionInputs, as_study, load_region
@@ -60,18 +60,6 @@ def _f(x) -> float | None:
 def _i(x) -> int | None:
     v = _f(x)
     return None if v is None else int(round(v))
-
-
-def unit_type_labels(lang: str) -> dict[str, str]:
-    import yaml
-
-    from .. import paths
-
-    p = paths.config_dir() / "unit_types.yaml"
-    if not p.exists():
-        return {}
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    return {k: (v.get(lang) or v.get("en") or k) for k, v in data.items()}
 
 
 def _wave_rows(df: pd.DataFrame, wave) -> pd.DataFrame:
@@ -239,7 +227,7 @@ def _category_shares(inp, idx, wave) -> dict:
 def _unit_types(inp, idx, spec, lang, wave, sc, min_cell) -> dict:
     """Per unit type: the finite-population estimate (stage 02) and, from stage 03,
     whether the type could be tested with units as the replication level."""
-    labels = unit_type_labels(lang)
+    labels = unit_types(lang)
     agg = _agg(inp, idx, "unit_type", wave)
     if agg.empty:
         return {}
@@ -386,7 +374,7 @@ def _gaps(inp, idx, min_cell, alpha, min_gap_n: int) -> dict:
         d = desc[desc["factor"] == factor]
         if d["group"].nunique() < 2:
             continue
-        order = {"age_band": AGE_LABELS, "education": EDU_ORDER}.get(factor)
+        order = {"age_band": AGE_LABELS, "education": EDUCATION}.get(factor)
         rows = d.to_dict("records")
         if order:
             rows.sort(key=lambda x: order.index(x["group"]) if x["group"] in order else 99)
@@ -528,7 +516,7 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
                                                 if o["significant"] and c != "overall"]
     block["model"] = _models(inp, idx)
     k = int(inp.study.option("report", "priority_units", default=N_PRIORITY))
-    block["priority"] = _priority_units(inp, idx, wave, min_cell, inp.unit_names, unit_type_labels(lang), k)
+    block["priority"] = _priority_units(inp, idx, wave, min_cell, inp.unit_names, unit_types(lang), k)
     block["priority_units"] = block["priority"]["units"]
     block["uncertainty"] = _uncertainty(inp, idx, wave, block["priority_units"])
     min_gap_n = int(inp.study.option("report", "min_gap_n", default=MIN_GAP_N))
