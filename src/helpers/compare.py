@@ -446,7 +446,8 @@ def load_tables(study) -> dict[str, pd.DataFrame]:
     """The four comparison tables of a study, as written by :func:`run`."""
     out_dir = Path(study.processed_dir)
     return {name: pd.read_parquet(out_dir / f"{name}.parquet") for name in
-            ("compare_descriptives", "compare_omnibus", "compare_posthoc", "compare_models")}
+            ("compare_descriptives", "compare_omnibus", "compare_posthoc", "compare_models", "compare_units")
+            if (out_dir / f"{name}.parquet").exists()}
 
 
 def region_report(tables_: dict, region_id: str, index: str, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
@@ -458,8 +459,8 @@ def region_report(tables_: dict, region_id: str, index: str, alpha: float = 0.05
     sel = {k: v[(v["region_id"] == region_id) & (v["index"] == index)] for k, v in tables_.items()}
     om = sel["compare_omnibus"]
     prim = om[om["primary"]]
-    omnibus = prim[["component", "factor", "test", "statistic", "df1", "df2", "p_adj", "effect_name",
-                    "effect_size", "n", "k", "note"]].reset_index(drop=True)
+    omnibus = prim[["component", "factor", "test", "frame", "statistic", "df1", "df2", "p_adj", "family",
+                    "effect_name", "effect_size", "n", "k", "note"]].reset_index(drop=True)
     ph = sel["compare_posthoc"]
     want = prim.assign(ph_test=prim["test"].map(POSTHOC_FOR))[["component", "factor", "ph_test"]]
     pairs = ph.merge(want, left_on=["component", "factor", "test"], right_on=["component", "factor", "ph_test"])
@@ -476,7 +477,13 @@ def region_report(tables_: dict, region_id: str, index: str, alpha: float = 0.05
                                              "effect_name", "effect_size", "n", "primary", "reading_en"]]
     wave_changes = ph[(ph["factor"] == WAVE_FACTOR)][["component", "subgroup", "test", "group_b", "group_a",
                                                        "diff", "ci_low", "ci_high", "p_adj", "hedges_g"]]
+    sens = om[(om["frame"] == "respondent_sensitivity") & (om["component"] == "overall")][
+        ["factor", "test", "statistic", "df1", "df2", "p_adj", "effect_name", "effect_size", "n"]]
+    units = tables_.get("compare_units", pd.DataFrame())
+    if len(units):
+        units = units[(units["region_id"] == region_id) & (units["index"] == index)].head(10)
     return {"omnibus": omnibus, "real_pairs": pairs.reset_index(drop=True),
+            "sensitivity": sens.reset_index(drop=True), "units": units.reset_index(drop=True) if len(units) else units,
             "model": model[["term", "kind", "estimate", "se", "z", "p", "ci_low", "ci_high", "n", "n_clusters"]],
             "icc": icc.reset_index(drop=True), "emm_vs_raw": emm.reset_index(drop=True),
             "wave_tests": waves.reset_index(drop=True), "wave_changes": wave_changes.reset_index(drop=True),
