@@ -376,6 +376,32 @@ def source_findings(raw: pd.DataFrame, cb, mapping: dict[str, str], file, unknow
     return out
 
 
+def reader_findings(raw: pd.DataFrame, file) -> list[Finding]:
+    """What the reader set apart: rows it could not split (rejected in stage 01)
+    and xlsx cells without a value (error cells, formulas without cached values)."""
+    out = []
+    hdr = raw.attrs.get("header_row", 1)
+    bad = raw.attrs.get("malformed_rows") or {}
+    if bad:
+        first = min(bad)
+        out.append(Finding(WARNING, f"{len(bad)} row(s) cannot be split into cells and are rejected "
+                                    f"(first: {bad[first]})", _rel(file), hdr + 1 + first,
+                           expected=f"{raw.shape[1]} cells per row, quotes closed"))
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for p in raw.attrs.get("cell_problems") or []:
+        key = p["value"] if p["problem"] == "xlsx_error_cell" else "formula"
+        groups[(p["problem"], key)].append(p)
+    for (prob, key), ps in groups.items():
+        cols = list(dict.fromkeys(p["column"] for p in ps))
+        first = min(ps, key=lambda p: p["row"])
+        what = f"Excel error {key!r}" if prob == "xlsx_error_cell" else "formula saved without its value"
+        out.append(Finding(WARNING, f"{what} in {len(cols)} column(s), {len(ps)} cell(s) (read as missing, logged)",
+                           _rel(file), hdr + 1 + first["index"], first["column"],
+                           expected="a value; recalculate in Excel and save" if prob != "xlsx_error_cell"
+                           else "a value instead of an error"))
+    return out
+
+
 def label_findings(raw: pd.DataFrame, cb, mapping: dict[str, str], file, personal=("nip", "name")) -> list[Finding]:
     """Unknown labels and out-of-range values, grouped by value over columns:
     ``unknown label 'Sangat mahir ' in 12 columns, 340 cells``. Warnings: the

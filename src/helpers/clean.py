@@ -344,6 +344,7 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
                 logs.append(q.log_frame(df, m, inv[it], raw[inv[it]], "", prob, "set_missing"))
     df["answered_share"] = df[items].notna().mean(axis=1) if items else 1.0
 
+    logs += _cell_problem_logs(df, raw, mapping)
     _checkpoint('items')
     # --- region and unit
     region_col = inv.get("region")
@@ -497,6 +498,22 @@ def _warn_rule_off(rr, df: pd.DataFrame, raw: pd.DataFrame, file: str, opts: dic
     logs.append(pd.DataFrame({"source_file": [file], "source_row": [raw.attrs.get("header_row", 1)],
                               "respondent_id": [""], "column": ["duration_s"], "old_value": [""],
                               "new_value": [rr.note], "rule": [rr.rule], "action": ["off"]}, columns=q.LOG_COLUMNS))
+
+
+def _cell_problem_logs(df: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, str]) -> list[pd.DataFrame]:
+    """Cleaning-log rows for the reader's cell problems (xlsx error cells such as
+    ``#N/A`` and formulas saved without a value): the cell was read as missing."""
+    probs = [p for p in raw.attrs.get("cell_problems", []) if p["column"] in mapping and 0 <= p["index"] < len(df)]
+    if not probs:
+        return []
+    idx = np.array([p["index"] for p in probs])
+    code = np.array([p["problem"] for p in probs], dtype=object)
+    new = np.where(code == "xlsx_error_cell", "missing (the workbook holds an error, not a value)",
+                   "missing (formula saved without its value: recalculate and save in Excel)")
+    log = df[["source_file", "source_row", "respondent_id"]].iloc[idx].reset_index(drop=True).assign(
+        column=[p["column"] for p in probs], old_value=[p["value"] for p in probs], new_value=new, rule=code,
+        action="set_missing")
+    return [log[q.LOG_COLUMNS]]
 
 
 def _unknown_columns(raw: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
@@ -674,9 +691,7 @@ def validate(study: Study) -> list[checks.Finding]:
         rel = checks._rel(path)
         for d in raw.attrs.get("duplicated_headers", []):
             found.append(checks.Finding(err, "duplicated column header", rel, hdr, d, expected="each column once"))
-        for w in raw.attrs.get("reader_warnings", []):
-            found.append(checks.Finding(checks.WARNING, w["message"], rel, w.get("row"), w.get("column"),
-                                        expected=w.get("expected")))
+        found += checks.reader_findings(raw, rel)
         try:
             mapping = cb.map_headers(list(raw.columns))
         except InputError as exc:

@@ -433,9 +433,73 @@ def _read_excel(path: Path, sheet, opts: dict) -> pd.DataFrame:
     names, dups = _dedupe_headers([header[j] for j in keep], path, h + 1)
     data = {n: [r[j] for r in body] for n, j in zip(names, keep)}
     df = _as_strings(pd.DataFrame(data, columns=names))
+    # error cells (#N/A, #DIV/0!) and formulas saved without their value read as empty:
+    # listed per cell so stage 01 logs them instead of a silent gap
+    col_name = dict(zip(keep, names))
+    problems = [dict(p, column=col_name[p["col"]], index=p["row"] - (h + 2))
+                for p in _xlsx_cell_problems(path, title) if p["col"] in col_name and p["row"] > h + 1]
     df.attrs.update(header_row=h + 1, sheet=title, decimal=opts.get("decimal") or ".",
-                    duplicated_headers=dups)
+                    duplicated_headers=dups, cell_problems=problems)
     return df
+
+
+def _col_index(ref: str) -> tuple[int, int]:
+    """``"AB12"`` -> (row 12, 0-based column 27)."""
+    m = re.match(r"([A-Z]+)(\d+)", ref)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col - 1
+
+
+def _xlsx_cell_problems(path: Path, sheet: str) -> list[dict]:
+    """Cells of ``sheet`` that hold an Excel error (``t="e"``) or a formula without a
+    cached value: ``[{row (1-based), col (0-based), problem, value}]``. The sheet
+    XML is scanned for the two markers first, so a clean export costs one byte search."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    try:
+        with zipfile.ZipFile(path) as z:
+            target = _sheet_xml_path(z, sheet)
+            if target is None:
+                return []
+            with z.open(target) as fh:
+                blob = fh.read()
+            if b't="e"' not in blob and b"<f" not in blob and b":f" not in blob:
+                return []
+            out = []
+            for _, el in ET.iterparse(io.BytesIO(blob)):
+                if el.tag != f"{ns}c":
+                    continue
+                f, v = el.find(f"{ns}f"), el.find(f"{ns}v")
+                row, col = _col_index(el.get("r", "A1"))
+                if el.get("t") == "e":
+                    out.append({"row": row, "col": col, "problem": "xlsx_error_cell",
+                                "value": v.text if v is not None else "#ERROR"})
+                elif f is not None and (v is None or v.text is None):
+                    out.append({"row": row, "col": col, "problem": "xlsx_formula_no_value",
+                                "value": "=" + (f.text or "")})
+                el.clear()
+            return out
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
+        return []  # calamine read the values; this extra check never blocks a readable file
+
+
+def _sheet_xml_path(z, sheet: str) -> str | None:
+    from xml.etree import ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = next((s.get(f"{rel_ns}id") for s in wb.iter(f"{main}sheet") if s.get("name") == sheet), None)
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for r in rels:
+        if r.get("Id") == rid:
+            t = r.get("Target").lstrip("/")
+            return t if t.startswith("xl/") else "xl/" + t
+    return None
 
 
 def _read_sav(path: Path, opts: dict) -> pd.DataFrame:
