@@ -62,5 +62,6 @@ synth: $(SETUP)  ## rewrite the sample study's raw files (deterministic)
 bench: $(SETUP)  ## run the benchmarks in benchmarks/ and print their figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
 
-clean:  ## delete generated outputs (data/processed/, reports/); never touches data/raw/
+clean:  ## delete generated outputs (data/processed/, reports/, scratch/); never touches data/raw/
 	find data/processed reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf scratch

@@ -16,7 +16,7 @@ from .errors import InputError
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .checks import format_findings, preflight
-    from .io import remove_stale_temps
+    from .io import ensure_writable_dir, remove_stale_temps
     from .pipeline import run
     from .study import load_study
 
@@ -26,6 +26,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(format_findings(warnings, study.id), file=sys.stderr)
     # temporary files of a run killed with kill -9 (their process is gone)
     for folder in (study.processed_dir, study.reports_dir):
+        ensure_writable_dir(folder)  # a read-only output folder: one message before any work
         remove_stale_temps(folder)
     summary = run(args.study, regions=args.region or None, workers=args.workers,
                   force=args.force, lang=args.lang, progress=not args.quiet)
