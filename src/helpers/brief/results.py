@@ -34,7 +34,7 @@ import pandas as pd
 from ..indices.engine import categorise
 from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
 from ..study import Study
-from .disclosure import suppress
+from .disclosure import suppress, suppress_small_region
 from .inputs import RegionInputs, as_study, load_region
 
 DEMOGRAPHICS = ("sex", "age_band", "education", "position_type", "status")
@@ -641,6 +641,8 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
     compliance = _compliance(inp, int(min_cell))
     available = [i for i in study.indices if i in inp.scores]
     blocks = {i: index_block(inp, i, lang, int(min_cell), float(alpha), compliance) for i in available}
+    # a region below the minimum cell size publishes no statistic of its own (disclosure control)
+    blocks = {i: suppress_small_region(b, int(min_cell), lang) for i, b in blocks.items()}
     if index and index not in available:
         from ..errors import InputError
 
