@@ -245,7 +245,11 @@ def rerun_command(study: Study, region: str, lang: str | None = None) -> str:
     (a study given as a path with spaces, a non-default language)."""
     import shlex
 
-    arg = str(study.config_file) if study.config_file.stem != study.id else study.id
+    from .study import study_path
+
+    # the id when it finds the same file (config/studies/<id>.yaml), else the path itself
+    same = Path(study.config_file).resolve() == study_path(study.id).resolve()
+    arg = study.id if same else str(study.config_file)
     parts = ["python", "-m", "helpers", "run", "--study", arg, "--region", region]
     if lang and lang != study.option("report", "lang", default="id"):
         parts += ["--lang", lang]
