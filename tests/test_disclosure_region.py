@@ -64,3 +64,14 @@ def test_the_brief_of_a_one_person_region_says_why(tiny_region):
     # English is not the fixture study's default (id): the files carry the language
     saved = json.loads((folder / "results.en.json").read_text())
     assert saved["indices"]["ikd"]["suppressed"] and not (folder / "results.json").exists()
+
+
+def test_region_compliance_below_the_minimum_is_not_published():
+    from helpers.brief.disclosure import suppress_small_compliance
+
+    c = {"n": 3, "n_compliant": 2, "share": 2 / 3, "ci_low": 0.2, "ci_high": 0.94, "threshold_jp": 20.0,
+         "unit_types": {}}
+    s = suppress_small_compliance(c, 5)
+    assert s["suppressed"] and s["share"] is None and s["n_compliant"] is None and s["n"] == 3
+    assert suppress_small_compliance({**c, "n": 5}, 5)["share"] == pytest.approx(2 / 3)
+    assert suppress_small_compliance(None, 5) is None

@@ -78,3 +78,11 @@ def suppress_small_region(block: dict, min_cell: int = 5, lang: str = "id") -> d
     out["suppressed_note"] = REGION_NOTE.get(lang, REGION_NOTE["en"]).format(n=n, k=min_cell,
                                                                             index=block.get("name", ""))
     return out
+
+
+def suppress_small_compliance(c: dict | None, min_cell: int = 5) -> dict | None:
+    """The region's 20-hour training compliance without its share when fewer than
+    ``min_cell`` people are counted (the count of compliant people would name them)."""
+    if not c or (c.get("n") or 0) >= min_cell:
+        return c
+    return {**c, "n_compliant": None, "share": None, "ci_low": None, "ci_high": None, "suppressed": True}

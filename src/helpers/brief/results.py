@@ -34,7 +34,7 @@ import pandas as pd
 from ..indices.engine import categorise
 from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
 from ..study import Study
-from .disclosure import suppress, suppress_small_region
+from .disclosure import suppress, suppress_small_compliance, suppress_small_region
 from .inputs import RegionInputs, as_study, load_region
 
 DEMOGRAPHICS = ("sex", "age_band", "education", "position_type", "status")
@@ -638,7 +638,7 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
     study = as_study(study)
     inp = load_region(study, region)
     reg = study.region(region)
-    compliance = _compliance(inp, int(min_cell))
+    compliance = suppress_small_compliance(_compliance(inp, int(min_cell)), int(min_cell))
     available = [i for i in study.indices if i in inp.scores]
     blocks = {i: index_block(inp, i, lang, int(min_cell), float(alpha), compliance) for i in available}
     # a region below the minimum cell size publishes no statistic of its own (disclosure control)
