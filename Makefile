@@ -53,7 +53,7 @@ verify: $(SETUP)  ## rerun a report from its manifest and compare every number: 
 	@test -n "$(REPORT)" || { echo "usage: make verify REPORT=reports/<study>/<region-id>"; exit 2; }
 	$(PYTHON) -m helpers verify $(REPORT)
 
-validate: $(SETUP)  ## check the study's raw inputs and list every problem (writes nothing)
+validate: $(SETUP)  ## check the study's config and raw inputs: errors (stop) and warnings (writes nothing)
 	$(PYTHON) -m helpers validate --study $(STUDY)
 
 synth: $(SETUP)  ## rewrite the sample study's raw files (deterministic)

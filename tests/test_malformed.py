@@ -323,3 +323,13 @@ def test_hr_records_with_only_the_old_skp_score_are_scored():
     assert (pts == ref).all() and len(pts) == 30
     with pytest.raises(InputError, match="lack every field this point table can score"):
         eval_points(kinerja, pd.DataFrame({"other": [1.0]}))
+
+
+def test_the_sample_study_validates_with_warnings_only_grouped():
+    """The bundled sample's injected faults are all handled by cleaning rules:
+    warnings, repeats grouped per value, no error (``make validate`` exits 0)."""
+    found = clean.validate(load_study("sample"))
+    assert found and not [str(f) for f in found if f.is_error]
+    text = [str(f) for f in found]
+    assert len(text) < 60  # grouped: one line per file and value, not per cell
+    assert any("unknown label '2 atau 3' in 15 columns, 22 cells" in t for t in text)
