@@ -3,9 +3,10 @@
 Two regions: ``kab-a`` (IKD waves 2022 and 2023 with stage 03's wave test, IP ASN
 2023, a Setwan of 3 respondents that must be suppressed) and ``kota-b`` (IKD 2023
 only: no previous wave, no IP ASN). Aggregates,
-categories and achievement are produced by stage 02's own functions from the
-fixture scores, so the fixture follows the contract by construction; the
-comparison tables are written by hand with known values.
+categories and achievement are produced by stage 02's own functions and the
+comparison tables by stage 03's own ``compare.run`` from the fixture scores, so
+the fixture follows the contract by construction. Half of kab-a's 2022
+respondents answer again in 2023 (same pseudonym), as in a real second wave.
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def _ikd_scores(rng, region, wave, shift=0.0, sizes=None) -> pd.DataFrame:
                              "wave": wave, "sex": rng.choice(["L", "P"]), "age": int(rng.integers(22, 59)),
                              "education": rng.choice(["S1", "S2", "D3"]),
                              "position_type": rng.choice(["struktural", "fungsional", "pelaksana"]),
-                             "status": rng.choice(["PNS", "PPPK"], p=[0.8, 0.2]), "weight": 1.5,
+                             "status": rng.choice(["PNS", "PPPK"], p=[0.8, 0.2]), "weight": 2.0,
+                             "fpc": 2.0 * n,
                              **dict(zip(spec.components, areas))})
     df = pd.DataFrame(rows)
     df.insert(0, "respondent_id", [f"R{i:016x}" for i in rng.integers(0, 2**62, len(df))])
@@ -55,6 +57,7 @@ def _ip_scores(rng, region) -> pd.DataFrame:
                 rows.append({"region_id": region, "unit_id": f"{region[:3]}-{ut}-{u}", "unit_type": ut,
                              "wave": 2023, "sex": rng.choice(["L", "P"]), "age": int(rng.integers(22, 59)),
                              "education": "S1", "position_type": "pelaksana", "status": "PNS", "weight": 1.0,
+                             "fpc": 20.0 if ut != "setwan" else 3.0,
                              "kualifikasi": float(rng.choice([5, 10, 15, 20])),
                              "kompetensi": float(rng.choice([10, 25, 40])),
                              "kinerja": float(rng.choice([15, 25, 30])), "disiplin": float(rng.choice([3, 5])),
@@ -94,9 +97,10 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
         "report: {min_cell: 5, lang: id}\n", encoding="utf-8")
     out = root / "data" / "processed" / STUDY_ID
     out.mkdir(parents=True, exist_ok=True)
-    ikd = pd.concat([_ikd_scores(rng, "kab-a", 2023, sizes={"setwan": 3}),
-                     _ikd_scores(rng, "kab-a", 2022, shift=-0.15, sizes={"setwan": 3}),
-                     _ikd_scores(rng, "kota-b", 2023, shift=0.2)], ignore_index=True)
+    a23 = _ikd_scores(rng, "kab-a", 2023, sizes={"setwan": 3})
+    a22 = _ikd_scores(rng, "kab-a", 2022, shift=-0.15, sizes={"setwan": 3})
+    a22.loc[::2, "respondent_id"] = a23.loc[::2, "respondent_id"].to_numpy()  # same rows = same units
+    ikd = pd.concat([a23, a22, _ikd_scores(rng, "kota-b", 2023, shift=0.2)], ignore_index=True)
     ip = _ip_scores(rng, "kab-a")
     ikd.to_parquet(out / "scores_ikd.parquet", index=False)
     ip.drop(columns=["technical_jp"]).to_parquet(out / "scores_ip_asn.parquet", index=False)
@@ -120,29 +124,12 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
     rr["weight"] = 2.0
     rr.insert(0, "index", "ikd")
     rr.to_parquet(out / "response_rates.parquet", index=False)
-    # hand-written stage-03 outputs: Welch ANOVA on unit types, Games-Howell pairs
-    om = pd.DataFrame([
-        {"region_id": "kab-a", "index": "ikd", "component": c, "factor": "unit_type", "test": "welch_anova",
-         "statistic": 41.2, "df1": 2.0, "df2": 110.5, "p": 1e-12, "p_adj": 6e-12, "effect_name": "omega2",
-         "effect_size": 0.21, "n": 192, "k": 3, "note": "setwan (n=3) left out: n < 5",
-         "reading_id": "Perbedaan besar.", "reading_en": "A large difference."}
-        for c in ["overall", "information", "communication", "content", "safety", "problem_solving"]] + [
-        {"region_id": "kab-a", "index": "ikd", "component": "overall", "factor": "sex", "test": "welch_anova",
-         "statistic": 0.4, "df1": 1.0, "df2": 180.0, "p": 0.53, "p_adj": 0.53, "effect_name": "omega2",
-         "effect_size": 0.0, "n": 195, "k": 2, "note": None, "reading_id": "", "reading_en": ""},
-        # stage 03's test of the change between the two waves (paired t of unit means), primary
-        {"region_id": "kab-a", "index": "ikd", "component": "overall", "factor": "wave", "test": "paired_units",
-         "statistic": 3.9, "df1": 8.0, "df2": np.nan, "p": 0.0045, "p_adj": 0.0045, "effect_name": "d_z",
-         "effect_size": 1.3, "n": 9, "k": 2, "note": None, "reading_id": "", "reading_en": ""}])
-    om["primary"] = True
-    om.to_parquet(out / "compare_omnibus.parquet", index=False)
-    ph = pd.DataFrame([
-        {"region_id": "kab-a", "index": "ikd", "component": "overall", "factor": "unit_type",
-         "test": "games_howell", "group_a": a, "group_b": b, "diff": d, "se": 0.05, "statistic": d / 0.05,
-         "df": 100.0, "p": p, "p_adj": p, "ci_low": d - 0.12, "ci_high": d + 0.12, "hedges_g": d / 0.4}
-        for a, b, d, p in [("dinas", "kecamatan", 0.42, 1e-9), ("dinas", "puskesmas", 0.26, 1e-4),
-                           ("kecamatan", "puskesmas", -0.13, 0.09)]])
-    ph.to_parquet(out / "compare_posthoc.parquet", index=False)
+    from types import SimpleNamespace
+
+    from helpers import compare
+
+    compare.run(SimpleNamespace(id=STUDY_ID, processed_dir=out, indices=("ikd", "ip_asn"),
+                                option=lambda *k, default=None: default))
     summary = {"files": {"a_ikd.csv": {"raw_rows": 260, "kept": 237, "rejected": 23,
                                        "rejected_by_rule": {"duplicate": 12, "speeder": 8, "blank_row": 3,
                                                             "straightliner": 0}},

@@ -97,50 +97,71 @@ def test_small_groups_lose_every_statistic_but_keep_n():
 
 # ----------------------------------------------------------------------------- results
 
+def _stratified_fpc(sc: pd.DataFrame, col: str = "overall") -> tuple[float, float, float]:
+    """Mean, SE and df of the stratified estimator with fpc, by hand (Cochran 1977,
+    5.1 and 5.6): units are strata, N_h = the fixture's fpc column."""
+    g = sc.groupby("unit_id")
+    n_h, big_n = g.size(), g["fpc"].first()
+    w_h = big_n / big_n.sum()
+    mean = float((w_h * g[col].mean()).sum())
+    var = float((w_h ** 2 * (1 - n_h / big_n) * g[col].var(ddof=1) / n_h).sum())
+    return mean, var ** 0.5, float(len(sc) - len(n_h))
+
+
 def test_headline_numbers_match_an_independent_computation(fixture_study, results):
     root, _ = fixture_study
     sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
     sc = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)]
-    v = sc["overall"].to_numpy()
-    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    mean, se, dof = _stratified_fpc(sc)
+    half = stats.t.ppf(0.975, dof) * se
     r = results["index"]
     assert results["meta"]["headline_index"] == "ikd"
-    assert r["overall"] == pytest.approx(v.mean(), rel=1e-12)
-    assert r["ci_low"] == pytest.approx(v.mean() - half, rel=1e-10)
+    assert r["overall"] == pytest.approx(mean, rel=1e-12)
+    assert r["se"] == pytest.approx(se, rel=1e-9) and r["frame"] == "finite_population"
+    assert r["ci_low"] == pytest.approx(mean - half, rel=1e-9)
     assert results["n"] == {"respondents": 195, "units": 9, "unit_types": 4}
     # IKD bands (config/indices/ikd.yaml): 1.76-2.50 cukup, 2.51-3.25 baik
-    assert r["category"] == ("cukup" if round(v.mean(), 2) <= 2.50 else "baik")
+    assert r["category"] == ("cukup" if round(mean, 2) <= 2.50 else "baik")
     for c in ["information", "communication", "content", "safety", "problem_solving"]:
-        assert r["areas"][c]["mean"] == pytest.approx(sc[c].mean(), rel=1e-12)
-    prev = sc_prev = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+        assert r["areas"][c]["mean"] == pytest.approx(_stratified_fpc(sc, c)[0], rel=1e-12)
+    prev = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
     sc_prev = prev[(prev["region_id"] == "kab-a") & (prev["wave"] == 2022)]
     assert r["previous"]["wave"] == 2022
-    assert r["previous"]["change"] == pytest.approx(v.mean() - sc_prev["overall"].mean(), rel=1e-10)
+    assert r["previous"]["change"] == pytest.approx(mean - _stratified_fpc(sc_prev)[0], rel=1e-10)
     assert r["weakest_area"] == "content" and r["strongest_area"] == "information"
 
 
-def test_change_since_the_previous_wave_has_its_uncertainty(fixture_study, results):
-    """The change 2022 -> 2023 with a Welch 95% CI: reference values from
-    scipy.stats.ttest_ind(equal_var=False).confidence_interval (the interval of
-    R's t.test(x, y)) on the fixture's raw scores, not from the brief's code."""
+def test_change_since_the_previous_wave_accounts_for_the_linked_respondents(fixture_study, results):
+    """Half of the 2022 respondents answer again in 2023. The change's variance,
+    by hand: persons are the units of the linearisation, D_i = w1 (y1 - m1) / W1 -
+    w0 (y0 - m0) / W0 (0 where absent), strata = units, with replacement:
+    var = sum_h n_h / (n_h - 1) sum_i (D_i - Dbar_h)^2 (Kish 1965, 12.4)."""
     from helpers.brief.text import headline_sentence
 
     root, _ = fixture_study
     sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
-    x1 = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)]["overall"].to_numpy()
-    x0 = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2022)]["overall"].to_numpy()
-    ref = stats.ttest_ind(x1, x0, equal_var=False)
-    ci = ref.confidence_interval(0.95)
+    a = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)].set_index("respondent_id")
+    b = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2022)].set_index("respondent_id")
+    m1 = np.average(a["overall"], weights=a["weight"])
+    m0 = np.average(b["overall"], weights=b["weight"])
+    p = pd.DataFrame(index=a.index.union(b.index))
+    p["d"] = (a["weight"] * (a["overall"] - m1) / a["weight"].sum()).reindex(p.index).fillna(0) \
+        - (b["weight"] * (b["overall"] - m0) / b["weight"].sum()).reindex(p.index).fillna(0)
+    p["h"] = a["unit_id"].reindex(p.index).fillna(b["unit_id"].reindex(p.index))
+    g = p.groupby("h")["d"]
+    var = float((g.size() / (g.size() - 1) * g.apply(lambda x: ((x - x.mean()) ** 2).sum())).sum())
+    dof = len(p) - p["h"].nunique()
+    half = stats.t.ppf(0.975, dof) * var ** 0.5
     prev = results["index"]["previous"]
-    assert prev["change"] == pytest.approx(x1.mean() - x0.mean(), rel=1e-10)
-    assert prev["change_ci_low"] == pytest.approx(ci.low, rel=1e-9)
-    assert prev["change_ci_high"] == pytest.approx(ci.high, rel=1e-9)
-    assert prev["change_p"] == pytest.approx(ref.pvalue, rel=1e-6)
-    # significance comes from stage 03's primary wave test when there is one
-    assert prev["test"]["test"] == "paired_units" and prev["test"]["p_adj"] == 0.0045 and prev["significant"]
+    assert int((a.index.isin(b.index)).sum()) == prev["test"]["n_linked"] > 90
+    assert prev["change"] == pytest.approx(m1 - m0, rel=1e-10)
+    assert prev["change_se"] == pytest.approx(var ** 0.5, rel=1e-9)
+    assert prev["change_ci_low"] == pytest.approx(m1 - m0 - half, rel=1e-9)
+    # the significance label is the test of this very change
+    assert prev["test"]["test"] == "linked_change" and prev["significant"] == (prev["test"]["p_adj"] < 0.05)
+    assert prev["within_person"]["estimate"] is not None and prev["turnover"]["estimate"] is not None
     s = headline_sentence(results, results["index"], "id")
-    assert f"[IK 95% {fmt.num(ci.low, 'id')}; {fmt.num(ci.high, 'id')}]" in s
-    assert f"naik {fmt.num(x1.mean() - x0.mean(), 'id')} poin" in s and "nyata secara statistik" in s
+    assert f"[IK 95% {fmt.num(prev['change_ci_low'], 'id')}; {fmt.num(prev['change_ci_high'], 'id')}]" in s
 
 
 def test_a_region_without_a_previous_wave_has_no_change(fixture_study):
@@ -193,13 +214,20 @@ def test_small_unit_type_is_suppressed_everywhere(results):
 
 
 def test_comparison_reads_stage_03_outputs(results):
+    """The fixture's unit types: dinas and kecamatan 3 units each (tested), puskesmas
+    2 units (shown, not tested as a type), setwan 3 respondents (suppressed)."""
+    b = results["index"]
+    om = b["comparison"]["omnibus"]["overall"]
+    # units are the replication level: 8 units - 3 fitted types = 5 df
+    assert om["test"] == "mixed_emm" and om["df2"] == 5 and om["frame"] == "units_replication"
+    assert b["comparison"]["untested"] == ["puskesmas"] and b["unit_types"]["puskesmas"]["tested"] is False
+    assert [(p["group_a"], p["group_b"]) for p in b["comparison"]["pairs"]] == [("dinas", "kecamatan")]
+    assert b["comparison"]["pairs"][0]["test"] == "emm_contrast"
     c = results["comparison"]
-    assert c["dinas"]["higher_than"] == ["kecamatan", "puskesmas"]
-    assert c["kecamatan"]["lower_than"] == ["dinas"] and c["kecamatan"]["higher_than"] == []
-    om = results["index"]["comparison"]["omnibus"]["overall"]
-    assert om["test"] == "welch_anova" and om["significant"] and om["effect_size"] == 0.21
-    assert len(results["index"]["comparison"]["real_differences"]) == 2  # p_adj 0.09 is not real
-    assert results["index"]["gaps"]["sex"]["significant"] is False  # p = 0.53
+    if b["comparison"]["pairs"][0]["significant"]:
+        assert c["dinas"]["higher_than"] == ["kecamatan"] and c["kecamatan"]["lower_than"] == ["dinas"]
+    assert b["unit_types"]["setwan"]["suppressed"] and b["unit_types"]["setwan"]["mean"] is None
+    assert b["gaps"]["sex"]["test"]["test"] == "svy_wald"
 
 
 def test_second_index_with_targets_and_compliance(fixture_study, results):
@@ -211,7 +239,7 @@ def test_second_index_with_targets_and_compliance(fixture_study, results):
     assert ip["areas"]["kualifikasi"]["achievement_pct"] == pytest.approx(100 * sc["kualifikasi"].mean() / 15)
     # IP ASN categories: 61-70 Rendah, 71-80 Sedang
     assert ip["category"] == {6: "rendah", 7: "sedang"}.get(int(round(sc["overall"].mean(), 2) // 10))
-    assert ip["comparison"]["available"] is False
+    assert ip["comparison"]["omnibus"]["overall"]["test"] == "mixed_emm"
     c = results["compliance_20jp"]
     assert c["n"] == 163 and c["share"] == pytest.approx(c["n_compliant"] / 163)
 

@@ -63,7 +63,9 @@ def test_every_region_component_factor_present_and_planted_gap_found(ran):
     assert set(prim["component"]) == {"overall", *AREAS}
     assert set(prim["factor"]) >= {"unit_type", "sex", "age_band", "education", "position_type", "status"}
     ut = prim[(prim["factor"] == "unit_type") & (prim["region_id"] == "kota-bontang")]
-    assert (ut["p_adj"] < 0.001).all()
+    # units are the replication level: 12 units (3 per type) carry the test, not 400 respondents
+    assert (ut["test"] == "mixed_emm").all() and (ut["df2"] == 12 - 4).all()
+    assert (ut["p_adj"] < 0.01).all()
     assert ut["reading_en"].str.contains("highest puskesmas").all()
     assert ut["reading_id"].str.contains("jenis unit").all()
     assert ut["note"].str.contains("rsud").all()  # tiny group reported, not silently dropped
@@ -118,9 +120,10 @@ def test_wave_comparison_written_for_the_region_with_two_waves(ran_waves):
     w = om[om["factor"] == "wave"]
     assert set(w["region_id"]) == {"kota-bontang"}  # kab-berau has one wave
     assert summary["comparisons"] == 2 * 6 * 6 + 6 + 6  # + one wave comparison per component
-    assert set(w["test"]) == {"paired_units", "wilcoxon_units", "mixed_wave", "mixed_wave_x_group"}
+    assert set(w["test"]) == {"paired_units", "wilcoxon_units", "mixed_wave", "mixed_wave_x_group",
+                              "linked_change", "within_person", "turnover"}
     prim = w[w["primary"]]
-    assert list(prim["test"].unique()) == ["paired_units"] and len(prim) == 6
+    assert list(prim["test"].unique()) == ["linked_change"] and len(prim) == 6
     assert prim["reading_en"].str.startswith("From 2022 to 2023").all()
     assert prim.set_index("component").loc["overall", "reading_en"].startswith(
         "From 2022 to 2023 the score rose by")
@@ -129,6 +132,8 @@ def test_wave_comparison_written_for_the_region_with_two_waves(ran_waves):
     holm = np.minimum(1, np.maximum.accumulate(p * (6 - np.arange(6))))
     np.testing.assert_allclose(np.sort(prim["p_adj"].to_numpy()), holm)
     ph = pd.read_parquet(Path(out) / "compare_posthoc.parquet")
+    lc = ph[(ph["factor"] == "wave") & (ph["test"] == "linked_change") & (ph["component"] == "overall")].iloc[0]
+    assert lc["ci_low"] < 0.2 < lc["ci_high"] and (lc["group_a"], lc["group_b"]) == ("2023", "2022")
     ch = ph[(ph["factor"] == "wave") & (ph["test"] == "paired_units") & (ph["component"] == "overall")]
     whole = ch[ch["subgroup"] == ""].iloc[0]
     assert (whole["group_a"], whole["group_b"]) == ("2023", "2022")

@@ -19,7 +19,6 @@ from helpers.indices import (
     aggregate,
     category_distribution,
     compliance_20jp,
-    describe,
     load_spec,
     rank_intervals,
     reliability,
@@ -28,6 +27,7 @@ from helpers.indices import (
     sensitivity,
     unit_weights,
 )
+from helpers.design import DesignSpec, census_weights
 from helpers.indices.compliance import wilson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,16 +277,24 @@ def test_bfi_reliabilities_match_psych(bfi):
 
 # --------------------------------------------------------------------------- aggregates and weights
 
-def test_describe_matches_r_t_test_and_survey_svymean():
-    d = pd.DataFrame({"g": ["a"] * 4, "x": [1.0, 2.0, 3.0, 4.0], "weight": [1.0, 1.0, 2.0, 2.0]})
-    r = describe(d, ["x"], ["g"]).iloc[0]
-    # R: t.test(1:4)$conf.int -> 0.4457397 4.5542603
-    assert (r["ci_low"], r["ci_high"]) == pytest.approx((0.4457397, 4.5542603), abs=1e-7)
-    assert r["sd"] == pytest.approx(1.2909944, abs=1e-7) and r["se"] == pytest.approx(0.6454972, abs=1e-7)
-    # weighted mean 17/6; linearised SE = sqrt(4/3 * 9.611111) / 6 = 3.579778 / 6 = 0.596630 (by hand, as
-    # survey::svymean(~x, svydesign(ids=~1, weights=~w)) computes it); CI uses t(3) = 3.182446
-    assert r["mean_w"] == pytest.approx(17 / 6)
-    assert (r["ci_high_w"] - r["mean_w"]) / 3.182446 == pytest.approx(0.596630, abs=1e-6)
+def test_aggregate_is_the_stratified_estimate_with_fpc():
+    # census with nonresponse: units are strata, headcounts the fpc. u1: N = 10, y = 2, 4;
+    # u2: N = 30, y = 1, 1, 3. Cochran (1977) 5.1 / 5.6 by hand:
+    # mean_st = (10 * 3 + 30 * 5/3) / 40 = 2.0
+    # var = (10/40)^2 (1 - 2/10) 2 / 2 + (30/40)^2 (1 - 3/30) (4/3) / 3 = 0.05 + 0.225 = 0.275
+    d = pd.DataFrame({"wave": 2023, "region_id": "r", "unit_type": ["a", "a", "b", "b", "b"],
+                      "unit_id": ["u1", "u1", "u2", "u2", "u2"], "y": [2.0, 4.0, 1.0, 1.0, 3.0],
+                      "fpc": [10.0, 10, 30, 30, 30]})
+    d["weight"] = d["fpc"] / d.groupby("unit_id")["y"].transform("size")
+    agg = aggregate(d, ["y"], index="ikd").set_index(["level", "group"])
+    reg = agg.loc[("region", "r")]
+    assert reg["mean"] == pytest.approx(2.0) and reg["se"] == pytest.approx(0.275 ** 0.5)
+    assert reg["mean_unweighted"] == pytest.approx(11 / 5) and reg["df"] == 3  # 5 respondents - 2 units
+    # one unit is a stratum: var = (1 - 2/10) * 2 / 2 = 0.8; CI with t(1) = 12.7062
+    u1 = agg.loc[("unit", "u1")]
+    assert u1["se"] == pytest.approx(0.8 ** 0.5)
+    assert u1["ci_high"] - u1["mean"] == pytest.approx(12.706205 * 0.8 ** 0.5, rel=1e-6)
+    assert (agg["frame"] == "finite_population").all()
 
 
 REGISTRY = pd.DataFrame({
@@ -302,12 +310,16 @@ def test_post_stratification_weights_and_response_rates():
     w = unit_weights(df, REGISTRY)
     # u1: 10 staff / 2 respondents = 5; u2: 30 / 3 = 10; u9 is not in the registry
     assert w.tolist()[:5] == [5.0, 5.0, 10.0, 10.0, 10.0] and w.iloc[5:].isna().all()
-    df["weight"] = w
+    cw = census_weights(df, REGISTRY, DesignSpec())
+    assert cw["weight"].tolist()[:5] == [5.0, 5.0, 10.0, 10.0, 10.0] and cw["weight"].iloc[5:].isna().all()
+    assert cw["fpc"].tolist()[:5] == [10.0, 10.0, 30.0, 30.0, 30.0]
+    df = pd.concat([df, cw], axis=1)
     agg = aggregate(df, ["overall"], index="ikd").set_index(["level", "group"])
-    # unweighted: 14/7 = 2.0; weighted: (10*3 + 30*1) / 40 = 1.5 (u9 and the unknown unit left out)
-    assert agg.loc[("region", "r1"), "mean"] == 2.0 and agg.loc[("region", "r1"), "n"] == 7
-    assert set(agg.loc["unit_type"].index) == {"dinas", "badan"} and agg.loc[("unit_type", "dinas"), "n"] == 3
-    assert agg.loc[("region", "r1"), "mean_w"] == pytest.approx(1.5)
+    # weighted: (10*3 + 30*1) / 40 = 1.5; u9 and the unknown unit cannot be placed
+    assert agg.loc[("region", "r1"), "mean"] == pytest.approx(1.5) and agg.loc[("region", "r1"), "n"] == 5
+    assert agg.loc[("region", "r1"), "n_unplaced"] == 2
+    assert agg.loc[("region", "r1"), "mean_unweighted"] == pytest.approx(2.0)
+    assert set(agg.loc["unit_type"].index) == {"dinas", "badan"} and agg.loc[("unit_type", "dinas"), "n"] == 2
     assert agg.loc[("unit", "u1"), "n"] == 2
     rr = response_rates(df, REGISTRY).set_index("unit_id")
     assert rr.loc["u1", "response_rate"] == pytest.approx(0.2) and rr.loc["u3", "n"] == 0
@@ -425,12 +437,13 @@ def test_run_writes_every_table_with_contract_columns(tmp_path, monkeypatch):
     assert summary["indices"]["ild"]["n"] == 0
     s = pd.read_parquet(out / "scores_ikd.parquet")
     assert list(s.columns) == ["respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age",
-                               "education", "position_type", "status", "weight", "overall", *spec.components,
-                               "category"]
+                               "education", "position_type", "status", "weight", "fpc", "ps_cell", "overall",
+                               *spec.components, "category"]
     assert len(s) == n and s["weight"].notna().all()
     agg = pd.read_parquet(out / "aggregates.parquet")
     assert list(agg.columns) == ["index", "wave", "level", "region_id", "group", "component", "n", "mean", "sd",
-                                 "se", "ci_low", "ci_high", "mean_w", "ci_low_w", "ci_high_w"]
+                                 "se", "ci_low", "ci_high", "df", "deff", "frame", "mean_unweighted",
+                                 "n_unplaced"]
     ip = pd.read_parquet(out / "scores_ip_asn.parquet")
     assert (ip["overall"] == 15 + 40 + 25 + 5).all()      # S1, training, 24 JP, seminar, SKP 80, no sanction
     ach = pd.read_parquet(out / "achievement.parquet").query("level == 'region'").set_index("component")

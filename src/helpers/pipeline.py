@@ -315,6 +315,7 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
                 "command": rerun_command(study, region, params["lang"]),
                 "verify": "python -m helpers verify " + shlex.quote(str(rel / names["manifest"] if sfx else rel)),
                 "inputs": input_hashes(study),
+                "uncertainty": _uncertainty_settings(study),
                 "config_fingerprint": fp,
                 "packages": package_versions(),
                 "git_commit": git_commit(),
@@ -331,6 +332,16 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
             err += "\n" + traceback.format_exc(limit=3)
         return BriefResult(region, "failed", time.perf_counter() - t0, folder, err)
     return BriefResult(region, "ran", time.perf_counter() - t0, folder)
+
+
+def _uncertainty_settings(study: Study) -> dict:
+    """N and seed of the index Monte Carlo (helpers.indices.uncertainty), per index."""
+    from .indices.uncertainty import manifest_entry
+
+    try:
+        return manifest_entry(study)
+    except Exception as exc:  # a broken spec already failed stage 02; the manifest still gets written
+        return {"error": str(exc)}
 
 
 def _brief_job(args: tuple) -> BriefResult:

@@ -18,7 +18,7 @@ from ..study import Study, load_study
 
 OPTIONAL = ("aggregates", "categories", "achievement", "reliability", "response_rates",
             "compliance_20jp", "compare_descriptives", "compare_omnibus", "compare_posthoc",
-            "compare_models")
+            "compare_models", "compare_units", "uncertainty", "sensitivity_indices")
 
 
 def read_region_table(path: Path, region: str) -> pd.DataFrame:

@@ -190,21 +190,22 @@ def _wrap(s: str, width: int) -> str:
 
 
 def priority_units(block: dict, lang: str, path: Path) -> Path | None:
+    """The lowest-ranked units: median rank and 90% rank interval (1 = lowest) of
+    their empirical-Bayes scores; filled marker = robustly among the lowest k."""
     units = block.get("priority_units") or []
     if not units:
         return None
     style()
-    lab = _lab(lang)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(units) + 0.8))
     for yi, u in enumerate(units[::-1]):
-        lo, hi = u["ci_low"] if u["ci_low"] is not None else u["mean"], u["ci_high"] if u["ci_high"] is not None else u["mean"]
-        ax.errorbar(u["mean"], yi, xerr=[[u["mean"] - lo], [hi - u["mean"]]], fmt="s", color=DARK,
-                    mfc=DARK if u["below_region"] else "white", ms=4.5, capsize=2.5, lw=1)
+        m = u["rank_median"]
+        ax.errorbar(m, yi, xerr=[[m - u["rank_low"]], [u["rank_high"] - m]], fmt="s", color=DARK,
+                    mfc=DARK if u["robust"] else "white", ms=4.5, capsize=2.5, lw=1)
     ax.set_yticks(range(len(units)), [_wrap(u["unit"], 40) for u in units[::-1]])
-    ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8)
-    ax.text(block["overall"], len(units) - 0.45, lab["region"], fontsize=7, ha="center", va="bottom")
-    ax.set_xlabel(lab["mean"])
-    _numfmt(ax, lang, decimals=_dec(block))
+    k = (block.get("priority") or {}).get("k", len(units))
+    ax.axvline(k + 0.5, color=DARK, ls="--", lw=0.8)
+    ax.set_xlabel("peringkat (1 = terendah), interval 90%" if lang == "id" else "rank (1 = lowest), 90% interval")
+    ax.set_xlim(0.5, None)
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     return _save(fig, path)

@@ -34,35 +34,37 @@ W = {
            "jp": "Patuh 20 JP", "diff": "Selisih", "pair": "Pasangan", "p": "p (disesuaikan)",
            "raw": "Baris mentah", "files": "Berkas sumber", "clean": "Baris bersih", "rejected": "Ditolak", "rr": "Tingkat respons",
            "reasons": "Alasan penolakan", "units_surveyed": "Unit dengan responden",
-           "weighted": "Rata-rata tertimbang (bobot pasca-stratifikasi)",
+           "eb": "Skor EB", "rank": "Peringkat (IK 90%)", "p_low": "P({k} terendah)",
+           "untested": "{types}: masing-masing kurang dari {m} unit, sehingga ditampilkan tetapi tidak diuji sebagai jenis (selisihnya tak dapat dipisahkan dari efek unit itu sendiri).",
            "no_real": "Tidak ada pasangan jenis unit yang berbeda nyata setelah koreksi uji berganda.",
            "real_pairs": "Pasangan yang berbeda nyata (p disesuaikan < {a}):",
            "more_pairs": "{k} selisih terbesar dari {n} pasangan yang berbeda nyata; daftar lengkap di tables.xlsx (lembar pairs).",
-           "below": "■ = batas atas IK di bawah rata-rata daerah.",
            "shared": "Berkas {files} memuat beberapa daerah; angkanya untuk seluruh berkas.",
            "fig_areas": "Rata-rata per area dengan interval kepercayaan 95%.",
            "fig_ut": "Rata-rata per jenis unit dengan IK 95%; garis putus-putus: rata-rata daerah.",
            "fig_heat": "Rata-rata jenis unit × area (makin gelap makin tinggi).",
-           "fig_prio": "Lima unit dengan skor terendah (n ≥ {k}), dengan IK 95%.",
+           "fig_prio": "Unit dengan skor empiris-Bayes terendah (n ≥ {k}): skor yang disusutkan ke rata-rata daerah sesuai ketidakpastiannya, interval peringkat 90% (1 = terendah) dan peluang termasuk {n} terendah. ● = pasti termasuk {n} terendah (P ≥ {p}). Rata-rata unit dan IK 95% (koreksi populasi terbatas) ada di tables.xlsx.",
            "fig_gaps": "Rata-rata indeks per kelompok demografis, dengan IK 95%.",
            "methods": [
-               "Skor dihitung per responden menurut spesifikasi indeks ({spec}); nilai daerah adalah rata-rata responden, dengan IK 95% berbasis distribusi t.",
-               "Perbandingan jenis unit: {tests}; p disesuaikan untuk uji berganda (antar pasangan oleh Tukey HSD / Games-Howell, antar komponen dengan Holm); taraf nyata α = {alpha}.",
-               "Responden tersarang dalam unit kerja: {cluster}",
-               "Bobot: {weights}",
+               "Skor dihitung per responden menurut spesifikasi indeks ({spec}).",
+               "Angka tentang pegawai daerah saat ini (daerah, area, jenis unit, unit, kelompok demografis) adalah estimasi berbasis desain untuk populasi terbatas: desain survei {design}; rata-rata tertimbang, galat baku linearisasi Taylor dengan koreksi populasi terbatas, IK 95% t (df = responden − unit; unit: n − 1). Efek desain rata-rata daerah: {deff}.",
+               "Klaim bahwa jenis unit berbeda memakai unit sebagai tingkat replikasi (ICC unit {icc}, {k} unit): model campuran intersep acak (REML), uji Wald F atas rata-rata marginal (EMM) dengan df = unit − jenis, pasangan sebagai kontras EMM dengan koreksi Holm; jenis dengan kurang dari {m} unit ditampilkan tetapi tidak diuji. Kelompok demografis dan daerah: uji Wald F berbasis desain dengan unit sebagai klaster (df = unit − strata). Uji pada tingkat responden (ANOVA, Welch, Games-Howell, Tukey, Dunn) hanya ada sebagai analisis sensitivitas di tahap 03.",
+               "Keluarga uji berganda (Holm), satu per bagian: perbandingan jenis unit: indeks dan area untuk uji omnibus, pasangan jenis unit untuk kontras; kesenjangan demografis: semua faktor × komponen; perubahan antar gelombang: komponen. Taraf nyata α = {alpha}.",
+               "{change}",
+               "Unit prioritas: skor empiris-Bayes dari model campuran (disusutkan sesuai ukuran unit), peringkat disimulasikan (4.000 tarikan); unit disebut prioritas hanya bila P(termasuk {n} terendah) ≥ {p}.",
+               "{model}",
                "{suppress}",
            ],
-           "cluster_icc": "ICC unit = {icc} ({k} unit); uji dan rata-rata disesuaikan tahap 03 memperhitungkan klaster unit.",
-           "cluster_none": "perbandingan memperhitungkan pengelompokan bila tahap 03 menyediakan modelnya.",
-           "weights_yes": "rata-rata tertimbang pasca-stratifikasi (jumlah pegawai / responden per unit) ditampilkan di samping rata-rata tak tertimbang.",
-           "weights_no": "tanpa bobot.",
+           "change_method": "Perubahan antar gelombang: responden ditautkan dengan pseudonim ({linked} responden di kedua gelombang); IK memperhitungkan tumpang tindih (linearisasi per orang, strata unit, tanpa koreksi populasi terbatas karena populasi kedua gelombang berbeda), dipisah menjadi perubahan dalam-individu dan efek pergantian responden.",
+           "model_ok": "Model campuran konvergen (pengoptimal REML), tidak di batas ruang parameter.",
+           "model_doubtful": "Perhatian: model campuran jenis unit meragukan ({why}); uji jenis unit perlu dibaca dengan hati-hati.",
            "assumptions": "Asumsi yang diungkapkan",
            "same_weakest": "{Noun} terlemah sama di semua jenis unit: {area}. Fokus pelatihan yang disarankan: {focus}.",
            "training_lead": "Area terlemah tiap jenis unit (skor relatif terhadap maksimum area) menentukan fokus pelatihan yang disarankan.",
            "mean_of": "Rata-rata ({area})",
            "assumed": "* komponen yang dihitung dengan asumsi; lihat Catatan metode.",
-           "change_note": "Perubahan dari gelombang {wave}: IK 95% Welch atas rata-rata kedua gelombang (responden berbeda).",
-           "change_test": " Uji tahap 03: {test}, {p}.",
+           "change_note": "Perubahan dari gelombang {wave}: {linked} responden ada di kedua gelombang (ditautkan dengan pseudonim); IK memperhitungkan tumpang tindih ini. Perubahan dalam-individu {within} {wci}; pergantian responden (hanya {wave2} vs hanya {wave}) {turn} {tci}.",
+           "change_test": " Uji: {test}, {p}.",
            "repro": "Jalankan ulang: <code>{cmd}</code>. Periksa setiap angka: <code>{verify}</code>. Sidik jari input (SHA-256 berkas mentah): <code>{fp}</code>; rincian hash, versi paket dan waktu ada di <code>manifest.json</code> dalam folder laporan ini. Semua angka ada di <code>results.json</code>.",
            },
     "en": {"value": "Value", "ci": "95% CI", "category": "Category", "target": "Target", "ach": "Achievement",
@@ -71,35 +73,37 @@ W = {
            "jp": "20 JP compliant", "diff": "Difference", "pair": "Pair", "p": "p (adjusted)",
            "raw": "Raw rows", "files": "Source files", "clean": "Clean rows", "rejected": "Rejected", "rr": "Response rate",
            "reasons": "Rejection reasons", "units_surveyed": "Units with respondents",
-           "weighted": "Weighted mean (post-stratification weights)",
+           "eb": "EB score", "rank": "Rank (90% interval)", "p_low": "P(lowest {k})",
+           "untested": "{types}: fewer than {m} units each, so shown but not tested as a type (their difference cannot be told apart from that unit's own effect).",
            "no_real": "No pair of unit types differs significantly after multiple-testing correction.",
            "real_pairs": "Pairs that differ significantly (adjusted p < {a}):",
            "more_pairs": "The {k} largest of {n} significant differences; the full list is in tables.xlsx (sheet pairs).",
-           "below": "■ = upper CI bound below the region mean.",
            "shared": "File(s) {files} hold several regions; their figures are for the whole file.",
            "fig_areas": "Mean per area with 95% confidence interval.",
            "fig_ut": "Mean per unit type with 95% CI; dashed line: region mean.",
            "fig_heat": "Mean by unit type × area (darker is higher).",
-           "fig_prio": "The five units with the lowest scores (n ≥ {k}), with 95% CI.",
+           "fig_prio": "The units with the lowest empirical-Bayes scores (n ≥ {k}): scores shrunk toward the region mean by their uncertainty, 90% rank interval (1 = lowest) and the probability of being among the {n} lowest. ● = robustly among the {n} lowest (P ≥ {p}). Unit means with 95% CIs (finite population correction) are in tables.xlsx.",
            "fig_gaps": "Index mean per demographic group, with 95% CI.",
            "methods": [
-               "Scores are computed per respondent from the index spec ({spec}); the region value is the respondents' mean with a t-based 95% CI.",
-               "Unit-type comparison: {tests}; p adjusted for multiple testing (over pairs by Tukey HSD / Games-Howell, over components by Holm); significance level α = {alpha}.",
-               "Respondents are nested in work units: {cluster}",
-               "Weights: {weights}",
+               "Scores are computed per respondent from the index spec ({spec}).",
+               "Figures about the region's workforce now (region, areas, unit types, units, demographic groups) are finite-population, design-based estimates: survey design {design}; weighted means, Taylor-linearised standard errors with the finite population correction, t-based 95% CIs (df = respondents − units; a unit: n − 1). Design effect of the region mean: {deff}.",
+               "Claims that unit types differ use units as the replication level (unit ICC {icc}, {k} units): a random-intercept mixed model (REML), a Wald F test of its estimated marginal means (EMMs) on units − types df, pairs as EMM contrasts with Holm; types with fewer than {m} units are shown, not tested. Demographic groups and regions: design-based Wald F tests with units as clusters (df = units − strata). Respondent-level tests (ANOVA, Welch, Games-Howell, Tukey, Dunn) appear only as a sensitivity view in stage 03.",
+               "Multiple-testing families (Holm), one per section: unit-type comparison: index and areas for the omnibus tests, the unit-type pairs for the contrasts; demographic gaps: every factor × component; change between waves: the components. Significance level α = {alpha}.",
+               "{change}",
+               "Priority units: empirical-Bayes scores from the mixed model (shrunk by unit size), ranks simulated (4,000 draws); a unit is named a priority only when P(among the {n} lowest) ≥ {p}.",
+               "{model}",
                "{suppress}",
            ],
-           "cluster_icc": "unit ICC = {icc} ({k} units); stage 03 tests and adjusted means account for the unit clusters.",
-           "cluster_none": "comparisons account for clustering where stage 03 provides the model.",
-           "weights_yes": "post-stratified weighted means (headcount / respondents per unit) are shown next to unweighted means.",
-           "weights_no": "none.",
+           "change_method": "Change between waves: respondents linked by pseudonym ({linked} respondents in both waves); the CI accounts for the overlap (per-person linearisation, units as strata, no finite population correction because the two waves' populations differ), split into within-person change and the turnover of respondents.",
+           "model_ok": "The mixed model converged (REML optimiser) and is not at a boundary of the parameter space.",
+           "model_doubtful": "Caution: the unit-type mixed model is doubtful ({why}); read the unit-type tests with care.",
            "assumptions": "Disclosed assumptions",
            "same_weakest": "The weakest {noun} is the same in every unit type: {area}. Recommended training focus: {focus}.",
            "training_lead": "Each unit type's weakest area (score relative to the area's maximum) sets its recommended training focus.",
            "mean_of": "Mean ({area})",
            "assumed": "* component scored with an assumption; see the Methods note.",
-           "change_note": "Change since wave {wave}: Welch 95% CI over the two waves' means (different respondents).",
-           "change_test": " Stage 03 test: {test}, {p}.",
+           "change_note": "Change since wave {wave}: {linked} respondents answered both waves (linked by pseudonym); the CI accounts for this overlap. Within-person change {within} {wci}; turnover of respondents (only {wave2} vs only {wave}) {turn} {tci}.",
+           "change_test": " Test: {test}, {p}.",
            "repro": "Rerun: <code>{cmd}</code>. Check every number: <code>{verify}</code>. Input fingerprint (SHA-256 of the raw files): <code>{fp}</code>; the per-file hashes, package versions and timings are in <code>manifest.json</code> in this report folder. Every number is in <code>results.json</code>.",
            },
 }
@@ -184,17 +188,18 @@ def headline_table(r: dict, b: dict) -> str:
     if prev:
         total += [fmt.num(prev["overall"], lang, dec), "<strong>" + _signed(prev.get("change"), lang) + "</strong>"]
     rows.append(total)
-    cat = (f'<p class="category">{escape(ww["category"])}: <strong>{escape(b["category_label"] or fmt.DASH)}</strong>'
-           + (f' · {escape(ww["weighted"])}: {fmt.num(b["overall_w"], lang, dec)}' if b.get("overall_w") is not None
-              and b.get("weighted") else "") + "</p>")
+    cat = f'<p class="category">{escape(ww["category"])}: <strong>{escape(b["category_label"] or fmt.DASH)}</strong></p>'
     notes = []
     if assumed:
         notes.append(escape(ww["assumed"]))
-    if prev and prev.get("change_ci_low") is not None:
-        n = ww["change_note"].format(wave=prev["wave"])
-        if prev.get("test"):
-            n += ww["change_test"].format(test=test_name(prev["test"]["test"], lang), p=fmt.pvalue(
-                prev["test"]["p_adj"] if prev["test"].get("p_adj") is not None else prev["test"]["p"], lang))
+    if prev and prev.get("change_ci_low") is not None and prev.get("test"):
+        wp, to = prev.get("within_person") or {}, prev.get("turnover") or {}
+        n = ww["change_note"].format(
+            wave=prev["wave"], wave2=b["wave"], linked=fmt.integer(prev["test"].get("n_linked"), lang),
+            within=_signed(wp.get("estimate"), lang), wci=fmt.ci(wp.get("ci_low"), wp.get("ci_high"), lang),
+            turn=_signed(to.get("estimate"), lang), tci=fmt.ci(to.get("ci_low"), to.get("ci_high"), lang))
+        n += ww["change_test"].format(test=test_name(prev["test"]["test"], lang), p=fmt.pvalue(
+            prev["test"]["p_adj"] if prev["test"].get("p_adj") is not None else prev["test"]["p"], lang))
         notes.append(escape(n))
     note = f'<p class="note">{" ".join(notes)}</p>' if notes else ""
     return _table(header, rows, "headline") + cat + note
@@ -242,6 +247,9 @@ def unit_type_section(r: dict, figures: dict, b: dict | None = None, max_pairs: 
                 out += f'<p class="note">{escape(ww["more_pairs"].format(k=len(top), n=len(real)))}</p>'
         else:
             out += f'<p>{escape(ww["no_real"])}</p>'
+    if comp.get("untested"):
+        types = ", ".join(b["unit_types"][u]["label"] for u in comp["untested"] if u in b["unit_types"])
+        out += f'<p class="note">{escape(ww["untested"].format(types=types, m=comp.get("min_units", 3)))}</p>'
     if any(v["suppressed"] for v in b["unit_types"].values()):
         hidden = ", ".join(v["label"] for v in b["unit_types"].values() if v["suppressed"])
         out += f'<p class="note">{escape(suppression_note(r["meta"]["min_cell"], lang))} ({escape(hidden)})</p>'
@@ -257,15 +265,20 @@ def heatmap_section(r: dict, figures: dict) -> str:
 def priority_section(r: dict, figures: dict) -> str:
     b, lang = r["index"], r["meta"]["lang"]
     ww = w(lang)
-    units = b.get("priority_units") or []
+    pr = b.get("priority") or {}
+    units = pr.get("units") or []
     if not units:
         return ""
-    rows = [[("■ " if u["below_region"] else "") + escape(u["unit"]), escape(u["unit_type_label"]),
-             fmt.integer(u["n"], lang), fmt.num(u["mean"], lang, 2), _ci(u["ci_low"], u["ci_high"], lang, 2)]
-            for u in units]
-    return (_h2(t(lang)["sections"]["priority"]) + f"<p>{escape(priority_sentence(b, lang, k=len(units)))}</p>"
-            + _table([ww["unit"], ww["type"], ww["n"], ww["mean"], ww["ci"]], rows)
-            + f'<p class="note">{escape(ww["below"])} {escape(ww["fig_prio"].format(k=r["meta"]["min_cell"]))}</p>')
+    from .text import ROBUST_P
+
+    k = pr.get("k") or len(units)
+    rows = [[("● " if u["robust"] else "") + escape(u["unit"]), escape(u["unit_type_label"]),
+             fmt.integer(u["n"], lang), fmt.num(u["eb"], lang, 2),
+             f'<span class="nw">{u["rank_low"]}–{u["rank_high"]} / {u["of"]}</span>',
+             fmt.num(u["p_lowest_k"], lang, 2)] for u in units]
+    return (_h2(t(lang)["sections"]["priority"]) + f"<p>{escape(priority_sentence(b, lang))}</p>"
+            + _table([ww["unit"], ww["type"], ww["n"], ww["eb"], ww["rank"], ww["p_low"].format(k=k)], rows)
+            + f'<p class="note">{escape(ww["fig_prio"].format(k=r["meta"]["min_cell"], n=k, p=fmt.num(ROBUST_P, lang, 2)))}</p>')
 
 
 def gaps_section(r: dict, figures: dict) -> str:
@@ -341,22 +354,37 @@ def data_quality_box(r: dict) -> str:
 
 
 def methods_note(r: dict) -> str:
+    """What each number is and how it was estimated, as the code does it."""
     lang = r["meta"]["lang"]
     ww = w(lang)
     b = r["index"]
-    tests = sorted({test_name(o["test"]) for bl in r["indices"].values() for o in bl["comparison"]["omnibus"].values()}
-                   | {test_name(p["test"]) for bl in r["indices"].values() for p in bl["comparison"]["pairs"]})
-    icc = b.get("model", {}).get("icc") or b.get("model", {}).get("icc1")
-    cluster = (ww["cluster_icc"].format(icc=fmt.num(icc, lang, 3), k=fmt.integer(b["model"].get("n_clusters"), lang))
-               if icc is not None else ww["cluster_none"])
+    model = b.get("model", {})
+    from .text import ROBUST_P
+
+    prev = b.get("previous") or {}
+    change = (ww["change_method"].format(linked=fmt.integer((prev.get("test") or {}).get("n_linked"), lang))
+              if prev.get("test") else "")
+    if model.get("doubtful"):
+        why = "; ".join(x for x in str(model.get("note") or "").split("; ") if "mixed model" in x) or "?"
+        model_line = ww["model_doubtful"].format(why=why)
+    else:
+        model_line = ww["model_ok"] if model.get("converged") else ""
     lines = [s.format(spec=", ".join(f"config/indices/{i}.yaml" for i in r["indices"]),
-                      tests=", ".join(tests) or fmt.DASH, alpha=fmt.num(r["meta"]["alpha"], lang, 2), cluster=cluster,
-                      weights=ww["weights_yes"] if b.get("weighted") else ww["weights_no"],
-                      suppress=suppression_note(r["meta"]["min_cell"], lang)) for s in ww["methods"]]
+                      design=r["meta"].get("design", ""), deff=fmt.num(b.get("deff"), lang, 2),
+                      icc=fmt.num(model.get("icc"), lang, 3), k=fmt.integer(model.get("n_clusters"), lang),
+                      m=b["comparison"].get("min_units", 3), alpha=fmt.num(r["meta"]["alpha"], lang, 2),
+                      change=change, n=(b.get("priority") or {}).get("k", 5), p=fmt.num(ROBUST_P, lang, 2),
+                      model=model_line, suppress=suppression_note(r["meta"]["min_cell"], lang))
+             for s in ww["methods"]]
+    lines = [x for x in lines if x.strip()]
     rel = b.get("reliability", {}).get("overall")
     if rel and rel.get("alpha") is not None:
-        lines.append(("Reliabilitas (α Cronbach) indeks: " if lang == "id" else "Reliability (Cronbach's α) of the index: ")
-                     + fmt.num(rel["alpha"], lang, 2))
+        ci = fmt.ci(rel.get("alpha_ci_low"), rel.get("alpha_ci_high"), lang) if rel.get("alpha_ci_low") is not None else ""
+        lines.append(("Reliabilitas (α Cronbach) indeks, gelombang ini: " if lang == "id"
+                      else "Reliability (Cronbach's α) of the index, this wave: ")
+                     + fmt.num(rel["alpha"], lang, 2) + (f" {ci}" if ci else "")
+                     + ((" (IK bootstrap klaster unit)" if lang == "id" else " (cluster bootstrap over units)")
+                        if ci else ""))
     out = "".join(f"<li>{escape(s)}</li>" for s in lines)
     for bl in r["indices"].values():  # every reported index states its own assumptions
         if bl.get("assumptions"):
@@ -404,3 +432,49 @@ def sections(r: dict, figures: dict) -> dict[str, str]:
         "training": training_section(r), "other": other_indices_section(r, figures),
         "data_quality": data_quality_box(r), "methods": methods_note(r), "footer": reproducibility_footer(r),
     }
+
+
+UNC_WORDS = {
+    "id": {"h": "Ketidakpastian peringkat", "type": "Jenis unit", "rank": "Peringkat", "interval": "Rentang 90 %",
+           "score": "Nilai (median)",
+           "lead": "Peringkat dihitung ulang {n} kali dengan pilihan penyusunan indeks yang berbeda (bobot, agregasi, "
+                   "komponen yang ditinggalkan, aturan jawaban minimum) dan dengan bootstrap responden dalam unit.",
+           "driver": "Pilihan yang paling menggerakkan nilai daerah: {name} (indeks total {st} [{lo}; {hi}]).",
+           "inputs": {"weights": "bobot komponen", "aggregation": "cara agregasi", "normalisation": "normalisasi",
+                      "leave_one_out": "meninggalkan satu komponen", "min_share": "aturan jawaban minimum",
+                      "survey_weights": "bobot survei", "sampling": "ketidakpastian sampel"}},
+    "en": {"h": "Rank uncertainty", "type": "Unit type", "rank": "Rank", "interval": "90 % interval",
+           "score": "Score (median)",
+           "lead": "Ranks were recomputed {n} times under different build choices of the index (weights, "
+                   "aggregation, leaving a component out, the minimum-answered rule) and a bootstrap of "
+                   "respondents within units.",
+           "driver": "The choice that moves the region's score most: {name} (total-order index {st} [{lo}; {hi}]).",
+           "inputs": {"weights": "component weights", "aggregation": "aggregation", "normalisation": "normalisation",
+                      "leave_one_out": "leaving one component out", "min_share": "the minimum-answered rule",
+                      "survey_weights": "survey weights", "sampling": "sampling uncertainty"}},
+}
+
+
+def uncertainty_section(r: dict) -> str:
+    """Unit types' rank intervals (median, 90 % interval) and the input that moves
+    the region's score most, from ``results["index"]["uncertainty"]`` (empty when
+    stage 02 wrote no uncertainty table)."""
+    b, lang = r["index"], r["meta"]["lang"]
+    u = b.get("uncertainty") or {}
+    if not u.get("unit_types"):
+        return ""
+    ww = UNC_WORDS.get(lang, UNC_WORDS["en"])
+    labels = {k: v.get("label", k) for k, v in (b.get("unit_types") or {}).items()}
+    rows = []
+    for ut, e in u["unit_types"].items():
+        rk, sc = e["rank"], e["score"]
+        rows.append([escape(labels.get(ut, ut)), fmt.integer(rk["median"], lang),
+                     f'{fmt.integer(rk["p05"], lang)}–{fmt.integer(rk["p95"], lang)} / {fmt.integer(rk["of"], lang)}',
+                     fmt.num(sc["median"], lang, 2)])
+    text = ww["lead"].format(n=fmt.integer(u["n_draws"], lang))
+    d = (u.get("drivers") or {}).get("region_index")
+    if d:
+        text += " " + ww["driver"].format(name=ww["inputs"].get(d["input"], d["input"]), st=fmt.num(d["ST"], lang, 2),
+                                          lo=fmt.num(d["ST_ci_low"], lang, 2), hi=fmt.num(d["ST_ci_high"], lang, 2))
+    return (_h2(ww["h"]) + f"<p>{escape(text)}</p>"
+            + _table([ww["type"], ww["rank"], ww["interval"], ww["score"]], rows))

@@ -31,18 +31,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..compare import AGE_LABELS, EDU_ORDER
+from ..design import FRAMES, design_spec
 from ..indices.engine import categorise
 from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
+from ..stats.compare_groups import POSTHOC_FOR
 from ..study import Study
 from .disclosure import suppress, suppress_small_compliance, suppress_small_region
+from ..compare import MIN_UNITS
 from .inputs import RegionInputs, as_study, load_region
 
 DEMOGRAPHICS = ("sex", "age_band", "education", "position_type", "status")
-AGE_BANDS = ([0, 30, 40, 50, 200], ["<30", "30-39", "40-49", "50+"])
-EDU_ORDER = ["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
 N_PRIORITY = 5
-# the post-hoc test stage 03 pairs with each omnibus test (helpers.stats.compare_groups)
-POSTHOC_FOR = {"welch": "games_howell", "welch_anova": "games_howell", "anova": "tukey", "kruskal": "dunn"}
+MIN_GAP_N = 30  # a demographic gap is read only between groups at least this large (report.min_gap_n)
 
 
 def _f(x) -> float | None:
@@ -105,21 +106,6 @@ def _band(spec: IndexSpec, value: float | None) -> tuple[str | None, str | None]
     return str(cat), band.label_id if band else None
 
 
-def mean_ci(values: pd.Series, conf: float = 0.95) -> dict:
-    """n, mean, t-based CI of a sample (the same interval stage 02 reports)."""
-    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(float)
-    n = len(v)
-    if n == 0:
-        return {"n": 0, "mean": None, "ci_low": None, "ci_high": None}
-    m = float(v.mean())
-    if n < 2:
-        return {"n": n, "mean": m, "ci_low": None, "ci_high": None}
-    from scipy import stats  # imported only here: most briefs take every CI from stages 02-03
-
-    half = stats.t.ppf(0.5 + conf / 2, n - 1) * v.std(ddof=1) / math.sqrt(n)
-    return {"n": n, "mean": m, "ci_low": m - half, "ci_high": m + half}
-
-
 def input_fingerprint(study: Study) -> str:
     """First 16 hex of SHA-256 over the SHA-256 of every raw input (the same
     hashes ``manifest.json`` lists), so a reader can tie the brief to its data."""
@@ -141,17 +127,24 @@ def _agg(inp: RegionInputs, idx: str, level: str, wave) -> pd.DataFrame:
     return _wave_rows(a, wave)
 
 
-def _overall_and_areas(inp, idx, spec, lang, wave, sc) -> dict:
+def _estimate(row) -> dict:
+    """An estimate with what a reviewer needs: n, mean, SE, CI, df, design effect, frame."""
+    return {"n": _i(row.get("n")), "mean": _f(row.get("mean")), "se": _f(row.get("se")),
+            "ci_low": _f(row.get("ci_low")), "ci_high": _f(row.get("ci_high")), "df": _f(row.get("df")),
+            "deff": _f(row.get("deff")), "mean_unweighted": _f(row.get("mean_unweighted")),
+            "frame": row.get("frame") if isinstance(row.get("frame"), str) else None}
+
+
+def _overall_and_areas(inp, idx, spec, lang, wave) -> dict:
     comps = ["overall", *spec.components]
     reg = _agg(inp, idx, "region", wave)
-    if reg.empty:  # aggregates absent: the same statistics straight from the scores
-        rows = {c: mean_ci(sc[c]) for c in comps if c in sc}
-        mean_w = {}
-    else:
-        reg = reg.set_index("component")
-        rows = {c: {"n": _i(reg.at[c, "n"]), "mean": _f(reg.at[c, "mean"]), "ci_low": _f(reg.at[c, "ci_low"]),
-                    "ci_high": _f(reg.at[c, "ci_high"])} for c in comps if c in reg.index}
-        mean_w = {c: _f(reg.at[c, "mean_w"]) for c in comps if c in reg.index and "mean_w" in reg.columns}
+    if reg.empty:
+        from ..errors import InputError
+
+        raise InputError("aggregates.parquet has no region rows for this index and wave: rerun stage 02",
+                         file="aggregates.parquet", column="index", expected=f"{idx} rows for wave {wave}")
+    reg = reg.set_index("component")
+    rows = {c: _estimate(reg.loc[c]) for c in comps if c in reg.index}
     ach = inp.table("achievement")
     if not ach.empty:
         ach = _wave_rows(ach[(ach["index"] == idx) & (ach["level"] == "region")], wave).set_index("component")
@@ -162,67 +155,54 @@ def _overall_and_areas(inp, idx, spec, lang, wave, sc) -> dict:
         r = rows.get(c, {})
         lo, hi = bounds(spec.node(c), spec.scale)
         m = r.get("mean")
-        areas[c] = {"label": _label(spec, c, lang), "n": r.get("n"), "mean": m, "ci_low": r.get("ci_low"),
-                    "ci_high": r.get("ci_high"), "mean_w": mean_w.get(c), "max": _f(hi),
+        areas[c] = {"label": _label(spec, c, lang), **r, "max": _f(hi),
                     "share_of_max": None if m is None or hi == lo else (m - lo) / (hi - lo),
                     "target": targets.get(c, (None, None))[0],
                     "achievement_pct": targets.get(c, (None, None))[1]}
     o = rows.get("overall", {})
-    return {"overall": o.get("mean"), "ci_low": o.get("ci_low"), "ci_high": o.get("ci_high"),
-            "overall_w": mean_w.get("overall"), "target": targets.get("overall", (None, None))[0],
+    return {"overall": o.get("mean"), "ci_low": o.get("ci_low"), "ci_high": o.get("ci_high"), "se": o.get("se"),
+            "df": o.get("df"), "deff": o.get("deff"), "frame": o.get("frame"),
+            "mean_unweighted": o.get("mean_unweighted"), "target": targets.get("overall", (None, None))[0],
             "achievement_pct": targets.get("overall", (None, None))[1], "areas": areas}
 
 
-def welch_change(m1: float, se1: float, n1: int, m0: float, se0: float, n0: int,
-                 conf: float = 0.95) -> dict:
-    """Change ``m1 - m0`` between two independent samples (two survey waves of
-    different respondents) with its Welch confidence interval and p-value.
-
-    se_d = sqrt(se1² + se0²); Welch-Satterthwaite
-    df = se_d⁴ / (se1⁴ / (n1 - 1) + se0⁴ / (n0 - 1)); CI = d ± t(df) · se_d.
-    The same interval as R's ``t.test(x1, x0)`` (Welch 1947, Biometrika 34:28-35),
-    computed from the means and standard errors stage 02 stores.
-
-    >>> round(welch_change(2.31, 0.01, 100, 2.16, 0.02, 80)["ci_low"], 3)
-    0.106
-    """
-    from scipy import stats
-
-    d = m1 - m0
-    var = se1 ** 2 + se0 ** 2
-    if not (var > 0) or n1 < 2 or n0 < 2:
-        return {"change": d, "se": None, "ci_low": None, "ci_high": None, "df": None, "p": None}
-    df = var ** 2 / (se1 ** 4 / (n1 - 1) + se0 ** 4 / (n0 - 1))
-    se = math.sqrt(var)
-    half = float(stats.t.ppf(0.5 + conf / 2, df)) * se
-    return {"change": d, "se": se, "ci_low": d - half, "ci_high": d + half, "df": float(df),
-            "p": float(2 * stats.t.sf(abs(d) / se, df))}
+def _linked(inp, idx, test: str) -> dict | None:
+    """Stage 03's linked-wave row ``test`` (``linked_change``, ``within_person``,
+    ``turnover``) for the whole region, overall score."""
+    ph = inp.table("compare_posthoc")
+    if ph.empty:
+        return None
+    r = ph[(ph["index"] == idx) & (ph["factor"] == "wave") & (ph["component"] == "overall")
+           & (ph["test"] == test) & (ph["subgroup"].fillna("") == "")]
+    if r.empty:
+        return None
+    r = r.iloc[0]
+    return {"estimate": _f(r["diff"]), "se": _f(r["se"]), "ci_low": _f(r["ci_low"]), "ci_high": _f(r["ci_high"]),
+            "df": _f(r["df"]), "p": _f(r["p"])}
 
 
 def _wave_test(inp, idx, alpha) -> dict | None:
-    """Stage 03's primary test of the change between the two latest waves (factor
-    ``wave``, overall, whole region), when it ran one."""
+    """Stage 03's primary test of the change (the linked workforce change), overall."""
     om = inp.table("compare_omnibus")
     if om.empty:
         return None
     om = om[(om["index"] == idx) & (om["factor"] == "wave") & (om["component"] == "overall")]
-    if "primary" in om.columns:
-        om = om[om["primary"].fillna(False).astype(bool)]
-    om = om[om["test"].astype(str) != "none"]
+    om = om[om["primary"].fillna(False).astype(bool) & (om["test"].astype(str) != "none")]
     if om.empty:
         return None
     r = om.iloc[0]
     p = _f(r.get("p_adj")) if _f(r.get("p_adj")) is not None else _f(r.get("p"))
     return {"test": str(r["test"]), "statistic": _f(r.get("statistic")), "df1": _f(r.get("df1")),
-            "df2": _f(r.get("df2")), "p": _f(r.get("p")), "p_adj": _f(r.get("p_adj")), "n": _i(r.get("n")),
-            "effect_name": None if pd.isna(r.get("effect_name")) else str(r["effect_name"]),
-            "effect_size": _f(r.get("effect_size")), "significant": bool(p is not None and p < alpha)}
+            "p": _f(r.get("p")), "p_adj": _f(r.get("p_adj")), "n_linked": _i(r.get("n_clusters")),
+            "family": None if pd.isna(r.get("family")) else str(r["family"]),
+            "significant": bool(p is not None and p < alpha)}
 
 
 def _previous(inp, idx, spec, waves, wave, alpha: float = 0.05) -> dict | None:
-    """The previous wave of the region (if any) and the change since, with its
-    95% CI: Welch on the two waves' region means (the numbers the brief shows);
-    significance from stage 03's wave test when it ran one, else from Welch."""
+    """The previous wave of the region and the change since: the workforce change
+    with respondents linked across waves (its CI accounts for the overlap), its
+    within-person part and the turnover part (stage 03, ``helpers.stats.linked``).
+    ``significant`` refers to ``change`` itself (the same test)."""
     earlier = [w for w in waves if w is not None and wave is not None and w < wave]
     if not earlier:
         return None
@@ -235,21 +215,16 @@ def _previous(inp, idx, spec, waves, wave, alpha: float = 0.05) -> dict | None:
     cat, label = _band(spec, prev)
     out = {"wave": _wave_value(pw), "overall": prev, "category": cat, "category_label": label,
            "areas": {c: _f(reg.at[c, "mean"]) for c in spec.components if c in reg.index},
-           "change": None, "change_ci_low": None, "change_ci_high": None, "change_p": None,
-           "significant": None, "test": None}
-    cur = _agg(inp, idx, "region", wave)
-    cur = cur[cur["component"] == "overall"] if not cur.empty else cur
-    if not cur.empty and "se" in reg.columns and "se" in cur.columns:
-        c = cur.iloc[0]
-        args = (_f(c["mean"]), _f(c["se"]), _i(c["n"]), prev, _f(reg.at["overall", "se"]), _i(reg.at["overall", "n"]))
-        if all(a is not None for a in args):
-            w = welch_change(*args)
-            out.update(change=_f(w["change"]), change_ci_low=_f(w["ci_low"]), change_ci_high=_f(w["ci_high"]),
-                       change_p=_f(w["p"]), significant=None if w["p"] is None else bool(w["p"] < alpha))
+           "change": None, "change_se": None, "change_ci_low": None, "change_ci_high": None, "change_p": None,
+           "significant": None, "test": None, "within_person": None, "turnover": None,
+           "frame": "finite_population"}
+    lc = _linked(inp, idx, "linked_change")
     test = _wave_test(inp, idx, alpha)
-    if test:
-        out["test"] = test
-        out["significant"] = test["significant"]
+    if lc and test and test["test"] == "linked_change":
+        out.update(change=lc["estimate"], change_se=lc["se"], change_ci_low=lc["ci_low"],
+                   change_ci_high=lc["ci_high"], change_p=test["p_adj"], significant=test["significant"],
+                   test=test, within_person=_linked(inp, idx, "within_person"),
+                   turnover=_linked(inp, idx, "turnover"))
     return out
 
 
@@ -262,21 +237,18 @@ def _category_shares(inp, idx, wave) -> dict:
 
 
 def _unit_types(inp, idx, spec, lang, wave, sc, min_cell) -> dict:
+    """Per unit type: the finite-population estimate (stage 02) and, from stage 03,
+    whether the type could be tested with units as the replication level."""
     labels = unit_type_labels(lang)
-    comps = ["overall", *spec.components]
     agg = _agg(inp, idx, "unit_type", wave)
     if agg.empty:
-        frames = []
-        for ut, g in sc.groupby("unit_type"):
-            for c in comps:
-                frames.append({"group": ut, "component": c, **mean_ci(g[c])})
-        agg = pd.DataFrame(frames)
-    agg = suppress(agg[["group", "component", "n", "mean", "ci_low", "ci_high"]], min_cell)
+        return {}
+    agg = suppress(agg, min_cell)
     n_units = sc.groupby("unit_type")["unit_id"].nunique()
     desc = inp.table("compare_descriptives")
     if not desc.empty:
-        desc = desc[(desc["index"] == idx) & (desc["factor"] == "unit_type") & (desc["component"] == "overall")]
-        desc = desc.set_index("group")
+        desc = desc[(desc["index"] == idx) & (desc["factor"] == "unit_type") & (desc["component"] == "overall")
+                    & (desc["subgroup"].fillna("") == "")].set_index("group")
     order = list(labels) + sorted(set(agg["group"]) - set(labels))
     out = {}
     for ut in order:
@@ -285,10 +257,14 @@ def _unit_types(inp, idx, spec, lang, wave, sc, min_cell) -> dict:
             continue
         o = g.loc["overall"]
         sup = bool(o["suppressed"])
-        row = {"label": labels.get(ut, ut), "n": _i(o["n"]), "units": _i(n_units.get(ut, 0)),
-               "suppressed": sup, "mean": _f(o["mean"]), "ci_low": _f(o["ci_low"]), "ci_high": _f(o["ci_high"]),
-               "areas": {c: _f(g.at[c, "mean"]) if c in g.index else None for c in spec.components}}
-        if not sup and not desc.empty and ut in desc.index and "emm" in desc.columns:
+        units = _i(n_units.get(ut, 0))
+        row = {"label": labels.get(ut, ut), **_estimate(o), "units": units, "suppressed": sup,
+               "areas": {c: _f(g.at[c, "mean"]) if c in g.index else None for c in spec.components},
+               "tested": bool(not desc.empty and ut in desc.index and bool(desc.at[ut, "tested"])),
+               "single_unit": units == 1}
+        if sup:
+            row.update(mean=None, ci_low=None, ci_high=None, se=None)
+        if not sup and not desc.empty and ut in desc.index:
             row.update(emm=_f(desc.at[ut, "emm"]), emm_ci_low=_f(desc.at[ut, "emm_ci_low"]),
                        emm_ci_high=_f(desc.at[ut, "emm_ci_high"]))
         out[ut] = row
@@ -296,36 +272,38 @@ def _unit_types(inp, idx, spec, lang, wave, sc, min_cell) -> dict:
 
 
 def _omnibus(inp, idx, factor, alpha) -> dict:
+    """The primary test of ``factor`` per component (stage 03 marks it)."""
     om = inp.table("compare_omnibus")
     if om.empty:
         return {}
-    om = om[(om["index"] == idx) & (om["factor"] == factor)]
-    if "primary" in om.columns:  # stage 03 marks the test that fits the data; others are alternatives
-        om = om[om["primary"].fillna(False).astype(bool)]
+    om = om[(om["index"] == idx) & (om["factor"] == factor) & om["primary"].fillna(False).astype(bool)]
     out = {}
     for comp, g in om.groupby("component", sort=False):
         r = g.iloc[0]
-        if str(r["test"]) == "none":  # too few groups / respondents: stage 03 says why in the note
+        if str(r["test"]) == "none":  # too few groups / units: stage 03 says why in the note
             continue
         p = _f(r.get("p_adj")) if _f(r.get("p_adj")) is not None else _f(r.get("p"))
         out[str(comp)] = {"test": str(r["test"]), "statistic": _f(r["statistic"]), "df1": _f(r["df1"]),
                           "df2": _f(r["df2"]), "p": _f(r["p"]), "p_adj": _f(r.get("p_adj")),
                           "effect_name": None if pd.isna(r.get("effect_name")) else str(r["effect_name"]),
                           "effect_size": _f(r.get("effect_size")), "n": _i(r.get("n")), "k": _i(r.get("k")),
+                          "n_clusters": _i(r.get("n_clusters")),
+                          "frame": None if pd.isna(r.get("frame")) else str(r["frame"]),
+                          "family": None if pd.isna(r.get("family")) else str(r["family"]),
+                          "converged": None if pd.isna(r.get("converged")) else bool(r["converged"]),
+                          "boundary": None if pd.isna(r.get("boundary")) else bool(r["boundary"]),
                           "significant": bool(p is not None and p < alpha)}
     return out
 
 
 def _pairs(inp, idx, factor, component, alpha, unit_types: dict) -> list[dict]:
+    """The post-hoc pairs of the primary test (EMM contrasts for unit types)."""
     ph = inp.table("compare_posthoc")
-    if ph.empty:
-        return []
-    ph = ph[(ph["index"] == idx) & (ph["factor"] == factor) & (ph["component"] == component)]
-    tests = list(dict.fromkeys(ph["test"]))
     omni = _omnibus(inp, idx, factor, alpha).get(component)
-    if omni and len(tests) > 1:  # the post-hoc test that goes with the primary omnibus test
-        want = POSTHOC_FOR.get(omni["test"])
-        ph = ph[ph["test"] == (want if want in tests else tests[0])]
+    if ph.empty or not omni:
+        return []
+    ph = ph[(ph["index"] == idx) & (ph["factor"] == factor) & (ph["component"] == component)
+            & (ph["test"] == POSTHOC_FOR.get(omni["test"]))]
     shown = {k for k, v in unit_types.items() if not v["suppressed"]} if unit_types else None
     out = []
     for r in ph.to_dict("records"):
@@ -333,9 +311,10 @@ def _pairs(inp, idx, factor, component, alpha, unit_types: dict) -> list[dict]:
         if shown is not None and (a not in shown or b not in shown):
             continue
         p = _f(r.get("p_adj")) if _f(r.get("p_adj")) is not None else _f(r.get("p"))
-        out.append({"group_a": a, "group_b": b, "test": str(r["test"]), "diff": _f(r["diff"]),
-                    "ci_low": _f(r["ci_low"]), "ci_high": _f(r["ci_high"]), "p_adj": p,
-                    "hedges_g": _f(r.get("hedges_g")), "significant": bool(p is not None and p < alpha)})
+        out.append({"group_a": a, "group_b": b, "test": str(r["test"]), "diff": _f(r["diff"]), "se": _f(r["se"]),
+                    "df": _f(r["df"]), "ci_low": _f(r["ci_low"]), "ci_high": _f(r["ci_high"]), "p_adj": p,
+                    "effect_size": _f(r.get("effect_size")), "frame": r.get("frame"),
+                    "significant": bool(p is not None and p < alpha)})
     return out
 
 
@@ -353,9 +332,11 @@ def _comparison(inp, idx, alpha, unit_types) -> dict:
                         if p["significant"] and ut in (p["group_a"], p["group_b"])
                         and not _pair_higher(p, ut)})
         by_type[ut] = {"mean": v["mean"], "ci_low": v["ci_low"], "ci_high": v["ci_high"], "n": v["n"],
-                       "higher_than": higher, "lower_than": lower}
-    return {"available": bool(omni), "omnibus": omni, "pairs": pairs,
-            "real_differences": [p for p in pairs if p["significant"]], "by_unit_type": by_type}
+                       "units": v["units"], "tested": v["tested"], "higher_than": higher, "lower_than": lower}
+    untested = [ut for ut, v in unit_types.items() if not v["suppressed"] and not v["tested"]]
+    return {"available": bool(omni), "omnibus": omni, "pairs": pairs, "frame": "units_replication",
+            "real_differences": [p for p in pairs if p["significant"]], "by_unit_type": by_type,
+            "untested": untested, "min_units": MIN_UNITS}
 
 
 def _pair_higher(p: dict, ut: str) -> bool:
@@ -364,58 +345,64 @@ def _pair_higher(p: dict, ut: str) -> bool:
     return d > 0 if p["group_a"] == ut else d < 0
 
 
-def _priority_units(inp, idx, wave, sc, min_cell, region_mean, names, ut_labels) -> list[dict]:
+def _priority_units(inp, idx, wave, min_cell, names, ut_labels, k: int) -> dict:
+    """The units ranked lowest on their empirical-Bayes (shrunken) scores, with
+    90% rank intervals and P(among the lowest k); ``robust`` names only those
+    robustly low. Each unit's finite-population mean and CI (fpc) beside."""
+    ranks = inp.table("compare_units")
+    out = {"k": k, "units": [], "robust": [], "method": "empirical_bayes", "robust_p": None}
+    if ranks.empty:
+        return out
+    ranks = _wave_rows(ranks[(ranks["index"] == idx) & (ranks["component"] == "overall")], wave)
     agg = _agg(inp, idx, "unit", wave)
-    if agg.empty:
-        rows = [{"group": u, **mean_ci(g["overall"])} for u, g in sc.groupby("unit_id")]
-        agg = pd.DataFrame(rows)
-    else:
-        agg = agg[agg["component"] == "overall"]
-    agg = agg[agg["n"] >= min_cell].sort_values(["mean", "group"]).head(N_PRIORITY)
-    types = sc.drop_duplicates("unit_id").set_index("unit_id")["unit_type"]
-    out = []
-    for r in agg.to_dict("records"):
-        u = str(r["group"])
-        ut = str(types.get(u, ""))
-        out.append({"unit_id": u, "unit": names.get(u, u), "unit_type": ut, "unit_type_label": ut_labels.get(ut, ut),
-                    "n": _i(r["n"]), "mean": _f(r["mean"]), "ci_low": _f(r["ci_low"]), "ci_high": _f(r["ci_high"]),
-                    "below_region": bool(region_mean is not None and _f(r["ci_high"]) is not None
-                                         and r["ci_high"] < region_mean)})
+    agg = agg[agg["component"] == "overall"].set_index("group") if not agg.empty else agg
+    shown = ranks[ranks["n"] >= min_cell].sort_values(["eb", "unit_id"]).head(k)
+    for r in shown.to_dict("records"):
+        u = str(r["unit_id"])
+        a = agg.loc[u] if not agg.empty and u in agg.index else {}
+        ut = str(r["unit_type"])
+        out["units"].append({
+            "unit_id": u, "unit": names.get(u, u), "unit_type": ut, "unit_type_label": ut_labels.get(ut, ut),
+            "n": _i(r["n"]), "eb": _f(r["eb"]), "eb_se": _f(r["eb_se"]), "shrinkage": _f(r["shrinkage"]),
+            "rank_median": _f(r["rank_median"]), "rank_low": _i(r["rank_low"]), "rank_high": _i(r["rank_high"]),
+            "p_lowest_k": _f(r["p_lowest_k"]), "robust": bool(r["robust_lowest"]),
+            "of": int(len(ranks)), **{key: (_estimate(a)[key] if len(a) else None)
+                                       for key in ("mean", "se", "ci_low", "ci_high", "frame")}})
+    out["robust"] = [u["unit_id"] for u in out["units"] if u["robust"]]
     return out
 
 
-def _gaps(inp, idx, sc, min_cell, alpha, scores_waves: int = 1) -> dict:
-    sc = sc.copy()
-    if "age" in sc.columns:
-        sc["age_band"] = pd.cut(pd.to_numeric(sc["age"], errors="coerce"), AGE_BANDS[0], right=False,
-                                labels=AGE_BANDS[1]).astype(object)
+def _gaps(inp, idx, min_cell, alpha, min_gap_n: int) -> dict:
+    """Per demographic factor: the finite-population group means (stage 03's
+    descriptives, latest wave), the factor's primary design-based test, and the gap
+    between the highest and lowest of the groups with at least ``min_gap_n``
+    respondents (extreme small groups are shown, not read as the gap)."""
     desc = inp.table("compare_descriptives")
-    if len(desc) and sc["wave"].nunique(dropna=False) == 1 and scores_waves == 1:
-        desc = desc[(desc["index"] == idx) & (desc["component"] == "overall")]
-    else:  # stage 03 pools waves; a region with several waves gets the latest wave's own figures
-        desc = pd.DataFrame()
+    if desc.empty:
+        return {}
+    desc = desc[(desc["index"] == idx) & (desc["component"] == "overall") & (desc["subgroup"].fillna("") == "")]
     out = {}
     for factor in DEMOGRAPHICS:
-        if factor not in sc.columns or sc[factor].dropna().nunique() < 2:
+        d = desc[desc["factor"] == factor]
+        if d["group"].nunique() < 2:
             continue
-        d = desc[desc["factor"] == factor] if len(desc) else desc
-        if len(d):  # stage 03's descriptives (same t-based CI), when they cover exactly these scores
-            rows = [{"group": str(x["group"]), "n": _i(x["n"]), "mean": _f(x["mean"]), "ci_low": _f(x["ci_low"]),
-                     "ci_high": _f(x["ci_high"])} for x in d.sort_values("group").to_dict("records")]
-        else:
-            rows = [{"group": str(g), **mean_ci(g_df["overall"])} for g, g_df in sc.groupby(factor, sort=True)]
-        order = {"age_band": AGE_BANDS[1], "education": EDU_ORDER}.get(factor)
+        order = {"age_band": AGE_LABELS, "education": EDU_ORDER}.get(factor)
+        rows = d.to_dict("records")
         if order:
             rows.sort(key=lambda x: order.index(x["group"]) if x["group"] in order else 99)
-        t = suppress(pd.DataFrame(rows), min_cell)
-        shown = t[~t["suppressed"]]
-        groups = {r["group"]: {"n": _i(r["n"]), "mean": _f(r["mean"]), "ci_low": _f(r["ci_low"]),
-                               "ci_high": _f(r["ci_high"]), "suppressed": bool(r["suppressed"])}
-                  for r in t.to_dict("records")}
-        entry = {"groups": groups, "order": list(groups), "gap": None, "highest": None, "lowest": None}
-        if len(shown) >= 2:
-            hi, lo = shown.loc[shown["mean"].idxmax()], shown.loc[shown["mean"].idxmin()]
-            entry.update(gap=_f(hi["mean"] - lo["mean"]), highest=hi["group"], lowest=lo["group"])
+        t = suppress(pd.DataFrame([{"group": str(x["group"]), **_estimate(x)} for x in rows]), min_cell)
+        groups = {r["group"]: {**{k: r[k] for k in ("n", "mean", "se", "ci_low", "ci_high", "deff", "frame")},
+                               "suppressed": bool(r["suppressed"])} for r in t.to_dict("records")}
+        for g in groups.values():
+            if g["suppressed"]:
+                g.update(mean=None, se=None, ci_low=None, ci_high=None)
+        readable = {g: v for g, v in groups.items() if not v["suppressed"] and (v["n"] or 0) >= min_gap_n}
+        entry = {"groups": groups, "order": list(groups), "gap": None, "highest": None, "lowest": None,
+                 "min_gap_n": min_gap_n}
+        if len(readable) >= 2:
+            hi = max(readable, key=lambda g: readable[g]["mean"])
+            lo = min(readable, key=lambda g: readable[g]["mean"])
+            entry.update(gap=readable[hi]["mean"] - readable[lo]["mean"], highest=hi, lowest=lo)
         test = _omnibus(inp, idx, factor, alpha).get("overall")
         entry["test"] = test
         entry["significant"] = bool(test["significant"]) if test else None
@@ -443,12 +430,18 @@ def _training(spec, unit_types, compliance, lang) -> dict:
     return out
 
 
-def _reliability(inp, idx) -> dict:
+def _reliability(inp, idx, wave) -> dict:
+    """Scale reliability of the brief's wave (each respondent counted once), with the
+    cluster-bootstrap CI of alpha when stage 02 wrote one."""
     rel = inp.table("reliability")
     if rel.empty:
         return {}
     rel = rel[(rel["index"] == idx) & rel["item"].isna()]
-    return {str(r["component"]): {"alpha": _f(r["alpha"]), "omega": _f(r.get("omega")), "n": _i(r["n"])}
+    if "wave" in rel.columns:
+        rel = _wave_rows(rel, wave)
+    return {str(r["component"]): {"alpha": _f(r["alpha"]), "alpha_ci_low": _f(r.get("alpha_ci_low")),
+                                  "alpha_ci_high": _f(r.get("alpha_ci_high")), "omega": _f(r.get("omega")),
+                                  "n": _i(r["n"]), "ci_method": r.get("ci_method")}
             for r in rel.to_dict("records")}
 
 
@@ -464,32 +457,38 @@ def _response(inp, idx, wave) -> dict:
 
 
 def _models(inp, idx) -> dict:
-    """ICC and model name of the clustered model of the overall score, if stage 03 wrote one."""
+    """ICC of the unit and the state of the unit-type model (overall score): its
+    convergence and boundary flags come from the optimiser (stage 03)."""
     m = inp.table("compare_models")
-    if m.empty or "index" not in m.columns:
-        return {}
-    m = m[(m["index"] == idx)]
-    if "component" in m.columns:
-        m = m[m["component"] == "overall"]
-    if "factor" in m.columns:
-        m = m[m["factor"] == "unit_type"]
-    if m.empty:
-        return {}
-    if "kind" in m.columns:  # long model table: ICC rows are kind == "icc"
-        icc = m[m["kind"] == "icc"]
-        out = {"icc": _f(icc["estimate"].iloc[0])} if len(icc) else {}
-        if "n_clusters" in icc.columns and len(icc):
-            out["n_clusters"] = _i(icc["n_clusters"].iloc[0])
-        kinds = [k for k in dict.fromkeys(m["kind"].dropna().astype(str)) if k != "icc"]
-        if kinds:
-            out["model"] = kinds[0]
-        return out
     out = {}
-    for col in ("icc", "icc1", "model"):
-        if col in m.columns and m[col].notna().any():
-            v = m[col].dropna().iloc[0]
-            out[col] = _f(v) if col != "model" else str(v)
+    if not m.empty:
+        m = m[(m["index"] == idx) & (m["component"] == "overall") & (m["factor"] == "unit_type")]
+        icc = m[m["kind"] == "icc"]
+        if len(icc):
+            out.update(icc=_f(icc["estimate"].iloc[0]), n_clusters=_i(icc["n_clusters"].iloc[0]))
+    om = inp.table("compare_omnibus")
+    if not om.empty:
+        r = om[(om["index"] == idx) & (om["factor"] == "unit_type") & (om["component"] == "overall")
+               & (om["test"] == "mixed_emm")]
+        if len(r):
+            r = r.iloc[0]
+            conv = None if pd.isna(r.get("converged")) else bool(r["converged"])
+            bnd = None if pd.isna(r.get("boundary")) else bool(r["boundary"])
+            out.update(model="mixed_emm", converged=conv, boundary=bnd, doubtful=bool(conv is False or bnd),
+                       note=None if pd.isna(r.get("note")) else str(r["note"]))
     return out
+
+
+def _uncertainty(inp, idx, wave, priority_units: list[dict]) -> dict:
+    """Monte Carlo rank intervals and the input that moves the result most
+    (``helpers.indices.uncertainty.brief_summary``; empty without stage 02's table)."""
+    from ..indices.uncertainty import brief_summary
+
+    unc = inp.table("uncertainty")
+    if unc.empty:
+        return {}
+    return brief_summary(unc, inp.table("sensitivity_indices"), inp.region, idx, wave,
+                         priority_units=[p["unit_id"] for p in priority_units])
 
 
 def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: float,
@@ -503,7 +502,7 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
              "wave": _wave_value(wave), "waves": [_wave_value(w) for w in waves],
              "scale": {"min": _f(spec.scale[0]) if spec.scale else None,
                        "max": _f(bounds(spec.root, spec.scale)[1])}}
-    block.update(_overall_and_areas(inp, idx, spec, lang, wave, sc))
+    block.update(_overall_and_areas(inp, idx, spec, lang, wave))
     block["category"], block["category_label"] = _band(spec, block["overall"])
     block["bands"] = [{"id": b.id, "min": b.min, "max": b.max, "label": b.label_id if lang == "id" else b.label_en}
                       for b in spec.bands]
@@ -528,14 +527,18 @@ def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: fl
     block["comparison"]["areas_significant"] = [c for c, o in block["comparison"]["omnibus"].items()
                                                 if o["significant"] and c != "overall"]
     block["model"] = _models(inp, idx)
-    block["priority_units"] = _priority_units(inp, idx, wave, sc, min_cell, block["overall"], inp.unit_names,
-                                              unit_type_labels(lang))
-    block["gaps"] = _gaps(inp, idx, sc, min_cell, alpha, scores_waves=len(waves))
+    k = int(inp.study.option("report", "priority_units", default=N_PRIORITY))
+    block["priority"] = _priority_units(inp, idx, wave, min_cell, inp.unit_names, unit_type_labels(lang), k)
+    block["priority_units"] = block["priority"]["units"]
+    block["uncertainty"] = _uncertainty(inp, idx, wave, block["priority_units"])
+    min_gap_n = int(inp.study.option("report", "min_gap_n", default=MIN_GAP_N))
+    block["gaps"] = _gaps(inp, idx, min_cell, alpha, min_gap_n)
     block["gap_order"] = list(block["gaps"])
     block["training"] = _training(spec, block["unit_types"], compliance, lang)
-    block["reliability"] = _reliability(inp, idx)
+    block["reliability"] = _reliability(inp, idx, wave)
     block["response"] = _response(inp, idx, wave)
     block["weighted"] = bool(sc["weight"].notna().any()) if "weight" in sc.columns else False
+    block["design"] = design_spec(inp.study, wave).describe()
     block["points"] = spec.is_points()
     block["by_construction"] = _defining_fields(spec)
     block["disclosures"] = disclosures(spec, lang)
@@ -654,7 +657,8 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
         "meta": {"study": study.id, "study_title": study.title, "synthetic": bool(study.option("synthetic", default=False)),
                  "region": region, "region_name": reg.name, "province": reg.province, "kind": reg.kind,
                  "lang": lang, "min_cell": int(min_cell), "alpha": float(alpha), "headline_index": head,
-                 "indices": available, "input_fingerprint": input_fingerprint(study)},
+                 "indices": available, "input_fingerprint": input_fingerprint(study),
+                 "frames": FRAMES, "design": design_spec(study).describe()},
         "index": hb,
         "indices": blocks,
         "n": dict(hb["n"]),

@@ -18,7 +18,7 @@ import pandas as pd
 from ..io import atomic_path
 
 #: number format per kind of value (Excel codes; the display follows the reader's locale)
-FORMATS = {"score": "#,##0.00", "share": "0.0%", "pct": '0.0"%"', "count": "#,##0", "p": "0.0000",
+FORMATS = {"score": "#,##0.00", "se": "0.000", "share": "0.0%", "pct": '0.0"%"', "count": "#,##0", "p": "0.0000",
            "int": "0", "text": "General", "bool": "General", "effect": "0.00"}
 
 #: column key -> (Bahasa Indonesia, English, kind)
@@ -32,6 +32,12 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "ci_low": ("Batas bawah 95%", "95% CI low", "score"),
     "ci_high": ("Batas atas 95%", "95% CI high", "score"),
     "mean_w": ("Rata-rata berbobot", "Weighted mean", "score"),
+    "se": ("Galat baku", "Standard error", "se"),
+    "deff": ("Efek desain", "Design effect", "effect"),
+    "df": ("Derajat bebas", "Degrees of freedom", "effect"),
+    "tested": ("Diuji (cukup unit kerja)", "Tested (enough units)", "bool"),
+    "effect_size": ("Ukuran efek", "Effect size", "effect"),
+    "frame": ("Kerangka inferensi", "Inferential frame", "text"),
     "target": ("Target", "Target", "score"),
     "achievement_pct": ("Capaian target (%)", "Target achieved (%)", "pct"),
     "category": ("Kategori", "Category", "text"),
@@ -97,25 +103,28 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
         prev = b.get("previous") or {}
         rows.append({"index": name, "component": name, "wave": b["wave"],
                      "n": b["n"]["respondents"], "mean": b["overall"], "ci_low": b["ci_low"], "ci_high": b["ci_high"],
-                     "mean_w": b.get("overall_w"), "target": b.get("target"),
+                     "se": b.get("se"), "deff": b.get("deff"), "target": b.get("target"),
                      "achievement_pct": b.get("achievement_pct"), "category": b.get("category_label"),
                      "previous": prev.get("overall"),
                      **{k: prev.get(k) for k in ("change", "change_ci_low", "change_ci_high")}})
         for c, a in b["areas"].items():
             rows.append({"index": name, "component": a["label"], "wave": b["wave"], "n": a["n"],
-                         "mean": a["mean"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "mean_w": a.get("mean_w"),
+                         "mean": a["mean"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "se": a.get("se"),
+                         "deff": a.get("deff"),
                          "target": a.get("target"), "achievement_pct": a.get("achievement_pct"),
                          "previous": (prev.get("areas") or {}).get(c)})
         for ut, v in b["unit_types"].items():
             uts.append({"index": name, "unit_type": v["label"], "n": v["n"], "units": v["units"],
-                        "suppressed": v["suppressed"], "mean": v["mean"], "ci_low": v["ci_low"],
-                        "ci_high": v["ci_high"],
+                        "suppressed": v["suppressed"], "tested": v.get("tested"), "mean": v["mean"],
+                        "se": v.get("se"), "ci_low": v["ci_low"], "ci_high": v["ci_high"],
                         **{f"area:{area_label.get(c, c)}": m for c, m in v["areas"].items()}})
         for p in b["comparison"]["pairs"]:
             pairs.append({"index": name, "group_a": ut_label.get(p["group_a"], p["group_a"]),
                           "group_b": ut_label.get(p["group_b"], p["group_b"]), "diff": p.get("diff"),
-                          "ci_low": p.get("ci_low"), "ci_high": p.get("ci_high"), "hedges_g": p.get("hedges_g"),
-                          "p_adj": p.get("p_adj"), "significant": p.get("significant"), "test": p.get("test")})
+                          "se": p.get("se"), "df": p.get("df"), "ci_low": p.get("ci_low"),
+                          "ci_high": p.get("ci_high"), "effect_size": p.get("effect_size", p.get("hedges_g")),
+                          "p_adj": p.get("p_adj"), "significant": p.get("significant"), "test": p.get("test"),
+                          "frame": p.get("frame")})
         for u in b.get("priority_units", []):
             prio.append({"index": name, "unit": u.get("unit"), "unit_type": u.get("unit_type_label"),
                          "n": u.get("n"), "mean": u.get("mean"), "ci_low": u.get("ci_low"),

@@ -29,11 +29,13 @@ T = {
         "ut_real": "Rata-rata jenis unit kerja berbeda nyata ({test}, {p}, {eff}): tertinggi {hi} ({hi_v}), terendah {lo} ({lo_v}).",
         "ut_none": "Rata-rata jenis unit kerja tidak berbeda nyata secara statistik ({test}, {p}).",
         "ut_na": "Uji perbandingan jenis unit belum tersedia; selisih rata-rata di bawah bersifat deskriptif.",
-        "priority": "Unit prioritas (skor terendah, dengan IK 95%): {units}.",
+        "priority": "Unit prioritas (pasti termasuk {k} terendah, P ≥ {p}): {units}.",
+        "priority_none": "Tidak ada unit yang pasti termasuk {k} terendah (P ≥ {p}); peringkat unit berskor rendah masih tidak pasti (lihat interval peringkat).",
         "jp": "{share} ASN {ci} memenuhi 20 JP pelatihan per tahun (dari {n} ASN dengan data jam pelatihan).",
-        "gap": "Kesenjangan terbesar menurut {factor}: {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_each": "Menurut {factor}: selisih {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "sig": ", nyata secara statistik", "nsig": ", tidak nyata secara statistik",
+        "gap": "Kesenjangan terbesar menurut {factor} (kelompok ≥ {m} responden): {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
+        "gap_each": "Menurut {factor} (kelompok ≥ {m} responden): selisih {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
+        "gap_test": " ({test}, {p})",
+        "sig": "; kelompok berbeda nyata secara statistik", "nsig": "; kelompok tidak berbeda nyata secara statistik",
         "training_focus": "Fokus pelatihan: {label}",
         "sections": {
             "key": "Pesan utama", "headline": "Indeks utama", "areas": "Profil area",
@@ -59,11 +61,13 @@ T = {
         "ut_real": "Unit types differ significantly ({test}, {p}, {eff}): highest {hi} ({hi_v}), lowest {lo} ({lo_v}).",
         "ut_none": "Unit types do not differ significantly ({test}, {p}).",
         "ut_na": "The unit-type comparison tests are not available; the differences below are descriptive.",
-        "priority": "Priority units (lowest scores, with 95% CI): {units}.",
+        "priority": "Priority units (robustly among the {k} lowest, P ≥ {p}): {units}.",
+        "priority_none": "No unit is robustly among the {k} lowest (P ≥ {p}); the ranks of the low-scoring units are uncertain (see the rank intervals).",
         "jp": "{share} of staff {ci} meet the 20 training hours (JP) a year (of {n} with training-hour records).",
-        "gap": "Largest gap by {factor}: {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_each": "By {factor}: a gap of {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "sig": ", statistically significant", "nsig": ", not statistically significant",
+        "gap": "Largest gap by {factor} (groups of ≥ {m} respondents): {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
+        "gap_each": "By {factor} (groups of ≥ {m} respondents): a gap of {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
+        "gap_test": " ({test}, {p})",
+        "sig": "; the groups differ significantly", "nsig": "; the groups do not differ significantly",
         "training_focus": "Training focus: {label}",
         "sections": {
             "key": "Key messages", "headline": "Headline index", "areas": "Area profile",
@@ -92,8 +96,13 @@ TESTS = {
     "games_howell": "Games-Howell", "tukey_hsd": "Tukey HSD", "levene": "Levene", "brown_forsythe": "Brown-Forsythe", "tukey": "Tukey HSD", "dunn": "Dunn-Holm",
     "welch": "Welch ANOVA", "paired_units": "paired t (unit means)", "wilcoxon_units": "Wilcoxon (unit means)",
     "mixed_wave": "mixed model (wave)", "mixed_wave_x_group": "mixed model (wave × unit type)",
+    "mixed_emm": "mixed model (units as replication)", "emm_contrast": "contrasts of the mixed model's EMMs, Holm",
+    "svy_wald": "design-based Wald", "svy_contrast": "design-based contrasts, Holm",
+    "linked_change": "linked change (respondents matched across waves)",
+    "within_person": "within-person change", "turnover": "turnover (only-later vs only-earlier respondents)",
 }
-EFFECTS = {"omega2": "ω²", "eta2": "η²", "epsilon2": "ε²", "omega_sq": "ω²", "eta_sq": "η²"}
+EFFECTS = {"omega2": "ω²", "eta2": "η²", "epsilon2": "ε²", "omega_sq": "ω²", "eta_sq": "η²",
+           "r2_group": "R²", "eta2_w": "η²"}
 # what a weak component calls for; components not listed get "training in <label>"
 FOCUS = {
     "id": {"kompetensi": "diklat teknis ≥ 20 JP dan diklat jabatan", "kualifikasi": "tugas belajar / izin belajar",
@@ -112,7 +121,12 @@ def group_label(group: str, lang: str) -> str:
 
 
 TESTS_ID = {"paired_units": "uji t berpasangan (rata-rata unit)", "wilcoxon_units": "Wilcoxon (rata-rata unit)",
-            "mixed_wave": "model campuran (gelombang)", "mixed_wave_x_group": "model campuran (gelombang × jenis unit)"}
+            "mixed_wave": "model campuran (gelombang)", "mixed_wave_x_group": "model campuran (gelombang × jenis unit)",
+            "mixed_emm": "model campuran (unit sebagai replikasi)",
+            "emm_contrast": "kontras EMM model campuran, Holm", "svy_wald": "uji Wald berbasis desain",
+            "svy_contrast": "kontras berbasis desain, Holm",
+            "linked_change": "perubahan tertaut (responden dicocokkan antar gelombang)",
+            "within_person": "perubahan dalam-individu", "turnover": "pergantian responden"}
 
 
 def test_name(test: str | None, lang: str = "en") -> str:
@@ -232,19 +246,33 @@ def unit_type_sentence(block: dict, lang: str) -> str:
     test, p, eff = omnibus_phrase(o, lang)
     if not o["significant"]:
         return tt["ut_none"].format(test=test, p=p)
-    shown = {k: v for k, v in block["unit_types"].items() if not v["suppressed"] and v["mean"] is not None}
+    # the types the test compared: a type of fewer than 3 units was not tested as a type
+    shown = {k: v for k, v in block["unit_types"].items()
+             if not v["suppressed"] and v["mean"] is not None and v.get("tested", True)}
     hi = max(shown, key=lambda k: shown[k]["mean"])
     lo = min(shown, key=lambda k: shown[k]["mean"])
     return tt["ut_real"].format(test=test, p=p, eff=eff, hi=shown[hi]["label"], hi_v=value(shown[hi]["mean"], lang),
                                 lo=shown[lo]["label"], lo_v=value(shown[lo]["mean"], lang))
 
 
-def priority_sentence(block: dict, lang: str, k: int = 3) -> str | None:
-    units = block.get("priority_units") or []
+ROBUST_P = 0.90  # P(among the lowest k) for a unit to be named a priority (helpers.stats.ranking)
+
+
+def priority_sentence(block: dict, lang: str, k: int | None = None) -> str | None:
+    """The units robustly among the lowest k (empirical-Bayes ranks), or that none is."""
+    pr = block.get("priority") or {}
+    units = pr.get("units") or []
     if not units:
         return None
-    parts = [f"{u['unit']} {value(u['mean'], lang)} {fmt.ci(u['ci_low'], u['ci_high'], lang)}" for u in units[:k]]
-    return t(lang)["priority"].format(units="; ".join(parts))
+    k = pr.get("k") or len(units)
+    robust = [u for u in units if u["robust"]]
+    pp = fmt.num(ROBUST_P, lang, 2)
+    if not robust:
+        return t(lang)["priority_none"].format(k=k, p=pp)
+    rk = "peringkat" if lang == "id" else "rank"
+    parts = [f"{u['unit']} {value(u['eb'], lang)} ({rk} {u['rank_low']}–{u['rank_high']} / {u['of']})"
+             for u in robust]
+    return t(lang)["priority"].format(k=k, p=pp, units="; ".join(parts))
 
 
 def compliance_sentence(r: dict, lang: str) -> str | None:
@@ -280,11 +308,14 @@ def gap_sentence(block: dict, lang: str, factor: str | None = None, each: bool =
     if comp and comp in block.get("areas", {}):
         sig += tt["by_construction"].format(component=block["areas"][comp]["label"],
                                             factor=FACTORS[lang if lang in FACTORS else "en"].get(factor, factor))
+    if g.get("test"):
+        tst, p, _eff = omnibus_phrase(g["test"], lang)
+        sig += tt["gap_test"].format(test=tst, p=p)
     return tt["gap_each" if each else "gap"].format(factor=FACTORS[lang if lang in FACTORS else "en"].get(factor, factor),
                             gap=value(g["gap"], lang), hi=group_label(g["highest"], lang),
                             hi_v=value(g["groups"][g["highest"]]["mean"], lang),
                             lo=group_label(g["lowest"], lang), lo_v=value(g["groups"][g["lowest"]]["mean"], lang),
-                            sig=sig)
+                            sig=sig, m=g.get("min_gap_n", 30))
 
 
 def key_messages(r: dict, lang: str | None = None) -> list[str]:

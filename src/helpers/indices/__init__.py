@@ -7,7 +7,7 @@
   :func:`sensitivity`, :func:`unit_weights`, :func:`response_rates`, :func:`compliance_20jp`
 - :func:`run`        the whole stage for a study (writes ``data/processed/<study>/``)
 """
-from .aggregate import achievement, aggregate, category_distribution, describe
+from .aggregate import achievement, aggregate, category_distribution
 from .compliance import compliance_20jp
 from .engine import categorise, score
 from .reliability import reliability
@@ -23,7 +23,6 @@ __all__ = [
            "categorise",
            "category_distribution",
            "compliance_20jp",
-           "describe",
            "disclosures",
            "load_spec",
            "rank_intervals",

@@ -1,15 +1,22 @@
-"""Aggregates of respondent scores per region, unit type and unit.
+"""Aggregates of respondent scores per region, unit type and unit: finite-population,
+design-based estimates of the workforce's mean (``docs/inference.md``).
 
-For each group and component, over the n respondents with a score:
+The design is the study's declared one (:mod:`helpers.design`; default the
+census with nonresponse: strata = units, fpc = registry headcounts,
+post-stratified by unit x status). For each wave, one design covers the whole
+study and every region, unit type and unit is a domain of it (a domain that is
+a union of strata has the same estimate and variance as its own design):
 
-- mean, SD (n - 1), SE = SD / sqrt(n), 95 % CI = mean +- t(0.975, n - 1) SE;
-- weighted (survey weights w, e.g. post-stratification):
-  mean_w = sum w x / sum w, and the linearisation (Taylor) standard error of a
-  ratio mean under with-replacement sampling,
-  SE_w = sqrt( n / (n - 1) * sum w_i^2 (x_i - mean_w)^2 ) / sum w_i,
-  CI_w = mean_w +- t(0.975, n - 1) SE_w
-  (Lumley 2010, *Complex Surveys*, 2.3; what R ``survey::svymean`` reports for
-  a design with weights only).
+- ``mean`` = sum w y / sum w (the weights sum to the headcounts), ``se`` its
+  Taylor-linearised standard error with the finite population correction
+  (1 - n_h / N_h) of every unit, ``deff`` its design effect against simple
+  random sampling (R ``svymean(..., deff = TRUE)``);
+- CI = mean +- t(df) se with domain degrees of freedom: respondents minus units
+  for a region or unit type, n - 1 for one unit (Korn & Graubard 1999, 5.2);
+- ``mean_unweighted`` and ``sd`` describe the respondents as they are.
+
+Respondents the design cannot place (unknown unit, unit without headcount) are
+left out of the estimates and counted in ``n_unplaced`` (region rows).
 
 Example
 -------
@@ -23,80 +30,63 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..design import DesignSpec, placed, workforce_design
+
 LEVELS = {"region": "region_id", "unit_type": "unit_type", "unit": "unit_id"}
 AGG_COLUMNS = ["index", "wave", "level", "region_id", "group", "component", "n", "mean", "sd", "se",
-               "ci_low", "ci_high", "mean_w", "ci_low_w", "ci_high_w"]
-
-
-def describe(df: pd.DataFrame, components: Sequence[str], by: Sequence[str], weight: str | None = "weight",
-             conf: float = 0.95) -> pd.DataFrame:
-    """n, mean, SD, SE, CI (and weighted mean and CI when ``weight`` is a column) per
-    group of ``by`` and component; long format, one row per group x component."""
-    rows = []
-    has_w = weight is not None and weight in df.columns
-    keys = list(by)
-    for comp in components:
-        x = df[comp].astype(float)
-        d = df[keys].copy()
-        d["x"] = x
-        d = d[x.notna()]
-        if d.empty:
-            continue
-        g = d.groupby(keys, dropna=False, observed=True)["x"]
-        out = g.agg(n="count", mean="mean", sd="std").reset_index()
-        if has_w:
-            w = df.loc[d.index, weight].astype(float)
-            ok = w.notna() & (w > 0)
-            dw = d[ok].assign(w=w[ok], wx=w[ok] * d.loc[ok, "x"])
-            gw = dw.groupby(keys, dropna=False, observed=True)
-            sums = gw[["w", "wx"]].sum()
-            sums["n_w"] = gw.size()
-            sums["mean_w"] = sums["wx"] / sums["w"]
-            dw = dw.join(sums["mean_w"], on=keys)
-            dw["r2"] = (dw["w"] * (dw["x"] - dw["mean_w"])) ** 2
-            sums["ss"] = dw.groupby(keys, dropna=False, observed=True)["r2"].sum()
-            nw = sums["n_w"].astype(float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                sums["se_w"] = np.sqrt(nw / (nw - 1) * sums["ss"]) / sums["w"]
-            out = out.merge(sums[["mean_w", "se_w", "n_w"]].reset_index(), on=keys, how="left")
-        else:
-            out["mean_w"], out["se_w"], out["n_w"] = np.nan, np.nan, np.nan
-        out["component"] = comp
-        rows.append(out)
-    if not rows:
-        return pd.DataFrame(columns=[*keys, "component", "n", "mean", "sd", "se", "ci_low", "ci_high",
-                                     "mean_w", "ci_low_w", "ci_high_w"])
-    res = pd.concat(rows, ignore_index=True)
-    n = res["n"].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        res["se"] = res["sd"] / np.sqrt(n)
-        t = stats.t.ppf(0.5 + conf / 2, np.where(n > 1, n - 1, np.nan))
-        tw = stats.t.ppf(0.5 + conf / 2, np.where(res["n_w"] > 1, res["n_w"] - 1, np.nan))
-    res["ci_low"], res["ci_high"] = res["mean"] - t * res["se"], res["mean"] + t * res["se"]
-    res["ci_low_w"], res["ci_high_w"] = res["mean_w"] - tw * res["se_w"], res["mean_w"] + tw * res["se_w"]
-    res["n"] = res["n"].astype(int)
-    return res[[*keys, "component", "n", "mean", "sd", "se", "ci_low", "ci_high",
-                "mean_w", "ci_low_w", "ci_high_w"]]
+               "ci_low", "ci_high", "df", "deff", "frame", "mean_unweighted", "n_unplaced"]
 
 
 def aggregate(scores: pd.DataFrame, components: Sequence[str], index: str,
-              levels: Sequence[str] = ("region", "unit_type", "unit"), weight: str | None = "weight",
+              levels: Sequence[str] = ("region", "unit_type", "unit"), design=None,
               conf: float = 0.95) -> pd.DataFrame:
     """``aggregates.parquet`` rows for one index: per wave and region, at each level.
 
-    ``scores`` needs ``wave, region_id, unit_type, unit_id`` and the component columns."""
+    ``scores`` needs ``wave, region_id, unit_type, unit_id, weight, fpc`` and the
+    component columns; ``design`` is a :class:`~helpers.design.DesignSpec` or a
+    function wave -> DesignSpec (default: the census design)."""
     frames = []
+    d = scores.copy()
+    d["wave"] = d["wave"] if "wave" in d else np.nan
+    for wave, frame in d.groupby("wave", dropna=False, sort=True):
+        spec = design(wave) if callable(design) else (design or DesignSpec())
+        frames.append(_wave_aggregates(frame, components, levels, spec, conf).assign(wave=wave))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=AGG_COLUMNS)
+    out["index"] = index
+    return out[AGG_COLUMNS]
+
+
+def _wave_aggregates(frame: pd.DataFrame, components, levels, spec, conf) -> pd.DataFrame:
+    ok = placed(frame)
+    des = workforce_design(frame, spec)
+    rows = []
     for level in levels:
         col = LEVELS[level]
-        by = ["wave", "region_id"] + ([] if col == "region_id" else [col])
-        # respondents whose unit is unknown count for their region only
-        d = describe(scores[scores[col].notna()], components, by, weight=weight, conf=conf)
-        d["group"] = d[col].astype(str) if col in d else d["region_id"].astype(str)
-        d["level"] = level
-        d["index"] = index
-        frames.append(d)
-    out = pd.concat(frames, ignore_index=True)
-    return out[AGG_COLUMNS]
+        by = ["region_id"] if col == "region_id" else ["region_id", col]
+        for comp in components:
+            est = des.by(comp, by)
+            raw = frame[frame[comp].notna()].groupby(by, observed=True)[comp].agg(["mean", "std"])
+            est = est.join(raw.rename(columns={"mean": "mean_unweighted", "std": "sd"}), on=by)
+            est["component"] = comp
+            est["level"] = level
+            est["group"] = est[col].astype(str)
+            if level == "unit":
+                dof = est["n"] - 1.0
+            else:
+                strata = ok[ok[comp].notna()].groupby(by, observed=True)["unit_id"].nunique()
+                dof = est["n"] - est.set_index(by).index.map(strata).to_numpy(float)
+            est["df"] = np.where(dof > 0, dof, np.nan)
+            t = stats.t.ppf(0.5 + conf / 2, est["df"])
+            est["ci_low"] = est["estimate"] - t * est["se"]
+            est["ci_high"] = est["estimate"] + t * est["se"]
+            if level == "region":
+                scored = frame[frame[comp].notna()].groupby("region_id").size()
+                est["n_unplaced"] = (est["region_id"].map(scored) - est["n"]).to_numpy()
+            rows.append(est)
+    out = pd.concat(rows, ignore_index=True).rename(columns={"estimate": "mean"})
+    out["frame"] = "finite_population"
+    out["n"] = out["n"].astype(int)
+    return out
 
 
 def category_distribution(scores: pd.DataFrame, spec, index: str | None = None,
@@ -168,8 +158,8 @@ def resolve_targets(spec, study_targets: dict | None, region_id: str) -> dict[st
 def achievement(aggregates: pd.DataFrame, spec, study_targets: dict | None = None) -> pd.DataFrame:
     """Achievement (capaian) = score / target, per group with a target.
 
-    Columns: ``index, wave, level, region_id, group, component, score, score_w,
-    target, achievement, achievement_pct, target_source``.
+    Columns: ``index, wave, level, region_id, group, component, score (the
+    design-based mean), target, achievement, achievement_pct, target_source``.
     Bontang 2021: Kualifikasi 12.13 / 15 = 80.86 %."""
     rows = []
     for region_id, grp in aggregates[aggregates["index"] == spec.id].groupby("region_id"):
@@ -180,11 +170,11 @@ def achievement(aggregates: pd.DataFrame, spec, study_targets: dict | None = Non
         sub["target"] = sub["component"].map({c: v[0] for c, v in tg.items()})
         sub["target_source"] = sub["component"].map({c: v[1] for c, v in tg.items()})
         rows.append(sub)
-    cols = ["index", "wave", "level", "region_id", "group", "component", "score", "score_w", "target",
+    cols = ["index", "wave", "level", "region_id", "group", "component", "score", "target",
             "achievement", "achievement_pct", "target_source"]
     if not rows:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(rows, ignore_index=True).rename(columns={"mean": "score", "mean_w": "score_w"})
+    out = pd.concat(rows, ignore_index=True).rename(columns={"mean": "score"})
     out["achievement"] = out["score"] / out["target"]
     out["achievement_pct"] = 100 * out["achievement"]
     return out[cols]

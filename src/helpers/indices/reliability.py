@@ -2,8 +2,12 @@
 
 Per component with at least two items (reverse keying applied as in scoring):
 
-- Cronbach's alpha with its confidence interval and McDonald's omega (total),
-  both from :mod:`helpers.stats` (``cronbach_alpha``, ``mcdonald_omega``);
+- Cronbach's alpha and McDonald's omega (total), from :mod:`helpers.stats`;
+  alpha's 95% CI is a cluster bootstrap over work units (respondents in a unit
+  are not independent; ``stats.alpha_cluster_ci``), Feldt's only when no unit
+  is known;
+- one wave at a time: the same people answer several waves, so pooling waves
+  would count them twice;
 - per item: the corrected item-total correlation (item vs. the sum of the other
   items of the component, psych's ``r.drop``) and alpha if the item is deleted.
 
@@ -29,8 +33,9 @@ from ..errors import InputError
 from .engine import item_matrix
 from .spec import IndexSpec
 
-REL_COLUMNS = ["index", "region_id", "component", "item", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
-               "omega", "item_total_r", "alpha_if_deleted"]
+REL_COLUMNS = ["index", "wave", "region_id", "component", "item", "n", "k", "alpha", "alpha_ci_low",
+               "alpha_ci_high", "ci_method", "n_clusters", "omega", "item_total_r", "alpha_if_deleted"]
+N_BOOT = 500  # cluster-bootstrap replicates of the alpha CI
 
 
 def _stats():
@@ -103,22 +108,32 @@ def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True
     return scale, pd.DataFrame(rows)
 
 
-def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True) -> pd.DataFrame:
-    """``reliability.parquet`` rows: one scale row (``item`` missing) and one row per
-    item for every component with >= 2 items, for all respondents (``region_id``
-    "all") and, if ``by_region``, per region. The whole index (component
-    ``overall``) gets a scale row with alpha only (it is not unidimensional)."""
+def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True, n_boot: int = N_BOOT) -> pd.DataFrame:
+    """``reliability.parquet`` rows, per wave: one scale row (``item`` missing) and one
+    row per item for every component with >= 2 items, for all respondents
+    (``region_id`` "all", units resampled within regions) and, if ``by_region``, per
+    region. The whole index (component ``overall``) gets a scale row with alpha
+    only (it is not unidimensional)."""
     if not spec.items:
         return pd.DataFrame(columns=REL_COLUMNS)
+    from ..stats import alpha_cluster_ci
+
     x, cols = item_matrix(df, spec)
     items = pd.DataFrame(x, columns=cols, index=df.index)
-    groups = [("all", items)]
-    if by_region and "region_id" in df and df["region_id"].nunique() > 1:
-        groups += [(str(r), items[df["region_id"] == r]) for r in df["region_id"].dropna().unique()]
+    wave = df["wave"] if "wave" in df else pd.Series(np.nan, index=df.index)
+    unit = df["unit_id"] if "unit_id" in df else pd.Series(np.nan, index=df.index)
+    region = df["region_id"] if "region_id" in df else pd.Series("all", index=df.index)
+    groups = []
+    for w in pd.unique(wave):
+        in_w = wave.isna() if pd.isna(w) else wave == w
+        groups.append((w, "all", in_w))
+        if by_region and region[in_w].nunique() > 1:
+            groups += [(w, str(r), in_w & (region == r)) for r in region[in_w].dropna().unique()]
     rows = []
     comps = [(c.id, [n.id for n in spec.items_under(c.id)]) for c in spec.root.children]
     comps.append(("overall", cols))
-    for region_id, frame in groups:
+    for w, region_id, mask in groups:
+        frame = items[mask.to_numpy()]
         for comp, its in comps:
             if len(its) < 2:
                 continue
@@ -130,9 +145,16 @@ def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True) -> pd
             # would cost more than they tell (areas carry the item diagnostics)
             whole = comp == "overall"
             scale, per_item = scale_reliability(sub, per_item=not whole, omega=not whole)
-            rows.append({"region_id": region_id, "component": comp, "item": None, **scale})
+            scale["ci_method"] = "feldt"
+            units = unit.loc[sub.index]
+            if units.notna().all() and units.nunique() >= 2:
+                b = alpha_cluster_ci(sub, units.to_numpy(), strata=region.loc[sub.index].to_numpy(),
+                                     n_boot=n_boot).iloc[0]
+                scale.update(alpha_ci_low=b["ci_low"], alpha_ci_high=b["ci_high"], ci_method="cluster_bootstrap",
+                             n_clusters=int(b["n_clusters"]))
+            rows.append({"wave": w, "region_id": region_id, "component": comp, "item": None, **scale})
             for r in per_item.to_dict("records"):
-                rows.append({"region_id": region_id, "component": comp, **r})
+                rows.append({"wave": w, "region_id": region_id, "component": comp, **r})
     out = pd.DataFrame(rows)
     out["index"] = spec.id
     for c in REL_COLUMNS:

@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from .. import paths
+from ..design import census_weights, design_spec
 from ..errors import InputError
 from ..io import write_parquet
 from ..study import Study, load_study
@@ -19,6 +20,7 @@ from .engine import item_matrix, score
 from .reliability import reliability
 from .sensitivity import sensitivity
 from .spec import IndexSpec, load_spec
+from .uncertainty import stage_tables as uncertainty_tables
 from .weights import read_registry, response_rates, unit_weights
 
 ID_COLUMNS = ["respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "education",
@@ -78,11 +80,13 @@ def rows_for(df: pd.DataFrame, spec: IndexSpec, inst_map: dict[str, str] | None 
     return df[df["instrument"].astype(str).isin(insts)]
 
 
-def scores_frame(rows: pd.DataFrame, spec: IndexSpec, weight: pd.Series) -> pd.DataFrame:
-    """``scores_<index>.parquet``: ids, weight, overall, components, category."""
+def scores_frame(rows: pd.DataFrame, spec: IndexSpec, weight: pd.Series | pd.DataFrame) -> pd.DataFrame:
+    """``scores_<index>.parquet``: ids, design columns (``weight``, and ``fpc``,
+    ``ps_cell`` from :func:`helpers.design.census_weights`), overall, components, category."""
     s = score(rows, spec)
     ids = pd.DataFrame({c: rows[c] if c in rows else pd.Series(np.nan, index=rows.index) for c in ID_COLUMNS})
-    out = pd.concat([ids, weight.rename("weight"), s[["overall", *spec.components]]], axis=1)
+    design = weight.rename("weight").to_frame() if isinstance(weight, pd.Series) else weight
+    out = pd.concat([ids, design, s[["overall", *spec.components]]], axis=1)
     out["category"] = s["category"].astype(object).where(s["category"].notna(), None)
     return out.reset_index(drop=True)
 
@@ -126,17 +130,20 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
             x, _ = item_matrix(rows, spec)
             raw = rows[spec.items].to_numpy(dtype=float, na_value=np.nan)
             info["out_of_range_masked"] = int((np.isnan(x) & ~np.isnan(raw)).sum())
-        w = unit_weights(rows, registry, by=["wave"], population=spec.population)
+        w = census_weights(rows, registry, design_spec(study), population=spec.population, by=["wave"])
         sc = scores_frame(rows, spec, w)
         path = write_parquet(sc, out_dir / f"scores_{index_id}.parquet")
         summary["files"].append(path.name)
 
-        agg = aggregate(sc, ["overall", *spec.components], index=index_id)
+        agg = aggregate(sc, ["overall", *spec.components], index=index_id,
+                        design=lambda wave: design_spec(study, wave))
         tables["aggregates"].append(agg)
         tables["categories"].append(category_distribution(sc, spec, index=index_id))
         tables["achievement"].append(achievement(agg, spec, study_targets))
         tables["reliability"].append(reliability(rows, spec))
         tables["sensitivity"].append(sensitivity(sc, spec))
+        for name, table in uncertainty_tables(sc, spec, rows).items():
+            tables.setdefault(name, []).append(table)
         rr = response_rates(rows, registry, by=["wave"], population=spec.population)
         rr.insert(0, "index", index_id)
         tables["response_rates"].append(rr)

@@ -26,7 +26,7 @@ from ..errors import ConfigError
 AGGREGATIONS = ("mean", "weighted_mean", "geometric_mean", "sum")
 NORMALISATIONS = ("none", "minmax", "zscore", "goalposts")
 TOP_KEYS = {"id", "name", "description", "instrument", "scale", "index", "categories",
-            "targets", "assumptions", "weights", "defaults", "reference"}
+            "targets", "assumptions", "weights", "defaults", "reference", "uncertainty"}
 NODE_KEYS = {"id", "label", "aggregation", "weight", "min_share", "normalise", "children",
              "items", "points", "item", "reverse", "scale", "target", "assumption", "note"}
 POINT_KEYS = {"field", "lookup", "bands", "rules", "first_available", "missing", "default",
@@ -74,6 +74,38 @@ class Band:
     label_en: str
 
 
+UNCERTAINTY_KEYS = {"n", "seed", "sensitivity", "ci_resamples", "conf_level", "weights", "aggregation",
+                    "normalisation", "leave_one_out", "min_share", "band_edges", "survey_weights", "sampling"}
+
+
+@dataclass
+class UncertaintySpec:
+    """The ``uncertainty:`` block of an index spec: which build choices vary in
+    the Monte Carlo analysis (:mod:`helpers.indices.uncertainty`) and how.
+
+    A choice set to ``False`` (``None`` for the lists) is held at the spec's
+    value. Defaults (the block may be absent) vary every choice the spec allows:
+    weights uniform within +-25 %, arithmetic vs geometric mean where every
+    component is strictly positive, the spec's normalisation against min-max and
+    goalposts where the spec normalises, leaving one component out, the
+    minimum-answered share, band edges by +-10 % of the mean band width, survey
+    weights on / off, and a stratified bootstrap of respondents within units."""
+
+    n: int = 1000
+    seed: int = 20240601
+    sensitivity: bool = True
+    ci_resamples: int = 100
+    conf_level: float = 0.95
+    weights: dict | None = field(default_factory=lambda: {"method": "uniform", "spread": 0.25})
+    aggregation: list[str] | None = field(default_factory=lambda: ["arithmetic", "geometric"])
+    normalisation: list[str] | None = field(default_factory=lambda: ["minmax", "goalposts"])
+    leave_one_out: bool = True
+    min_share: list[float] | None = field(default_factory=lambda: [0.25, 0.75, 1.0])
+    band_edges: dict | None = field(default_factory=lambda: {"shift": 0.1})
+    survey_weights: bool = True
+    sampling: dict | None = field(default_factory=lambda: {"method": "bootstrap", "fpc": True})
+
+
 @dataclass
 class IndexSpec:
     """A validated index spec. ``root`` is the whole index (component ``overall``);
@@ -92,6 +124,7 @@ class IndexSpec:
     assumptions: list[dict]
     population: tuple[str, ...]
     raw: dict
+    uncertainty: UncertaintySpec = field(default_factory=lambda: UncertaintySpec())
 
     @property
     def components(self) -> list[str]:
@@ -488,7 +521,109 @@ def _validate(data: dict, file: Path | None) -> IndexSpec:
     return IndexSpec(id=sid, name=ck.label(data.get("name", sid), "name"), file=file,
                      instruments=tuple(inst), scale=scale, root=root, bands=bands, band_round=band_round,
                      bands_assumption=bands_assumption, targets=targets, assumptions=assumptions,
-                     population=pop, raw=data)
+                     population=pop, raw=data, uncertainty=_uncertainty(ck, data.get("uncertainty")))
+
+
+def _uncertainty(ck: _Checker, raw: Any) -> UncertaintySpec:
+    """Validate the ``uncertainty:`` block (see :class:`UncertaintySpec`)."""
+    u = UncertaintySpec()
+    if raw is None:
+        return u
+    if not isinstance(raw, dict):
+        ck.fail("uncertainty", "must be a mapping", expected="{n: 1000, seed: 1, weights: {...}, ...}", found=raw)
+    ck.keys(raw, UNCERTAINTY_KEYS, "uncertainty")
+
+    def whole(key: str, lo: int) -> int:
+        v = raw[key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            ck.fail(f"uncertainty.{key}", "must be a whole number", expected=f"an integer >= {lo}", found=v)
+        return int(v)
+
+    def flag(key: str) -> bool:
+        if not isinstance(raw[key], bool):
+            ck.fail(f"uncertainty.{key}", "must be true or false", expected="true | false", found=raw[key])
+        return raw[key]
+
+    if "n" in raw:
+        u.n = whole("n", 8)
+    if "seed" in raw:
+        u.seed = whole("seed", 0)
+    if "ci_resamples" in raw:
+        u.ci_resamples = whole("ci_resamples", 10)
+    for key in ("sensitivity", "leave_one_out", "survey_weights"):
+        if key in raw:
+            setattr(u, key, flag(key))
+    if "conf_level" in raw:
+        c = ck.number(raw["conf_level"], "uncertainty.conf_level")
+        if not 0.5 <= c < 1:
+            ck.fail("uncertainty.conf_level", "out of range", expected="a level in [0.5, 1)", found=c)
+        u.conf_level = c
+    if "weights" in raw:
+        w = raw["weights"]
+        if w is False or w is None:
+            u.weights = None
+        else:
+            if not isinstance(w, dict) or w.get("method") not in ("uniform", "dirichlet"):
+                ck.fail("uncertainty.weights", "unknown weight perturbation",
+                        expected="{method: uniform, spread: 0.25} | {method: dirichlet, concentration: 50} | false",
+                        found=w)
+            ck.keys(w, {"method", "spread", "concentration"}, "uncertainty.weights")
+            w = dict(w)
+            if w["method"] == "uniform":
+                w["spread"] = ck.number(w.get("spread", 0.25), "uncertainty.weights.spread", positive=True)
+                if w["spread"] >= 1:
+                    ck.fail("uncertainty.weights.spread", "a weight must stay positive",
+                            expected="a share in (0, 1)", found=w["spread"])
+            else:
+                w["concentration"] = ck.number(w.get("concentration", 50), "uncertainty.weights.concentration",
+                                               positive=True)
+            u.weights = w
+    for key, allowed in (("aggregation", ("arithmetic", "geometric")),
+                         ("normalisation", ("minmax", "goalposts", "zscore"))):
+        if key in raw:
+            v = raw[key]
+            if v is False or v is None:
+                setattr(u, key, None)
+            elif not isinstance(v, list) or not v or any(x not in allowed for x in v):
+                ck.fail(f"uncertainty.{key}", "must list alternatives (or be false)",
+                        expected="a list of " + " | ".join(allowed), found=v)
+            else:
+                setattr(u, key, list(dict.fromkeys(v)))
+    if "min_share" in raw:
+        v = raw["min_share"]
+        if v is False or v is None:
+            u.min_share = None
+        else:
+            if not isinstance(v, list) or not v:
+                ck.fail("uncertainty.min_share", "must list alternative shares (or be false)",
+                        expected="[0.25, 0.75, 1.0]", found=v)
+            vals = [ck.number(x, f"uncertainty.min_share[{i}]") for i, x in enumerate(v)]
+            if any(not 0 < x <= 1 for x in vals):
+                ck.fail("uncertainty.min_share", "out of range", expected="shares in (0, 1]", found=v)
+            u.min_share = list(dict.fromkeys(vals))
+    if "band_edges" in raw:
+        v = raw["band_edges"]
+        if v is False or v is None:
+            u.band_edges = None
+        else:
+            if not isinstance(v, dict):
+                ck.fail("uncertainty.band_edges", "must be a mapping (or false)", expected="{shift: 0.1}", found=v)
+            ck.keys(v, {"shift"}, "uncertainty.band_edges")
+            u.band_edges = {"shift": ck.number(v.get("shift", 0.1), "uncertainty.band_edges.shift", positive=True)}
+    if "sampling" in raw:
+        v = raw["sampling"]
+        if v is False or v is None:
+            u.sampling = None
+        else:
+            if not isinstance(v, dict) or v.get("method", "bootstrap") != "bootstrap":
+                ck.fail("uncertainty.sampling", "unknown sampling design",
+                        expected="{method: bootstrap, fpc: true} | false", found=v)
+            ck.keys(v, {"method", "fpc"}, "uncertainty.sampling")
+            fpc = v.get("fpc", True)
+            if not isinstance(fpc, bool):
+                ck.fail("uncertainty.sampling.fpc", "must be true or false", found=fpc)
+            u.sampling = {"method": "bootstrap", "fpc": fpc}
+    return u
 
 
 def spec_tree(spec: IndexSpec) -> pd.DataFrame:

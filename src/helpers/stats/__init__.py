@@ -5,6 +5,8 @@
 - reliability: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`icc1`
 - models: :func:`mixed_model` (random intercept, EMMs)
 - the whole comparison: :func:`compare_groups` -> :class:`Comparison`
+- design-based estimation (R survey): :class:`SurveyDesign` (mean, total, ratio, by, compare,
+  glm, ttest; post-stratify, rake, calibrate, replicate weights)
 - two waves of the same units: :func:`compare_waves` -> :class:`WaveComparison`, :func:`unit_change`
 """
 from ._prep import p_adjust
@@ -13,14 +15,18 @@ from .mixed import MixedFit, mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, hedges_g, tukey_hsd
 from .readings import effect_words
-from .reliability import cronbach_alpha, icc1, mcdonald_omega
+from .reliability import alpha_cluster_ci, cronbach_alpha, icc1, mcdonald_omega
+from .survey import ReplicateDesign, SurveyDesign
 from .waves import WaveComparison, compare_waves, unit_change
 
 __all__ = [
            "POSTHOC_COLUMNS",
            "Comparison",
            "MixedFit",
+           "ReplicateDesign",
+           "SurveyDesign",
            "WaveComparison",
+           "alpha_cluster_ci",
            "anova_oneway",
            "compare_groups",
            "compare_waves",

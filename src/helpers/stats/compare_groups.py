@@ -18,7 +18,11 @@ from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
 from .readings import reading
 from .reliability import icc1
 
-__all__ = ["OMNIBUS_COLUMNS", "Comparison", "compare_groups", "descriptives"]
+__all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]
+
+# the post-hoc test that goes with each omnibus test: one map for stage 03 and the brief
+POSTHOC_FOR = {"anova": "tukey", "welch": "games_howell", "kruskal": "dunn",
+               "mixed_emm": "emm_contrast", "svy_wald": "svy_contrast"}
 
 OMNIBUS_COLUMNS = ["test", "statistic", "df1", "df2", "p", "p_adj", "effect_name", "effect_size",
                    "n", "k", "primary"]
@@ -44,6 +48,9 @@ class Comparison:
     reading_id: str = ""
     reading_en: str = ""
     ok: bool = True  # False when no test could be run (see notes)
+    # group, mean: the estimates the primary test compares (EMMs of the mixed model,
+    # design-based domain means), restricted to the groups it tested
+    primary_means: pd.DataFrame | None = None
 
     @property
     def primary(self) -> pd.Series | None:
@@ -248,20 +255,24 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     return res
 
 
-_LABEL = {"anova": "F", "welch": "F_Welch", "kruskal": "H"}
-_SYMBOL = {"omega2": "ω²", "epsilon2": "ε²"}
+_LABEL = {"anova": "F", "welch": "F_Welch", "kruskal": "H", "mixed_emm": "F", "svy_wald": "F"}
+_SYMBOL = {"omega2": "ω²", "epsilon2": "ε²", "r2_group": "R²_type", "eta2_w": "η²_w"}
 
 
 def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
                  p_col: str = "p_adj") -> tuple[str, str]:
-    """Build the (id, en) reading of a result from its primary test and post-hoc pairs."""
+    """Build the (id, en) reading of a result from its primary test and post-hoc
+    pairs; the means named are those the primary test compares."""
     pr = res.primary
     if pr is None:
         return res.reading_id, res.reading_en
-    desc = res.descriptives.dropna(subset=["mean"])
+    means = res.primary_means if res.primary_means is not None else res.descriptives
+    desc = means.dropna(subset=["mean"])
+    if desc.empty:
+        return res.reading_id, res.reading_en
     top = desc.loc[desc["mean"].idxmax()]
     bot = desc.loc[desc["mean"].idxmin()]
-    ph = res.posthoc[res.posthoc["test"] == {"anova": "tukey", "welch": "games_howell"}.get(pr["test"], "dunn")]
+    ph = res.posthoc[res.posthoc["test"] == POSTHOC_FOR.get(pr["test"], "dunn")]
     ci = None
     m = ph[((ph["group_a"] == top["group"]) & (ph["group_b"] == bot["group"]))
            | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]

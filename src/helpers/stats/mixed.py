@@ -10,8 +10,10 @@ their mean and weights the levels of categorical covariates equally.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -19,19 +21,29 @@ from scipy import stats as sps
 
 from ..errors import InputError
 
-__all__ = ["MixedFit", "mixed_model"]
+__all__ = ["MixedFit", "emm_contrasts", "emm_wald", "mixed_model"]
+
+LOGLAM_BOUNDS = (-20.0, 12.0)  # log(tau^2 / sigma^2) searched by the REML optimiser
 
 
 @dataclass
 class MixedFit:
     fixed: pd.DataFrame  # term, estimate, se, z, p, ci_low, ci_high
     variance: pd.DataFrame  # component (cluster, residual), variance, sd
-    emm: pd.DataFrame  # group, emm, se, ci_low, ci_high
+    emm: pd.DataFrame  # group, emm, se, ci_low, ci_high, n_clusters
     n: int
     n_clusters: int
-    converged: bool
+    converged: bool  # the optimiser's own verdict (scipy ``OptimizeResult.success``)
     icc: float  # tau^2 / (tau^2 + sigma^2), the conditional (adjusted) ICC
     notes: list = field(default_factory=list)
+    boundary: bool = False  # tau^2 estimated at 0, or the variance ratio at the search's upper bound
+    emm_cov: np.ndarray | None = None  # covariance of the EMMs (order of ``emm.group``)
+    df_between: float = np.nan  # clusters minus fixed-effect columns that vary between clusters
+
+    @property
+    def doubtful(self) -> bool:
+        """True when the fit should not be trusted as it stands (see ``notes``)."""
+        return (not self.converged) or self.boundary
 
 
 def _safe(name: str) -> str:
@@ -77,7 +89,7 @@ def mixed_model(df: pd.DataFrame, dv: str, group: str | None, cluster: str,
     x = x[:, keep]
     yv = d[y].to_numpy(float)
     codes, _ = pd.factorize(d[cl])
-    beta, cov, tau2, sigma2, notes = _reml_random_intercept(yv, x, codes)
+    beta, cov, tau2, sigma2, notes, converged, boundary = _reml_random_intercept(yv, x, codes)
     zc = sps.norm.ppf(0.5 + conf / 2)
     se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -87,12 +99,94 @@ def mixed_model(df: pd.DataFrame, dv: str, group: str | None, cluster: str,
                           "ci_high": beta + zc * se})
     variance = pd.DataFrame({"component": [cluster, "residual"], "variance": [tau2, sigma2],
                              "sd": [np.sqrt(tau2), np.sqrt(sigma2)]})
-    emm = pd.DataFrame(columns=["group", "emm", "se", "ci_low", "ci_high"])
+    emm = pd.DataFrame(columns=["group", "emm", "se", "ci_low", "ci_high", "n_clusters"])
+    emm_cov = None
+    n_clusters = int(codes.max() + 1)
     if g:
-        emm = _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc)
-    return MixedFit(fixed=fixed, variance=variance, emm=emm, n=len(d), n_clusters=int(codes.max() + 1),
-                    converged=True, icc=tau2 / (tau2 + sigma2) if tau2 + sigma2 > 0 else np.nan,
-                    notes=notes)
+        emm, emm_cov = _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc)
+        emm["n_clusters"] = emm["group"].map(d.groupby(g, observed=True)[cl].nunique()).fillna(0).astype(int)
+    # columns constant within every cluster are estimated from cluster means: their
+    # information comes from clusters (the containment df of SAS / lme4's lmerTest)
+    between = int(np.sum([np.allclose(_cluster_sd(x[:, j], codes), 0) for j in range(1, x.shape[1])]))
+    return MixedFit(fixed=fixed, variance=variance, emm=emm, n=len(d), n_clusters=n_clusters,
+                    converged=converged, icc=tau2 / (tau2 + sigma2) if tau2 + sigma2 > 0 else np.nan,
+                    notes=notes, boundary=boundary, emm_cov=emm_cov,
+                    df_between=float(n_clusters - 1 - between))
+
+
+def _cluster_sd(v: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    n = np.bincount(codes).astype(float)
+    m = np.bincount(codes, weights=v) / n
+    return np.sqrt(np.bincount(codes, weights=(v - m[codes]) ** 2) / n)
+
+
+def emm_contrasts(fit: MixedFit, levels: list | None = None, conf: float = 0.95,
+                  p_adjust: str = "holm") -> pd.DataFrame:
+    """Pairwise differences of a mixed model's estimated marginal means.
+
+    For levels a, b: diff = EMM_a - EMM_b, se = sqrt(l' V l) with l = e_a - e_b and
+    V the EMM covariance; t = diff / se on ``fit.df_between`` degrees of freedom
+    (clusters minus between-cluster fixed effects: the group is a property of the
+    cluster, so clusters are the replication level); ``p_adj`` by ``p_adjust``
+    over the pairs returned. ``effect_size`` is diff / sqrt(tau^2 + sigma^2), the
+    difference in total standard deviations of the model. As R
+    ``pairs(emmeans(lmer(y ~ group + (1 | cluster)), ~ group), adjust = "holm")``
+    with containment df.
+
+    ``levels`` restricts the pairs (e.g. to unit types with enough units).
+
+    Example
+    -------
+    >>> fit = mixed_model(scores, "overall", "unit_type", "unit_id")
+    >>> emm_contrasts(fit)   # doctest: +SKIP
+    """
+    from ._prep import p_adjust as _adjust
+
+    cols = ["group_a", "group_b", "diff", "se", "statistic", "df", "p", "p_adj", "ci_low", "ci_high",
+            "effect_name", "effect_size"]
+    if fit.emm_cov is None or fit.emm.empty:
+        return pd.DataFrame(columns=cols)
+    names = [str(x) for x in fit.emm["group"]]
+    keep = [i for i, nm in enumerate(names) if levels is None or nm in {str(v) for v in levels}]
+    rows = []
+    est, v = fit.emm["emm"].to_numpy(float), fit.emm_cov
+    sd = math.sqrt(float(fit.variance["variance"].sum()))
+    dof = fit.df_between if fit.df_between > 0 else np.nan
+    tcrit = sps.t.ppf(0.5 + conf / 2, dof)
+    for ia, ib in combinations(keep, 2):
+        d = est[ia] - est[ib]
+        se = math.sqrt(max(v[ia, ia] + v[ib, ib] - 2 * v[ia, ib], 0.0))
+        t = d / se if se > 0 else np.nan
+        rows.append({"group_a": names[ia], "group_b": names[ib], "diff": d, "se": se, "statistic": t,
+                     "df": dof, "p": float(2 * sps.t.sf(abs(t), dof)), "ci_low": d - tcrit * se,
+                     "ci_high": d + tcrit * se, "effect_name": "d_total",
+                     "effect_size": d / sd if sd > 0 else np.nan})
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adj"])
+    out["p_adj"] = _adjust(out["p"].to_numpy(), p_adjust) if len(out) else []
+    return out[cols]
+
+
+def emm_wald(fit: MixedFit, levels: list | None = None) -> dict:
+    """Wald F test that the EMMs of ``levels`` (default all) are equal.
+
+    W = (C m)' (C V C')^-1 (C m) with C the (k - 1) x k successive-difference
+    contrasts; F = W / (k - 1) on (k - 1, ``fit.df_between``) degrees of freedom.
+    """
+    if fit.emm_cov is None or fit.emm.empty:
+        return {"statistic": np.nan, "df1": np.nan, "df2": np.nan, "p": np.nan, "k": 0}
+    names = [str(x) for x in fit.emm["group"]]
+    idx = [i for i, nm in enumerate(names) if levels is None or nm in {str(v) for v in levels}]
+    k = len(idx)
+    if k < 2:
+        return {"statistic": np.nan, "df1": np.nan, "df2": np.nan, "p": np.nan, "k": k}
+    m = fit.emm["emm"].to_numpy(float)[idx]
+    v = fit.emm_cov[np.ix_(idx, idx)]
+    c = np.eye(k)[:-1] - np.eye(k, k=1)[:-1]
+    cm = c @ m
+    w = float(cm @ np.linalg.pinv(c @ v @ c.T) @ cm)
+    df2 = fit.df_between if fit.df_between > 0 else np.nan
+    f = w / (k - 1)
+    return {"statistic": f, "df1": float(k - 1), "df2": df2, "p": float(sps.f.sf(f, k - 1, df2)), "k": k}
 
 
 def _design(d: pd.DataFrame, design: list) -> tuple[np.ndarray, list[str]]:
@@ -152,17 +246,26 @@ def _reml_random_intercept(y: np.ndarray, x: np.ndarray, codes: np.ndarray):
         _sign, logdet = np.linalg.slogdet(a)
         return (n - p) * np.log(max(rss, 1e-300) / (n - p)) + float(np.sum(np.log1p(nj * lam))) + logdet
 
-    opt = minimize_scalar(crit, bounds=(-20.0, 12.0), method="bounded", options={"xatol": 1e-10})
+    lo, hi = LOGLAM_BOUNDS
+    opt = minimize_scalar(crit, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
     loglam = opt.x
-    notes = []
-    if loglam < -19.5 or crit(-30.0) <= opt.fun:
+    converged = bool(getattr(opt, "success", True)) and np.isfinite(opt.fun)
+    notes, boundary = [], False
+    if not converged:
+        notes.append(f"mixed model: the REML optimiser did not converge ({getattr(opt, 'message', '')})")
+    if loglam < lo + 0.5 or crit(-30.0) <= opt.fun:
         loglam = -np.inf
+        boundary = True
         notes.append("mixed model: cluster variance estimated at 0 (boundary); the model equals OLS")
+    elif loglam > hi - 0.5:
+        boundary = True
+        notes.append(f"mixed model: variance ratio tau^2/sigma^2 clipped at the search bound "
+                     f"(exp({hi:g})); within-cluster variance near 0, the fit is doubtful")
     lam = float(np.exp(loglam))
     a, beta, rss, _ = parts(lam)
     s2 = rss / (n - p)
     cov = s2 * np.linalg.inv(a)
-    return beta, cov, lam * s2, s2, notes
+    return beta, cov, lam * s2, s2, notes, converged, boundary
 
 
 def _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc) -> pd.DataFrame:
@@ -178,6 +281,7 @@ def _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc) -> pd.DataFrame:
     # equal weights over the categorical covariate cells of each group level
     lmat = pd.DataFrame(x).groupby(grid[g].to_numpy()).mean().loc[levels].to_numpy()
     est = lmat @ beta
-    se = np.sqrt(np.einsum("ij,jk,ik->i", lmat, cov, lmat))
+    vcov = lmat @ cov @ lmat.T
+    se = np.sqrt(np.diag(vcov))
     return pd.DataFrame({"group": levels, "emm": est, "se": se, "ci_low": est - zc * se,
-                         "ci_high": est + zc * se})
+                         "ci_high": est + zc * se}), vcov

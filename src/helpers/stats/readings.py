@@ -119,6 +119,11 @@ def wave_reading(before, after, primary, mixed, inter, changes, factor, g: float
         st_en = f"{int(primary['n'])} units surveyed in both waves, t({primary['df1']:.0f}) = {primary['statistic']:.2f}"
         st_id = (f"{int(primary['n'])} unit yang disurvei di kedua gelombang, t({primary['df1']:.0f}) = "
                  f"{_num(float(primary['statistic']), 'id')}")
+    elif primary["test"] == "linked_change":
+        n_l = int(primary["n_clusters"]) if math.isfinite(float(primary.get("n_clusters", float("nan")))) else 0
+        st_en = f"{n_l} respondents linked across waves, t({primary['df1']:.0f}) = {primary['statistic']:.2f}"
+        st_id = (f"{n_l} responden tertaut antar gelombang, t({primary['df1']:.0f}) = "
+                 f"{_num(float(primary['statistic']), 'id')}")
     else:
         st_en = st_id = f"z = {primary['statistic']:.2f}"
         st_id = st_id.replace(".", ",")

@@ -199,7 +199,7 @@ def _wave_model(d: pd.DataFrame, dv: str, wave: str, cluster: str, after, group:
                          expected="respondents in both waves")
     x, names = x[:, keep], [n for n, k in zip(names, keep) if k]
     codes, _ = pd.factorize(d[cluster])
-    beta, cov, tau2, sigma2, notes = _reml_random_intercept(y, x, codes)
+    beta, cov, tau2, sigma2, notes, converged, _boundary = _reml_random_intercept(y, x, codes)
     zc = sps.norm.ppf(0.5 + conf / 2)
     se = np.sqrt(np.diag(cov))
     z = beta / se
@@ -233,7 +233,7 @@ def _wave_model(d: pd.DataFrame, dv: str, wave: str, cluster: str, after, group:
             b = beta[idx]
             chi2 = float(b @ np.linalg.solve(cov[np.ix_(idx, idx)], b))
             dfi = float(len(idx))
-    return fixed, variance, pd.DataFrame(rows), (chi2, dfi), pd.DataFrame(pred), notes
+    return fixed, variance, pd.DataFrame(rows), (chi2, dfi), pd.DataFrame(pred), notes, converged
 
 
 def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str | None = None,
@@ -365,7 +365,7 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
     model = None
     if mixed:
         try:
-            fx, vc, ch, _, pred, mnotes = _wave_model(d, dv, wave, cluster, after, None, [], conf)
+            fx, vc, ch, _, pred, mnotes, conv = _wave_model(d, dv, wave, cluster, after, None, [], conf)
             notes.extend(mnotes)
             c = ch.iloc[0]
             z = c["est"] / c["se"]
@@ -375,10 +375,10 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
                          "n": n_resp, "k": 2, "diff": c["est"], "ci_low": c["est"] - zc * c["se"],
                          "ci_high": c["est"] + zc * c["se"]})
             model = pd.concat([fx.assign(kind="fixed"), vc.assign(kind="variance")], ignore_index=True)
-            model["n"], model["n_clusters"], model["converged"] = n_resp, d[cluster].nunique(), True
+            model["n"], model["n_clusters"], model["converged"] = n_resp, d[cluster].nunique(), conv
             parts = [(ch, pred, ALL)]
             if group and len(levels) >= 2:
-                _, _, ch2, (chi2, dfi), pred2, _ = _wave_model(dk, dv, wave, cluster, after, group, levels, conf)
+                _, _, ch2, (chi2, dfi), pred2, _, _ = _wave_model(dk, dv, wave, cluster, after, group, levels, conf)
                 if np.isfinite(chi2):
                     omni.append({"test": "mixed_wave_x_group", "statistic": chi2, "df1": dfi, "df2": np.nan,
                                  "p": float(sps.chi2.sf(chi2, dfi)), "effect_name": None, "effect_size": np.nan,
