@@ -53,7 +53,7 @@ verify: $(SETUP)  ## rerun a report from its manifest and compare every number: 
 	@test -n "$(REPORT)" || { echo "usage: make verify REPORT=reports/<study>/<region-id>"; exit 2; }
 	$(PYTHON) -m helpers verify $(REPORT)
 
-validate: $(SETUP)  ## check the study's raw inputs and list every problem (writes nothing)
+validate: $(SETUP)  ## check the study's config and raw inputs: errors (stop) and warnings (writes nothing)
 	$(PYTHON) -m helpers validate --study $(STUDY)
 
 synth: $(SETUP)  ## rewrite the sample study's raw files (deterministic)
@@ -62,5 +62,6 @@ synth: $(SETUP)  ## rewrite the sample study's raw files (deterministic)
 bench: $(SETUP)  ## run the benchmarks in benchmarks/ and print their figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
 
-clean:  ## delete generated outputs (data/processed/, reports/); never touches data/raw/
+clean:  ## delete generated outputs (data/processed/, reports/, scratch/); never touches data/raw/
 	find data/processed reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf scratch

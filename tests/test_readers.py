@@ -158,12 +158,13 @@ def test_unknown_encoding_names_the_row(tmp_path):
     assert info.value.row == 3 and "UTF-8" in str(info.value)
 
 
-def test_ragged_row_names_row_and_expected(tmp_path):
+def test_ragged_row_is_set_apart_with_its_row_and_reason(tmp_path):
     p = tmp_path / "r.csv"
-    p.write_text("a,b\n1,2\n3,4,5\n")
-    with pytest.raises(InputError) as info:
-        read_table(p)
-    assert info.value.row == 3 and "2 columns" in str(info.value)
+    p.write_text("a,b\n1,2\n3,4,5\n6,7\n")
+    df = read_table(p)
+    # every raw row stays a row (raw = kept + rejected); the bad one is empty and named
+    assert df["a"].tolist()[0] == "1" and df["a"].tolist()[2] == "6" and df.iloc[1].isna().all()
+    assert df.attrs["malformed_rows"] == {1: "row 3: 3 cells, the header has 2"}
 
 
 def test_not_a_workbook(tmp_path):

@@ -15,8 +15,19 @@ from .errors import InputError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .checks import format_findings, preflight
+    from .io import ensure_writable_dir, remove_stale_temps
     from .pipeline import run
+    from .study import load_study
 
+    study = load_study(args.study)
+    warnings = preflight(study)  # the configuration checks of `validate`: errors stop here
+    if warnings and not args.quiet:
+        print(format_findings(warnings, study.id), file=sys.stderr)
+    # temporary files of a run killed with kill -9 (their process is gone)
+    for folder in (study.processed_dir, study.reports_dir):
+        ensure_writable_dir(folder)  # a read-only output folder: one message before any work
+        remove_stale_temps(folder)
     summary = run(args.study, regions=args.region or None, workers=args.workers,
                   force=args.force, lang=args.lang, progress=not args.quiet)
     if summary.failed:
@@ -62,18 +73,14 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .checks import format_findings
     from .clean import validate
     from .study import load_study
 
     study = load_study(args.study)
-    problems = validate(study)
-    if not problems:
-        print(f"No problems found in the inputs of study {study.id!r}.")
-        return 0
-    print(f"{len(problems)} problem(s) in the inputs of study {study.id!r}:")
-    for p in problems:
-        print(f"  - {p}")
-    return 1
+    found = validate(study)
+    print(format_findings(found, study.id))
+    return 1 if any(f.is_error for f in found) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,8 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a study's raw inputs; print every problem, write nothing",
                        description="Read every raw file of the study and list every problem "
-                                   "(unreadable file, missing required column, duplicated headers, "
-                                   "unknown labels with counts). Writes nothing. Exit 1 if any.")
+                                   "in the configuration (study file, codebooks, index specs, targets, "
+                                   "unit registry) and the raw files. Errors stop `run` before any "
+                                   "stage; warnings are faults the cleaning rules handle and log "
+                                   "(repeats grouped). Writes nothing. Exit 1 only if there are errors.")
     p.add_argument("--study", default="sample", help="study id or path (default: sample)")
     p.set_defaults(func=_cmd_validate)
     return parser
@@ -135,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        where = exc.filename or "an output file"
+        print(f"error: {where}: permission denied (expected a file or folder you can write to; fix its "
+              f"permissions or set ASN_OUTPUT_ROOT to another folder)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

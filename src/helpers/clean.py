@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import checks
 from . import nip as nipmod
 from . import quality as q
 from .codebook import Codebook, load_codebook
@@ -89,6 +90,8 @@ class SourceResult:
 def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
     """Clean every source of ``study``; write the five outputs; return a summary
     (counts; with ``return_tables`` also the tables themselves, for tests and the notebook)."""
+    # the configuration checks of `validate` (misspelt keys, unknown components, registry...)
+    checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
     opts = q.options(study.option("quality", default={}))
     registry = load_registry(study.registry_path)
     manual = load_manual_aliases(manual_aliases_path(study.id), registry)
@@ -254,12 +257,14 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
     path = study.raw_dir / src.file
     n = len(raw)
     mapping = _check_mapping(raw, cb, path)
+    checks.raise_errors(checks.source_findings(raw, cb, mapping, path, _unknown_columns(raw, mapping),
+                                               cb.safe_columns), f"{src.file} cannot be cleaned")
     inv = {v: k for k, v in mapping.items()}
     rows = raw.attrs.get("header_row", 1) + 1 + np.arange(n)
     df = pd.DataFrame({"source_file": src.file, "source_row": rows.astype("int64"),
                        "instrument": cb.id, "wave": pd.array([src.wave] * n, dtype="Int64"),
                        "_order": order0 + np.arange(n)})
-    logs: list[pd.DataFrame] = []
+    logs: list[pd.DataFrame] = [_column_log(src.file, raw, mapping, cb)]
     decimal = raw.attrs.get("decimal", ".")
 
     _checkpoint('read')
@@ -281,7 +286,11 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
         df[name] = res["value"].to_numpy()
         bad = res["problem"].notna().to_numpy()
         if bad.any():
-            logs.append(q.log_frame(df, bad, spec_raw, raw[spec_raw], "", "unknown_label", "set_missing"))
+            if "expected" in res.columns:  # a date/time in no expected format: the log names the format
+                logs.append(q.log_frame(df, bad, spec_raw, raw[spec_raw], "expected " + res["expected"],
+                                        "bad_datetime", "set_missing"))
+            else:
+                logs.append(q.log_frame(df, bad, spec_raw, raw[spec_raw], "", "unknown_label", "set_missing"))
     # derived fields: what the export gives in another form
     if "duration_s" not in df.columns and {"started_at", "submitted_at"} <= set(df.columns):
         df["duration_s"] = (df["submitted_at"] - df["started_at"]).dt.total_seconds()
@@ -335,6 +344,7 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
                 logs.append(q.log_frame(df, m, inv[it], raw[inv[it]], "", prob, "set_missing"))
     df["answered_share"] = df[items].notna().mean(axis=1) if items else 1.0
 
+    logs += _cell_problem_logs(df, raw, mapping)
     _checkpoint('items')
     # --- region and unit
     region_col = inv.get("region")
@@ -385,7 +395,13 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
     # --- rules within the file
     reasons: dict[str, pd.Series] = {}
     rule_results = []
+    malformed = _malformed_rows(df, raw)
     r = q.blank_rows(df, raw, opts["blank_row"])
+    if malformed is not None:  # a row the reader could not split is malformed, not blank
+        r.reject = r.reject & ~malformed.reject
+        r.log = r.log[~r.log["source_row"].isin(df.loc[malformed.reject, "source_row"])]
+        r.flagged = int(r.reject.sum())
+        rule_results.append(malformed)
     rule_results.append(r)
     not_blank = pd.Series(~raw.isna().all(axis=1).to_numpy(), index=df.index)
     area_res, empty_res = q.missing_items(df, df[items], cb.areas(), opts["missing_items"]) if items else (
@@ -396,13 +412,16 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
     rule_results += [area_res, empty_res]
     elig = not_blank & ~empty_res.reject
     rule_results.append(q.speeders(df, opts["speeder"], eligible=elig))
+    if cb.kind == "survey":
+        _warn_rule_off(rule_results[-1], df, raw, src.file, opts["speeder"], logs)
     if items:
         rule_results.append(q.straightliners(df, df[items], cb.areas(), opts["straightliner"]))
     rule_results.append(q.other_region(df, outside.fillna(False), detail, opts["other_region"]))
     for rr in rule_results:
-        rej = rr.reject.fillna(False).astype(bool) & (not_blank if rr.rule != "blank_row" else True)
+        rej = rr.reject.fillna(False).astype(bool) & (not_blank if rr.rule not in ("blank_row", "malformed_row")
+                                                      else True)
         reasons[rr.rule] = rej
-        if rr.rule != "blank_row":
+        if rr.rule not in ("blank_row", "malformed_row"):
             rr.log = rr.log[~rr.log["source_row"].isin(df.loc[~not_blank, "source_row"])]
         logs.append(rr.log)
 
@@ -411,11 +430,14 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
     # when the rejected rows are taken (no copy of a million raw rows here)
     raw.attrs["personal_columns"] = [inv[f.name] for f in cb.fields.values()
                                      if (f.personal or f.name in PERSONAL) and f.name in inv]
+    _mark_publishable(raw, mapping, cb)
     raw.attrs["name_column"] = inv.get("name")
     raw_out = raw
     summary = {"raw_rows": n, "header_row": raw.attrs.get("header_row"), "instrument": cb.id,
                "columns_mapped": len(mapping), "items_found": len(items),
                "ignored_columns": [c for c in raw.columns if c not in mapping],
+               "dropped_columns": [c for c in _unknown_columns(raw, mapping) if c not in cb.safe_columns],
+               "masked_nip_columns": raw.attrs.get("masked_columns", []),
                "missing_items": [i for i in cb.item_ids if i not in inv],
                "nip_status": {k: int(v) for k, v in norm["status"].value_counts().items()},
                "notes": {rr.rule: rr.note for rr in rule_results if rr.note},
@@ -446,6 +468,78 @@ def _check_mapping(raw: pd.DataFrame, cb: Codebook, path: Path) -> dict[str, str
                          column=str(list(raw.columns)[:3]),
                          expected=f"headers of {cb.id} items, e.g. {cb.items['id'].iloc[0]!r} or its aliases")
     return mapping
+
+
+def _malformed_rows(df: pd.DataFrame, raw: pd.DataFrame):
+    """Rows the reader could not split into cells (``attrs["malformed_rows"]``: an
+    unclosed quote, more cells than the header): always rejected, with the
+    reader's reason in the cleaning log."""
+    bad = raw.attrs.get("malformed_rows") or {}
+    if not bad:
+        return None
+    mask = np.zeros(len(df), dtype=bool)
+    mask[list(bad)] = True
+    reason = pd.Series("", index=df.index, dtype="object")
+    reason.iloc[list(bad)] = list(bad.values())
+    log = q.log_frame(df, mask, "*", "", reason, "malformed_row", "reject")
+    return q.RuleResult("malformed_row", pd.Series(mask, index=df.index), log, int(mask.sum()),
+                        f"{int(mask.sum())} row(s) the reader could not split into cells")
+
+
+def _warn_rule_off(rr, df: pd.DataFrame, raw: pd.DataFrame, file: str, opts: dict, logs: list) -> None:
+    """A rule the study enabled that cannot run on this file is said, never silent:
+    a warning and a cleaning-log row at the header row."""
+    if not opts.get("enabled", True) or not (rr.note or "").startswith("rule off"):
+        return
+    if "only" in rr.note:  # the columns are there but their times did not parse: say it loudly
+        import warnings
+
+        warnings.warn(f"{file}: {rr.rule}: {rr.note}", stacklevel=2)
+    logs.append(pd.DataFrame({"source_file": [file], "source_row": [raw.attrs.get("header_row", 1)],
+                              "respondent_id": [""], "column": ["duration_s"], "old_value": [""],
+                              "new_value": [rr.note], "rule": [rr.rule], "action": ["off"]}, columns=q.LOG_COLUMNS))
+
+
+def _cell_problem_logs(df: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, str]) -> list[pd.DataFrame]:
+    """Cleaning-log rows for the reader's cell problems (xlsx error cells such as
+    ``#N/A`` and formulas saved without a value): the cell was read as missing."""
+    probs = [p for p in raw.attrs.get("cell_problems", []) if p["column"] in mapping and 0 <= p["index"] < len(df)]
+    if not probs:
+        return []
+    idx = np.array([p["index"] for p in probs])
+    code = np.array([p["problem"] for p in probs], dtype=object)
+    new = np.where(code == "xlsx_error_cell", "missing (the workbook holds an error, not a value)",
+                   "missing (formula saved without its value: recalculate and save in Excel)")
+    log = df[["source_file", "source_row", "respondent_id"]].iloc[idx].reset_index(drop=True).assign(
+        column=[p["column"] for p in probs], old_value=[p["value"] for p in probs], new_value=new, rule=code,
+        action="set_missing")
+    return [log[q.LOG_COLUMNS]]
+
+
+def _unknown_columns(raw: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
+    return [c for c in raw.columns if c not in mapping]
+
+
+def _mark_publishable(raw: pd.DataFrame, mapping: dict[str, str], cb: Codebook) -> None:
+    """Which raw columns may appear in rejected.parquet: those the codebook maps or
+    lists under ``safe_columns``. Any of them whose cells look like NIPs (a
+    supervisor's NIP under a known header, a safe column holding NIPs) is masked."""
+    keep = [c for c in raw.columns if c in mapping or c in cb.safe_columns]
+    personal = set(raw.attrs.get("personal_columns", []))
+    raw.attrs["publishable_columns"] = keep
+    raw.attrs["masked_columns"] = checks.nip_like_columns(raw, [c for c in keep if c not in personal])
+
+
+def _column_log(file: str, raw: pd.DataFrame, mapping: dict[str, str], cb: Codebook) -> pd.DataFrame:
+    """One cleaning-log row per raw column dropped because the codebook does not know
+    it (at the header row), so the log says what never reached any output."""
+    hdr = raw.attrs.get("header_row", 1)
+    dropped = [c for c in _unknown_columns(raw, mapping) if c not in cb.safe_columns]
+    nip_like = set(checks.nip_like_columns(raw, dropped))
+    return pd.DataFrame({"source_file": file, "source_row": hdr, "respondent_id": "", "column": dropped,
+                         "old_value": "", "new_value": ["looks like NIPs: personal" if c in nip_like else ""
+                                                        for c in dropped],
+                         "rule": "unknown_column", "action": "drop"}, columns=q.LOG_COLUMNS)
 
 
 def _expect(cb: Codebook, name: str) -> str:
@@ -498,9 +592,16 @@ def _rejected(frame, reject, reason_txt, results) -> pd.DataFrame:
         if not m.any():
             continue
         local = m[(frame["source_file"] == r.file).to_numpy()]
-        raw = r.raw.loc[local].reset_index(drop=True)
+        # only columns the codebook knows (or marks safe) leave the raw file; personal
+        # ones carry the pseudonym, NIP-looking ones a placeholder
+        keep = r.raw.attrs.get("publishable_columns", list(r.raw.columns))
+        raw = r.raw.loc[local, keep].reset_index(drop=True)
         for col in r.raw.attrs.get("personal_columns", []):
-            raw[col] = frame.loc[m, "respondent_id"].to_numpy()
+            if col in raw.columns:
+                raw[col] = frame.loc[m, "respondent_id"].to_numpy()
+        for col in r.raw.attrs.get("masked_columns", []):
+            if col in raw.columns:
+                raw[col] = raw[col].mask(raw[col].notna(), "<NIP>")
         head = pd.DataFrame({"source_file": r.file, "source_row": frame.loc[m, "source_row"].to_numpy(),
                              "respondent_id": frame.loc[m, "respondent_id"].to_numpy(),
                              "reasons": reason_txt[m].to_numpy()})
@@ -549,74 +650,76 @@ def _write_all(out_dir: Path, respondents, rejected, log, summary, review) -> No
 
 
 # ----------------------------------------------------------------------------------------------
-def validate(study: Study) -> list[str]:
-    """Every problem in the study's raw inputs, one line each; writes nothing.
+def validate(study: Study) -> list[checks.Finding]:
+    """Every problem in the study's configuration and raw inputs; writes nothing.
 
-    Checks: registry readable with its columns; each source readable; duplicated
-    headers; required columns; item columns present; unknown labels and
-    out-of-range values per column with counts; region values outside the study;
-    unit names that would need review.
+    Returns :class:`helpers.checks.Finding` items (``str()`` gives the line to
+    print): errors stop ``run`` before any stage, warnings are faults a cleaning
+    rule handles and logs. Configuration checks come from
+    :func:`helpers.checks.config_findings` (the same ones ``run`` applies first),
+    file checks from :func:`helpers.checks.source_findings` (the same ones stage
+    01 applies to each file), then per file: unknown labels and out-of-range
+    values grouped by value, region values outside the study and unit names that
+    need review.
     """
-    problems: list[str] = []
-    try:
-        registry = load_registry(study.registry_path)
-    except InputError as exc:
-        problems.append(str(exc))
-        registry = None
+    found: list[checks.Finding] = checks.config_findings(study)
+    registry = None
+    if not any(f.is_error and f.column in ("unit_id", "registry") for f in found):
+        try:
+            registry = load_registry(study.registry_path)
+        except InputError:
+            registry = None  # already reported by config_findings
     manual = None
     if registry is not None:
         try:
             manual = load_manual_aliases(manual_aliases_path(study.id), registry)
         except InputError as exc:
-            problems.append(str(exc))
+            found.append(checks._from_exc(exc))
     regions = _region_lookup(study)
+    err = checks.ERROR
     for src in study.sources:
         path = study.raw_dir / src.file
+        if not path.exists():
+            continue  # reported by config_findings
         try:
             cb = load_codebook(src.instrument)
             raw = _read(study, src)
         except InputError as exc:
-            problems.append(str(exc))
+            found.append(checks._from_exc(exc))
             continue
         hdr = raw.attrs.get("header_row", 1)
+        rel = checks._rel(path)
         for d in raw.attrs.get("duplicated_headers", []):
-            problems.append(str(InputError("duplicated column header", file=path, row=hdr, column=d,
-                                           expected="each column once")))
+            found.append(checks.Finding(err, "duplicated column header", rel, hdr, d, expected="each column once"))
+        found += checks.reader_findings(raw, rel)
         try:
             mapping = cb.map_headers(list(raw.columns))
         except InputError as exc:
-            problems.append(str(InputError(exc.message, file=path, row=hdr, column=exc.column,
-                                           expected=exc.expected, found=exc.found)))
+            found.append(checks.Finding(err, exc.message, rel, hdr, exc.column, exc.expected, exc.found))
             continue
         for f in cb.missing_required(mapping):
-            problems.append(str(InputError("required column missing", file=path, row=hdr, column=f,
-                                           expected=_expect(cb, f))))
+            found.append(checks.Finding(err, "required column missing", rel, hdr, f, expected=_expect(cb, f)))
         if cb.kind == "survey" and not any(t in set(cb.item_ids) for t in mapping.values()):
-            problems.append(str(InputError("no item column of the instrument found", file=path, row=hdr,
-                                           expected=f"headers of {cb.id} items or their aliases")))
+            found.append(checks.Finding(err, "no item column of the instrument found", rel, hdr,
+                                        expected=f"headers of {cb.id} items or their aliases"))
+        found += checks.source_findings(raw, cb, mapping, path, _unknown_columns(raw, mapping), cb.safe_columns)
+        found += checks.label_findings(raw, cb, mapping, path, personal=tuple(PERSONAL))
         inv = {v: k for k, v in mapping.items()}
         rows = hdr + 1 + np.arange(len(raw))
-        for target, col in inv.items():
-            if target in PERSONAL or target in ("unit", "region"):
-                continue
-            res = cb.response_values(raw[col]) if target in cb.item_ids else cb.field_values(
-                target, raw[col], decimal=raw.attrs.get("decimal", "."))
-            for prob in ("unknown_label", "out_of_range"):
-                m = (res["problem"] == prob).fillna(False).to_numpy()
-                if m.any():
-                    vals = raw[col][m].value_counts().head(3)
-                    ex = ", ".join(f"{v!r} x{c}" for v, c in vals.items())
-                    problems.append(str(InputError(f"{int(m.sum())} cell(s) with {prob.replace('_', ' ')} "
-                                                   f"(first at row {int(rows[m][0])}; {ex})", file=path,
-                                                   column=col, expected=_expected_values(cb, target))))
+        speeder = q.options(study.option("quality", default={}))["speeder"]
+        if cb.kind == "survey" and speeder.get("enabled", True) and not (
+                {"duration_s", "duration_min"} & set(inv) or {"started_at", "submitted_at"} <= set(inv)):
+            found.append(checks.Finding(checks.WARNING, "no duration or start/end time column: the speeder rule "
+                                        "is off for this file", rel, hdr, expected="a duration column or start "
+                                        "and end times (fields duration_s / started_at + submitted_at)"))
         if "region" in inv:
             mapped = _map_region(raw[inv["region"]], regions)
             bad = raw[inv["region"]].notna() & mapped.isna()
             if bad.any():
-                problems.append(str(InputError(f"{int(bad.sum())} row(s) name a region outside the study",
-                                               file=path, row=int(rows[bad.to_numpy()][0]), column=inv["region"],
-                                               expected="one of " + ", ".join(r.name for r in study.regions),
-                                               found=raw[inv["region"]][bad].iloc[0])))
+                found.append(checks.Finding(
+                    checks.WARNING, f"{int(bad.sum())} row(s) name a region outside the study (rejected as "
+                                    "other_region)", rel, int(rows[bad.to_numpy()][0]), inv["region"],
+                    expected="one of " + ", ".join(r.name for r in study.regions), found=raw[inv["region"]][bad].iloc[0]))
         if "unit" in inv and registry is not None:
             # as in run(): each row in the region it declares; rows from outside the study skipped
             region = pd.Series(src.region, index=raw.index, dtype="string")
@@ -629,11 +732,11 @@ def validate(study: Study) -> list[str]:
             m, _ = _match_source_units(uq, registry, manual, study, q.options(study.option("quality", default={})))
             rv = m[m["method"] == "review"]
             if len(rv):
-                problems.append(str(InputError(
-                    f"{len(rv)} unit name(s) need a person's decision (e.g. {rv['raw_name'].iloc[0]!r})",
-                    file=path, column=inv["unit"],
-                    expected=f"a registry unit; add them to {manual_aliases_path(study.id)}")))
-    return problems
+                found.append(checks.Finding(
+                    checks.WARNING, f"{len(rv)} unit name(s) need a person's decision (e.g. {rv['raw_name'].iloc[0]!r}); "
+                                    "their rows keep no unit until then", rel, None, inv["unit"],
+                    expected=f"a registry unit; add them to {checks._rel(manual_aliases_path(study.id))}"))
+    return found
 
 
 def _expected_values(cb: Codebook, target: str) -> str:

@@ -118,6 +118,7 @@ class FieldSpec:
     type: str = "text"
     required: bool = False
     values: dict = field(default_factory=dict)  # canonical -> [labels]
+    format: str | None = None  # strftime format of a datetime field ("%d/%m/%Y %H:%M")
 
 
 @dataclass
@@ -136,6 +137,14 @@ class Codebook:
     raw: dict = field(default_factory=dict)
 
     # -------------------------------------------------------------------------------------
+    @property
+    def safe_columns(self) -> list[str]:
+        """Raw headers the codebook does not map but marks safe to keep in
+        rejected.parquet (``safe_columns: [...]``); every other unknown column is
+        dropped from all outputs."""
+        v = self.raw.get("safe_columns") or []
+        return [str(x) for x in (v if isinstance(v, list) else [v])]
+
     @property
     def item_ids(self) -> list[str]:
         return self.items["id"].tolist()
@@ -254,7 +263,12 @@ class Codebook:
             from .readers import to_number
             value = by_unique(cells, lambda u: to_number(u, decimal=decimal))[0].astype("float64")
         elif kind == "datetime":
-            value = parse_datetime(cells)
+            value = parse_datetime(cells, fmt=spec.format)
+            bad = cells.notna() & cells.str.strip().ne("") & value.isna()
+            expected = datetime_expected(spec.format, name)
+            problem = pd.Series(pd.NA, index=cells.index, dtype="string").mask(bad, "bad_datetime")
+            return pd.DataFrame({"value": value, "problem": problem,
+                                 "expected": pd.Series(pd.NA, index=cells.index, dtype="string").mask(bad, expected)})
         elif name in BUILTIN_VALUES or spec.values:
             table = {k: list(v) for k, v in BUILTIN_VALUES.get(name, {}).items()}
             for k, v in spec.values.items():
@@ -318,21 +332,63 @@ def _strptime(s: pd.Series, fmt: str) -> pd.Series:
         return pd.to_datetime(s, format=fmt, errors="coerce")
 
 
-def parse_datetime(cells: pd.Series) -> pd.Series:
-    """Timestamps from exports (Google Forms ``"12/06/2023 10:15:32"``, ISO,
-    ``"2023/06/12 10:15:32 GMT+8"``). The first format that parses every value
-    wins, so day-first Indonesian dates are not read month-first; otherwise the
-    format parsing the most values. Zone suffixes are dropped (local time)."""
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 date system (with its 1900 leap bug)
+EXCEL_SERIAL_RE = r"^\d{5}(?:[.,]\d+)?$"  # 10000-99999: 1927-2173
+
+
+def datetime_expected(fmt: str | None, name: str = "") -> str:
+    """What a datetime cell should look like, for messages and the cleaning log."""
+    if fmt:
+        example = pd.Timestamp("2024-08-11 10:09:00").strftime(fmt)
+        return f"the codebook's format {fmt!r} (e.g. {example!r})"
+    return ("a date/time such as '2024-08-11 10:09:00', '11/08/2024 10:09:00', ISO 8601 "
+            "'2024-08-11T10:09:00.000+07:00' or an Excel serial (45515.42); or declare "
+            f"`format:` for {name or 'this field'} in the codebook")
+
+
+def parse_datetime(cells: pd.Series, fmt: str | None = None) -> pd.Series:
+    """Timestamps from exports: Google Forms ``"12/06/2023 10:15:32"``, ISO 8601
+    with fractions and offsets (KoboToolbox ``"2024-08-11T10:09:00.000+07:00"``),
+    ``"2023/06/12 10:15:32 GMT+8"``, Excel serial days (``45515.42``). The clock
+    time as written is kept and the zone dropped (local time: start and end of a
+    form share the zone, so durations are right). With ``fmt`` (the codebook's
+    ``format:``) only that format is accepted, after the same zone stripping.
+    Otherwise the first format that parses every value wins, so day-first
+    Indonesian dates are not read month-first; else the one parsing the most.
+    Values nothing parses are NaT (the caller logs them with the expected format).
+
+    >>> parse_datetime(pd.Series(["2024-08-11T10:09:00.000+07:00", "45515.5"])).tolist()
+    [Timestamp('2024-08-11 10:09:00'), Timestamp('2024-08-11 12:00:00')]
+    """
     s = cells.astype("string")
     probe = s.dropna().head(2000)
     if probe.str.contains(r"^\s|\s$", regex=True).any():
         s = s.str.strip()
-    if probe.str.contains(r"GMT|UTC|WIB|WITA|WIT|\.\d+$", regex=True).any():  # zone or fractions
+    if probe.str.contains(r"GMT|UTC|WIB|WITA|WIT|\.\d+$|\d[T ]\d\d:\d\d.*(?:Z|[+-]\d\d:?\d\d)$", regex=True).any():
         s = s.str.replace(r"\s*(GMT|UTC|WIB|WITA|WIT)([+-]\d+(:?\d\d)?)?$", "", regex=True)
-        s = s.str.replace(r"\.\d+$", "", regex=True)
+        # ISO 8601: fractions of seconds and the offset after a clock time
+        s = s.str.replace(r"(\d\d:\d\d(?::\d\d)?)(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?$", r"\1", regex=True)
     present = s.notna()
     if not present.any():
         return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    serial = s.str.fullmatch(EXCEL_SERIAL_RE, na=False)
+    if serial.any():
+        days = pd.to_numeric(s.where(serial).str.replace(",", ".", regex=False), errors="coerce")
+        from_serial = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
+        s = s.mask(serial)
+        present = s.notna()
+        if not present.any():
+            return from_serial.astype("datetime64[ns]")
+    else:
+        from_serial = None
+    if fmt:
+        parsed = pd.to_datetime(s, format=fmt, errors="coerce")
+        return parsed if from_serial is None else parsed.fillna(from_serial)
+    parsed = _parse_formats(s, present)
+    return parsed if from_serial is None else parsed.astype("datetime64[ns]").fillna(from_serial)
+
+
+def _parse_formats(s: pd.Series, present: pd.Series) -> pd.Series:
     # choose the format on a sample, parse everything once
     sample = s[present].iloc[:: max(1, int(present.sum()) // 2000)]
     scores = [(int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()), -i, fmt)
@@ -429,9 +485,16 @@ def load_codebook(instrument: str | PathLike) -> Codebook:
         if ftype not in ("text", "number", "bool", "datetime"):
             raise ConfigError("unknown field type", file=path, column=f"fields.{name}.type",
                               expected="text, number, bool or datetime", found=ftype)
+        fmt = spec.get("format")
+        if fmt is not None:
+            if ftype != "datetime" or not isinstance(fmt, str) or "%" not in fmt:
+                raise ConfigError("format applies to datetime fields and is a strftime pattern", file=path,
+                                  column=f"fields.{name}.format", expected="e.g. '%d/%m/%Y %H:%M' on a "
+                                  "field of type datetime", found=fmt)
         fields[name] = FieldSpec(name=name, aliases=tuple(aliases if isinstance(aliases, list) else [aliases]),
                                  pattern=spec.get("pattern"), personal=bool(spec.get("personal", False)),
-                                 type=ftype, required=bool(spec.get("required", False)), values=values)
+                                 type=ftype, required=bool(spec.get("required", False)), values=values,
+                                 format=fmt)
     # the same alias on two targets would make mapping depend on order
     owner: dict[str, str] = {}
     for tname, alist in ([(r["id"], r["aliases"]) for _, r in items.iterrows()]

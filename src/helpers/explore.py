@@ -4,7 +4,12 @@
 >>> data = explore.load("sample")
 >>> data.tables                      # what is there
 >>> data["scores_ikd"].head()        # any processed table by its file name
->>> explore.overview(data, "ikd")    # index per region with n and 95% CI
+>>> explore.overview(data, "ikd")    # index per region with n and 95% CI (latest wave)
+>>> explore.overview(data, "ikd", wave=2022)
+
+Every view shows one wave at a time: by default each region's latest wave of the
+index, the wave its brief reports, so the numbers here are the brief's numbers;
+``wave=2022`` picks a wave, ``wave="all"`` lists every wave (one row per wave).
 """
 from __future__ import annotations
 
@@ -51,43 +56,66 @@ def load(study: str | Study = "sample") -> ProcessedData:
     return ProcessedData(s)
 
 
-def _aggregates(data: ProcessedData, index: str, level: str, component: str = "overall") -> pd.DataFrame:
+def select_wave(df: pd.DataFrame, wave: int | str | None = "latest") -> pd.DataFrame:
+    """Rows of one wave: ``"latest"`` (or None) = each region's latest wave, as in
+    its brief; a year = that wave; ``"all"`` = every wave."""
+    if wave == "all" or "wave" not in df.columns or df.empty:
+        return df
+    if wave is None or wave == "latest":
+        latest = df.groupby("region_id")["wave"].transform("max")
+        return df[df["wave"] == latest]
+    return df[df["wave"] == int(wave)]
+
+
+def _aggregates(data: ProcessedData, index: str, level: str, component: str = "overall",
+                wave: int | str | None = "latest") -> pd.DataFrame:
     agg = data["aggregates"]
     sel = agg[(agg["index"] == index) & (agg["level"] == level) & (agg["component"] == component)]
+    if wave != "all":
+        # the region's latest wave is decided at region level, so units and unit types follow it
+        reg = select_wave(agg[(agg["index"] == index) & (agg["level"] == "region")], wave)
+        sel = sel.merge(reg[["region_id", "wave"]].drop_duplicates(), on=["region_id", "wave"])
     return sel.drop(columns=["index", "level", "component"])
 
 
-def overview(data: ProcessedData, index: str = "ikd") -> pd.DataFrame:
-    """The index per region: n, mean, 95% CI, weighted mean."""
+def overview(data: ProcessedData, index: str = "ikd", wave: int | str | None = "latest") -> pd.DataFrame:
+    """The index per region: wave, n, mean, 95% CI, weighted mean."""
     names = {r.id: r.name for r in data.study.regions}
-    out = _aggregates(data, index, "region")
+    out = _aggregates(data, index, "region", wave=wave)
     out.insert(0, "region", out["region_id"].map(names))
     return out.reset_index(drop=True)
 
 
 def by_unit_type(data: ProcessedData, index: str = "ikd", region: str | None = None,
-                 component: str = "overall") -> pd.DataFrame:
-    """Mean and 95% CI per unit type (one region, or all), lowest first."""
-    out = _aggregates(data, index, "unit_type", component)
+                 component: str = "overall", wave: int | str | None = "latest") -> pd.DataFrame:
+    """Mean and 95% CI per unit type (one region, or all), lowest first, one wave."""
+    out = _aggregates(data, index, "unit_type", component, wave=wave)
     if region is not None:
         out = out[out["region_id"] == region]
     return out.sort_values("mean").reset_index(drop=True)
 
 
-def area_profile(data: ProcessedData, index: str = "ikd") -> pd.DataFrame:
-    """Regions x components (areas / dimensions): the mean score of each."""
+def area_profile(data: ProcessedData, index: str = "ikd", wave: int | str | None = "latest") -> pd.DataFrame:
+    """Regions x components (areas / dimensions): the mean score of each, one wave
+    per region (never a mean over waves). With ``wave="all"`` the rows are region, wave."""
     agg = data["aggregates"]
     sel = agg[(agg["index"] == index) & (agg["level"] == "region")]
+    sel = select_wave(sel, wave)
     names = {r.id: r.name for r in data.study.regions}
-    wide = sel.pivot_table(index="region_id", columns="component", values="mean")
-    wide.index = wide.index.map(lambda r: names.get(r, r))
+    keys = ["region_id", "wave"] if wave == "all" else ["region_id"]
+    wide = sel.pivot_table(index=keys, columns="component", values="mean", aggfunc="first")
+    if wave == "all":
+        wide.index = wide.index.set_levels(wide.index.levels[0].map(lambda r: names.get(r, r)), level=0)
+    else:
+        wide.index = wide.index.map(lambda r: names.get(r, r))
     return wide
 
 
 def lowest_units(data: ProcessedData, index: str = "ikd", region: str | None = None,
-                 n: int = 10, min_n: int = 5) -> pd.DataFrame:
-    """The n units with the lowest index (units with fewer than min_n respondents left out)."""
-    out = _aggregates(data, index, "unit")
+                 n: int = 10, min_n: int = 5, wave: int | str | None = "latest") -> pd.DataFrame:
+    """The n units with the lowest index in one wave (units with fewer than min_n
+    respondents left out)."""
+    out = _aggregates(data, index, "unit", wave=wave)
     if region is not None:
         out = out[out["region_id"] == region]
     return out[out["n"] >= min_n].nsmallest(n, "mean").reset_index(drop=True)

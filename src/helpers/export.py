@@ -81,18 +81,21 @@ def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
     return pdf_path
 
 
-def export_brief(nb_path: Path, folder: Path) -> dict[str, Path]:
+def export_brief(nb_path: Path, folder: Path, suffix: str = "") -> dict[str, Path]:
+    """``brief<suffix>.html`` and ``brief<suffix>.pdf`` of an executed brief notebook
+    (``suffix`` ``".en"`` for a brief in a language other than the study's default)."""
     nb = nbformat.read(nb_path, as_version=4)
     title, lang = nb.metadata.get("title"), None
-    if (folder / "results.json").exists():  # the brief's own title and language (helpers.brief)
+    results = folder / f"results{suffix}.json"
+    if results.exists():  # the brief's own title and language (helpers.brief)
         from .io import read_json
 
-        meta = read_json(folder / "results.json").get("meta", {})
+        meta = read_json(results).get("meta", {})
         lang = meta.get("lang")
         title = title or " · ".join(str(x) for x in (meta.get("region_name"), meta.get("study_title")) if x)
     html = notebook_to_html(nb, title=title, lang=lang)
-    html_path = folder / "brief.html"
+    html_path = folder / f"brief{suffix}.html"
     with atomic_path(html_path) as tmp:
         tmp.write_text(html, encoding="utf-8")
-    pdf_path = html_to_pdf(html, folder / "brief.pdf", base_url=folder)
+    pdf_path = html_to_pdf(html, folder / f"brief{suffix}.pdf", base_url=folder)
     return {"html": html_path, "pdf": pdf_path}

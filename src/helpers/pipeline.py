@@ -43,19 +43,36 @@ BRIEF_ONLY_CODE = ("brief", "export.py", "templates")
 
 def code_and_config_files(study: Study, stage: str) -> list[Path]:
     """Files whose change invalidates a stage's earlier outputs: the study's raw
-    inputs, every YAML / CSV under ``config/``, the package source the stage can
-    reach and the notebooks up to that stage."""
-    root = paths.project_root()
+    inputs, the configuration the study uses (:func:`study_config_files`), the
+    package source the stage can reach and the notebooks up to that stage."""
     pkg = Path(__file__).parent
     files = list(study.input_files())
-    files += sorted((root / "config").rglob("*.yaml"))
-    files += sorted((root / "config").rglob("*.csv"))
+    files += study_config_files(study)
     code = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in {".py", ".css", ".html"})
     if stage != BRIEF:
         code = [p for p in code if p.relative_to(pkg).parts[0] not in BRIEF_ONLY_CODE]
     files += code
     files += sorted(p for p in paths.notebooks_dir().glob("0*.ipynb") if "01" <= p.stem[:2] <= stage[:2])
     return files
+
+
+def study_config_files(study: Study) -> list[Path]:
+    """The configuration one study reads: its study file, the codebooks of its
+    sources, the index specs of its indices (``indices_options.specs`` overrides
+    included), ``config/unit_types.yaml`` and its unit alias file. Another
+    study's files, or a new file under ``config/``, leave its fingerprints alone."""
+    from .codebook import codebook_path
+    from .indices.spec import spec_path
+    from .units import manual_aliases_path
+
+    files = [study.config_file]
+    files += [codebook_path(i) for i in dict.fromkeys(s.instrument for s in study.sources)]
+    overrides = study.option("indices_options", "specs", default={}) or {}
+    for idx in study.indices:
+        p = overrides.get(idx, idx) if isinstance(overrides, dict) else idx
+        files.append(spec_path(p))
+    files += [paths.config_dir() / "unit_types.yaml", manual_aliases_path(study.id)]
+    return list(dict.fromkeys(Path(f) for f in files))
 
 
 def input_hashes(study: Study) -> dict[str, str]:
@@ -223,13 +240,39 @@ def report_folder(study: Study, region: str) -> Path:
     return study.reports_dir / region
 
 
+def rerun_command(study: Study, region: str, lang: str | None = None) -> str:
+    """The command that rebuilds one report, shell-quoted so it can be pasted back
+    (a study given as a path with spaces, a non-default language)."""
+    import shlex
+
+    from .study import study_path
+
+    # the id when it finds the same file (config/studies/<id>.yaml), else the path itself
+    same = Path(study.config_file).resolve() == study_path(study.id).resolve()
+    arg = study.id if same else str(study.config_file)
+    parts = ["python", "-m", "helpers", "run", "--study", arg, "--region", region]
+    if lang and lang != study.option("report", "lang", default="id"):
+        parts += ["--lang", lang]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def make_brief(study_id: str, region: str, lang: str | None = None, force: bool = False,
                output_root: str | None = None, prewarm: bool = False) -> BriefResult:
     """Execute the brief notebook for one region and export it (HTML, PDF),
     then write ``manifest.json``. Never raises: failures are returned.
 
+    Everything is written into a staging folder beside the report folder and
+    published at the end (:func:`helpers.io.staged_folder`), so a run killed
+    midway leaves the previous brief whole. A brief in a language other than the
+    study's default gets its own names (``brief.en.pdf``, ``results.en.json``, ...).
+
     With ``prewarm`` (more briefs follow in this process) the next brief's
     kernel is started while this one runs (:mod:`helpers.brief.kernels`)."""
+    import shlex
+
+    from .brief import lang_suffix, output_names
+    from .io import staged_folder
+
     if output_root:
         os.environ["ASN_OUTPUT_ROOT"] = output_root
     t0 = time.perf_counter()
@@ -237,50 +280,58 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
     study = load_study(study_id)
     folder = report_folder(study, region)
     params = brief_parameters(study, region, lang)
+    sfx = lang_suffix(study, params["lang"])
+    names = output_names(sfx)
     fp = fingerprint(study, {**params, "stage": BRIEF})
-    stamp = folder / ".stamp.json"
-    if not force and _is_fresh(stamp, fp, [folder / "results.json", folder / "brief.pdf"]):
+    stamp = folder / names["stamp"]
+    if not force and _is_fresh(stamp, fp, [folder / names["results"], folder / names["pdf"]]):
         return BriefResult(region, "skipped", 0.0, folder)
-    nb_out = folder / "brief.ipynb"
     try:
-        for stale in ("brief.failed.ipynb", ".stamp.json"):
-            (folder / stale).unlink(missing_ok=True)
-        from .brief.kernels import kernel
-        from .export import preload
+        with staged_folder(folder) as stage:
+            nb_out = stage / names["notebook"]
+            try:
+                for stale in (names["failed"], names["stamp"]):
+                    (folder / stale).unlink(missing_ok=True)
+                from .brief.kernels import kernel
+                from .export import preload
 
-        preload()
-        with kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
-            execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(folder)}, km=km)
-        from .export import export_brief
+                preload()
+                with kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
+                    execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(stage)}, km=km)
+                from .export import export_brief
 
-        export_brief(nb_out, folder)
+                export_brief(nb_out, stage, suffix=sfx)
+            except Exception:
+                if nb_out.exists():
+                    folder.mkdir(parents=True, exist_ok=True)
+                    nb_out.replace(folder / names["failed"])
+                raise
+            secs = time.perf_counter() - t0
+            rel = folder.relative_to(paths.output_root()) if folder.is_relative_to(paths.output_root()) else folder
+            manifest = {
+                "study": study.id,
+                "region": region,
+                "parameters": params,
+                "command": rerun_command(study, region, params["lang"]),
+                "verify": "python -m helpers verify " + shlex.quote(str(rel / names["manifest"] if sfx else rel)),
+                "inputs": input_hashes(study),
+                "uncertainty": _uncertainty_settings(study),
+                "config_fingerprint": fp,
+                "packages": package_versions(),
+                "git_commit": git_commit(),
+                "platform": platform.platform(),
+                "started": started,
+                "finished": _now(),
+                "duration_s": round(secs, 3),
+            }
+            write_json(manifest, stage / names["manifest"])
+            write_json({"fingerprint": fp, "finished": manifest["finished"]}, stage / names["stamp"])
     except Exception as exc:
-        if nb_out.exists():
-            nb_out.replace(folder / "brief.failed.ipynb")
         err = _short_error(exc)
         if not hasattr(exc, "ename"):
             err += "\n" + traceback.format_exc(limit=3)
         return BriefResult(region, "failed", time.perf_counter() - t0, folder, err)
-    secs = time.perf_counter() - t0
-    manifest = {
-        "study": study.id,
-        "region": region,
-        "parameters": params,
-        "command": f"python -m helpers run --study {study.id} --region {region}",
-        "verify": f"python -m helpers verify {folder.relative_to(paths.output_root()) if folder.is_relative_to(paths.output_root()) else folder}",
-        "inputs": input_hashes(study),
-        "uncertainty": _uncertainty_settings(study),
-        "config_fingerprint": fp,
-        "packages": package_versions(),
-        "git_commit": git_commit(),
-        "platform": platform.platform(),
-        "started": started,
-        "finished": _now(),
-        "duration_s": round(secs, 3),
-    }
-    write_json(manifest, folder / "manifest.json")
-    write_json({"fingerprint": fp, "finished": manifest["finished"]}, stamp)
-    return BriefResult(region, "ran", secs, folder)
+    return BriefResult(region, "ran", time.perf_counter() - t0, folder)
 
 
 def _uncertainty_settings(study: Study) -> dict:
@@ -454,11 +505,14 @@ def verify(report_dir: str | Path, echo=print) -> VerifyResult:
 
     report_dir = Path(report_dir)
     manifest_path = report_dir / "manifest.json"
+    if report_dir.is_file():  # manifest.en.json: the brief in a non-default language
+        manifest_path, report_dir = report_dir, report_dir.parent
     if not manifest_path.exists():
         raise InputError("no manifest.json in this folder", file=report_dir,
                          expected="a report folder written by `python -m helpers run`")
+    sfx = manifest_path.name[len("manifest"):-len(".json")]
     manifest = read_json(manifest_path)
-    expected = read_json(report_dir / "results.json")
+    expected = read_json(report_dir / f"results{sfx}.json")
     study = load_study(manifest["study"])
     root = paths.project_root()
     problems = []
@@ -482,7 +536,7 @@ def verify(report_dir: str | Path, echo=print) -> VerifyResult:
             res = make_brief(study.id, manifest["region"], lang=lang, force=True, output_root=tmp)
             if res.status == "failed":
                 raise InputError("the rerun of the brief failed", file=res.folder, found=res.error)
-            actual = read_json(Path(res.folder) / "results.json")
+            actual = read_json(Path(res.folder) / f"results{sfx}.json")
         finally:
             if old is None:
                 os.environ.pop("ASN_OUTPUT_ROOT", None)

@@ -137,8 +137,12 @@ def speeders(df: pd.DataFrame, opts: dict, eligible: pd.Series | None = None) ->
     """
     if not opts.get("enabled", True):
         return _off("speeder", df, "disabled")
-    if "duration_s" not in df.columns or df["duration_s"].notna().sum() < opts.get("min_rows", 20):
-        return _off("speeder", df, "no usable durations (no duration or start/end time columns)")
+    if "duration_s" not in df.columns:
+        return _off("speeder", df, "rule off: no duration or start/end time columns")
+    if df["duration_s"].notna().sum() < opts.get("min_rows", 20):
+        return _off("speeder", df, f"rule off: only {int(df['duration_s'].notna().sum())} of {len(df)} rows have "
+                                   f"a usable duration (needs {opts.get('min_rows', 20)}; unparseable times are "
+                                   "in the cleaning log as bad_datetime)")
     d = df["duration_s"].astype("float64")
     base = d if eligible is None else d.where(eligible)
     med = float(np.nanmedian(base.to_numpy()))

@@ -31,6 +31,7 @@ import csv
 import io
 import math
 import re
+import sys
 from collections import Counter
 from os import PathLike
 from pathlib import Path
@@ -41,6 +42,10 @@ import pandas as pd
 from .errors import InputError
 
 SNIFF_LINES = 60
+# a free-text answer pasted from a document can exceed the csv module's 128 KiB
+# default; such a cell is data, not an error
+csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))
+MAX_QUOTED_LINES = 50  # a quoted cell spanning more physical lines is taken as an unclosed quote
 DELIMITERS = (",", ";", "\t", "|")
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".dat", ""}
 
@@ -243,8 +248,10 @@ def _read_csv(path: Path, opts: dict) -> pd.DataFrame:
             text, encoding = _decode(path, raw, None)
         body = "\n".join(text.splitlines()[h + 1:])
         df = _read_csv_pandas(path, body, delimiter, names, h)
+    malformed = df.attrs.get("malformed_rows", {})
     df.attrs.update(header_row=h + 1, delimiter=delimiter, encoding=encoding,
-                    decimal=opts.get("decimal") or _guess_decimal(df, delimiter), duplicated_headers=dups)
+                    decimal=opts.get("decimal") or _guess_decimal(df, delimiter), duplicated_headers=dups,
+                    malformed_rows=malformed)
     return df
 
 
@@ -253,14 +260,60 @@ def _read_csv_pandas(path: Path, body: str, delimiter: str, names: list[str], h:
         df = pd.read_csv(io.StringIO(body), sep=delimiter, header=None, names=names, dtype=str,
                          keep_default_na=False, na_values=[""], skip_blank_lines=False,
                          quotechar='"', engine="c")
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        row = h + 1 + int(m.group(1)) if m else None
-        raise InputError("row has more cells than the header", file=path, row=row,
-                         expected=f"{len(names)} columns", found=(int(m.group(2)) if m else None)) from exc
+    except pd.errors.ParserError:
+        # a row with more cells than the header, or an unclosed quote, among many good
+        # rows: those rows are rejected with their reason, the rest is kept
+        return _read_csv_tolerant(path, body, delimiter, names, h)
     except pd.errors.EmptyDataError:
         df = pd.DataFrame(columns=names, dtype="string")
     return _as_strings(df)
+
+
+def _read_csv_tolerant(path: Path, body: str, delimiter: str, names: list[str], h: int) -> pd.DataFrame:
+    """Parse record by record with the csv module. A record with more cells than
+    the header, or a line whose quote is never closed (within ``MAX_QUOTED_LINES``
+    lines), becomes an all-empty row listed in ``attrs["malformed_rows"]``
+    (0-based row -> reason, with the 1-based file row in the text): stage 01
+    rejects it with that reason; every other row is read as usual."""
+    width = len(names)
+    lines = body.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    rows: list[list[str | None]] = []
+    bad: dict[int, str] = {}
+    i = 0
+    while i < len(lines):
+        line_no = h + 2 + i  # 1-based row in the file
+        buf, j = lines[i], i
+        while buf.count('"') % 2 and j + 1 < len(lines) and j - i < MAX_QUOTED_LINES:
+            j += 1
+            buf += "\n" + lines[j]
+        if buf.count('"') % 2:
+            bad[len(rows)] = (f"row {line_no}: unclosed quote (a cell starts with \" and never ends); "
+                              "the row cannot be split into cells")
+            rows.append([None] * width)
+            i += 1
+            continue
+        cells = next(csv.reader([buf], delimiter=delimiter), []) if buf else []
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            bad[len(rows)] = f"row {line_no}: {len(cells)} cells, the header has {width}"
+            rows.append([None] * width)
+        elif j > i and len(cells) != width:
+            # joining lines did not give a whole record: the quote on line i is unclosed
+            bad[len(rows)] = (f"row {line_no}: unclosed quote (a cell starts with \" and never ends); "
+                              "the row cannot be split into cells")
+            rows.append([None] * width)
+            i += 1
+            continue
+        else:
+            cells = cells[:width] + [None] * (width - len(cells))
+            rows.append([c if c is None or c.strip() else None for c in cells])
+        i = j + 1
+    df = pd.DataFrame(rows, columns=names, dtype="string") if rows else pd.DataFrame(columns=names, dtype="string")
+    df = _as_strings(df)
+    df.attrs["malformed_rows"] = bad
+    return df
 
 
 def _read_csv_arrow(path: Path, skip: int, encoding: str, delimiter: str, names: list[str]) -> pd.DataFrame | None:
@@ -356,8 +409,14 @@ def _read_excel(path: Path, sheet, opts: dict) -> pd.DataFrame:
         raise InputError("sheet not found", file=path, column=str(sheet),
                          expected=f"one of {names}")
     title = sheet
-    rows = [[_cell_text(v) for v in r]
-            for r in wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
+    try:
+        cells = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except (CalamineError, XmlError, ZipError, ValueError, OSError) as exc:
+        raise InputError(f"the sheet cannot be read, its XML is damaged ({type(exc).__name__}: "
+                         f"{str(exc)[:120] or 'no detail'})", file=path, column=str(title),
+                         expected="an Excel 2007+ workbook; open it in Excel or LibreOffice and save it "
+                                  "again as .xlsx") from exc
+    rows = [[_cell_text(v) for v in r] for r in cells]
     if not rows or all(all(c is None for c in r) for r in rows):
         raise InputError("sheet is empty", file=path, column=str(title),
                          expected="a header row and data rows")
@@ -374,9 +433,73 @@ def _read_excel(path: Path, sheet, opts: dict) -> pd.DataFrame:
     names, dups = _dedupe_headers([header[j] for j in keep], path, h + 1)
     data = {n: [r[j] for r in body] for n, j in zip(names, keep)}
     df = _as_strings(pd.DataFrame(data, columns=names))
+    # error cells (#N/A, #DIV/0!) and formulas saved without their value read as empty:
+    # listed per cell so stage 01 logs them instead of a silent gap
+    col_name = dict(zip(keep, names))
+    problems = [dict(p, column=col_name[p["col"]], index=p["row"] - (h + 2))
+                for p in _xlsx_cell_problems(path, title) if p["col"] in col_name and p["row"] > h + 1]
     df.attrs.update(header_row=h + 1, sheet=title, decimal=opts.get("decimal") or ".",
-                    duplicated_headers=dups)
+                    duplicated_headers=dups, cell_problems=problems)
     return df
+
+
+def _col_index(ref: str) -> tuple[int, int]:
+    """``"AB12"`` -> (row 12, 0-based column 27)."""
+    m = re.match(r"([A-Z]+)(\d+)", ref)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col - 1
+
+
+def _xlsx_cell_problems(path: Path, sheet: str) -> list[dict]:
+    """Cells of ``sheet`` that hold an Excel error (``t="e"``) or a formula without a
+    cached value: ``[{row (1-based), col (0-based), problem, value}]``. The sheet
+    XML is scanned for the two markers first, so a clean export costs one byte search."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    try:
+        with zipfile.ZipFile(path) as z:
+            target = _sheet_xml_path(z, sheet)
+            if target is None:
+                return []
+            with z.open(target) as fh:
+                blob = fh.read()
+            if b't="e"' not in blob and b"<f" not in blob and b":f" not in blob:
+                return []
+            out = []
+            for _, el in ET.iterparse(io.BytesIO(blob)):
+                if el.tag != f"{ns}c":
+                    continue
+                f, v = el.find(f"{ns}f"), el.find(f"{ns}v")
+                row, col = _col_index(el.get("r", "A1"))
+                if el.get("t") == "e":
+                    out.append({"row": row, "col": col, "problem": "xlsx_error_cell",
+                                "value": v.text if v is not None else "#ERROR"})
+                elif f is not None and (v is None or v.text is None):
+                    out.append({"row": row, "col": col, "problem": "xlsx_formula_no_value",
+                                "value": "=" + (f.text or "")})
+                el.clear()
+            return out
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
+        return []  # calamine read the values; this extra check never blocks a readable file
+
+
+def _sheet_xml_path(z, sheet: str) -> str | None:
+    from xml.etree import ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = next((s.get(f"{rel_ns}id") for s in wb.iter(f"{main}sheet") if s.get("name") == sheet), None)
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for r in rels:
+        if r.get("Id") == rid:
+            t = r.get("Target").lstrip("/")
+            return t if t.startswith("xl/") else "xl/" + t
+    return None
 
 
 def _read_sav(path: Path, opts: dict) -> pd.DataFrame:

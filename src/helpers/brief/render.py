@@ -420,6 +420,11 @@ def other_indices_section(r: dict, figures: dict) -> str:
 
 def sections(r: dict, figures: dict) -> dict[str, str]:
     """Every section of the brief in reading order."""
+    if r["index"].get("suppressed"):  # a region below the minimum cell size: say why, publish nothing
+        note = f'<section class="key-messages"><p>{escape(r["index"]["suppressed_note"])}</p></section>'
+        return {"title": title_block(r), "key": note, **{k: "" for k in (
+            "headline", "unit_types", "heatmap", "priority", "gaps", "training", "other")},
+            "data_quality": data_quality_box(r), "methods": methods_note(r), "footer": reproducibility_footer(r)}
     return {
         "title": title_block(r), "key": key_box(r), "headline": headline_section(r, figures),
         "unit_types": unit_type_section(r, figures), "heatmap": heatmap_section(r, figures),

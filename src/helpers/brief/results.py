@@ -37,7 +37,7 @@ from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
 from ..stats.compare_groups import POSTHOC_FOR
 from ..study import Study
 from ..vocabulary import AGE_LABELS, EDUCATION, unit_types
-from .disclosure import suppress
+from .disclosure import suppress, suppress_small_compliance, suppress_small_region
 from ..compare import MIN_UNITS
 from .inputs import RegionInputs, as_study, load_region
 
@@ -629,9 +629,11 @@ def build_results(study: Study | str | Path, region: str, lang: str = "id", min_
     study = as_study(study)
     inp = load_region(study, region)
     reg = study.region(region)
-    compliance = _compliance(inp, int(min_cell))
+    compliance = suppress_small_compliance(_compliance(inp, int(min_cell)), int(min_cell))
     available = [i for i in study.indices if i in inp.scores]
     blocks = {i: index_block(inp, i, lang, int(min_cell), float(alpha), compliance) for i in available}
+    # a region below the minimum cell size publishes no statistic of its own (disclosure control)
+    blocks = {i: suppress_small_region(b, int(min_cell), lang) for i, b in blocks.items()}
     if index and index not in available:
         from ..errors import InputError
 

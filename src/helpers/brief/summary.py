@@ -160,9 +160,16 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     st = load_study(study)
     folder = Path(output_dir) if output_dir else paths.reports_dir(st.id)
     wanted = regions or [r.id for r in st.regions]
-    reports = {r: read_json(folder / r / "results.json") for r in wanted if (folder / r / "results.json").exists()}
-    missing = [r for r in wanted if r not in reports]
     lang = lang or st.option("report", "lang", default="id")
+    # one summary per language: summary.en.* from each region's results.en.json, else
+    # its default-language results (the numbers are the same)
+    from . import lang_suffix
+
+    sfx = lang_suffix(st, lang)
+    res = {r: next((p for p in (folder / r / f"results{sfx}.json", folder / r / "results.json") if p.exists()), None)
+           for r in wanted}
+    reports = {r: read_json(p) for r, p in res.items() if p is not None}
+    missing = [r for r in wanted if r not in reports]
     tx = TXT.get(lang, TXT["en"])
     rows = summary_rows(reports)
     ranks = region_ranks(Path(st.processed_dir), rows)
@@ -170,8 +177,8 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
         r["rank"] = ranks.get((r["region"], r["index"]))
     compared = region_comparison(Path(st.processed_dir)) if len(reports) > 1 else {}
     write_json({"study": st.id, "lang": lang, "regions": list(reports), "missing": missing, "rows": rows,
-                "region_comparison": compared}, folder / "summary.json")
-    figs = {idx: _chart(rows, idx, lang, folder / "summary_figures" / f"{idx}.png")
+                "region_comparison": compared}, folder / f"summary{sfx}.json")
+    figs = {idx: _chart(rows, idx, lang, folder / f"summary_figures{sfx}" / f"{idx}.png")
             for idx in dict.fromkeys(r["index"] for r in rows)}
     # 9 columns fit A4 portrait: value with its CI, index with its wave, respondents with units
     table = _table([tx["region"], tx["index"], tx["value"], tx["change"], tx["cat"], tx["n"],
@@ -202,11 +209,11 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     html = (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{escape(tx['title'].format(study=st.title))}</title>\n<style>\n{css}\n</style>\n</head>\n"
             f'<body>\n<main class="brief">\n{body}\n</main>\n</body>\n</html>\n')
-    html_path = folder / "summary.html"
+    html_path = folder / f"summary{sfx}.html"
     with atomic_path(html_path) as tmp:
         tmp.write_text(html, encoding="utf-8")
-    pdf = html_to_pdf(html, folder / "summary.pdf", base_url=folder)
-    return {"html": html_path, "pdf": pdf, "json": folder / "summary.json"}
+    pdf = html_to_pdf(html, folder / f"summary{sfx}.pdf", base_url=folder)
+    return {"html": html_path, "pdf": pdf, "json": folder / f"summary{sfx}.json"}
 
 
 def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:

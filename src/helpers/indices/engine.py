@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .spec import IndexSpec, Node, load_spec
+from .spec import IndexSpec, Node, load_spec, point_fields
 
 TRUE_WORDS = {"true", "1", "1.0", "ya", "y", "yes", "sudah", "ada", "t"}
 FALSE_WORDS = {"false", "0", "0.0", "tidak", "no", "n", "belum", "tidak ada", "f", "none", "-"}
@@ -68,7 +68,15 @@ def eval_points(rule: dict, df: pd.DataFrame) -> np.ndarray:
     default_pts = np.nan if rule.get("default") is None else float(rule["default"])
     if "first_available" in rule:
         out = np.full(n, np.nan)
-        for sub in rule["first_available"]:
+        # records of one era carry one of the alternatives (2021 HR exports: skp_score
+        # only, 2022+: skp_predikat); a table whose field the records lack is skipped,
+        # and only when every alternative lacks its field is that an error
+        subs = [sub for sub in rule["first_available"] if all(f in df.columns for f in point_fields(sub))]
+        if not subs:
+            need = sorted({f for sub in rule["first_available"] for f in point_fields(sub)})
+            raise InputError("the records lack every field this point table can score", column=need[0],
+                             expected="a column among " + ", ".join(repr(f) for f in need) + " (HR field)")
+        for sub in subs:
             todo = np.isnan(out)
             if not todo.any():
                 break
