@@ -40,7 +40,7 @@ from .errors import ConfigError, InputError
 ERROR, WARNING = "error", "warning"
 
 STUDY_KEYS = {"id", "title", "description", "synthetic", "registry", "regions", "sources", "indices",
-              "targets", "quality", "report", "indices_options", "compare", "design", "survey_design",
+              "targets", "quality", "report", "indices_options", "compare", "design",
               "notes"}
 REPORT_KEYS = {"min_cell", "lang", "alpha", "headline_index", "logo", "author", "contact"}
 REGION_KEYS = {"id", "name", "kind", "province", "aliases"}
@@ -152,6 +152,16 @@ def config_findings(study, stage: str | None = None) -> list[Finding]:
 
     if stage == "01_clean":
         return out + registry_findings(study)
+    # the survey design (every wave's merged block)
+    from .design import design_spec
+
+    waves = {None} | {s.wave for s in study.sources if s.wave is not None}
+    for w in waves:
+        try:
+            design_spec(study, w)
+        except InputError as exc:
+            out.append(_from_exc(exc))
+            break
     # index specs
     specs = {}
     for idx in study.indices:
