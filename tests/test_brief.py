@@ -134,7 +134,7 @@ def test_headline_numbers_match_an_independent_computation(fixture_study, result
 def test_change_since_the_previous_wave_accounts_for_the_linked_respondents(fixture_study, results):
     """Half of the 2022 respondents answer again in 2023. The change's variance,
     by hand: persons are the units of the linearisation, D_i = w1 (y1 - m1) / W1 -
-    w0 (y0 - m0) / W0 (0 where absent), strata = units, with replacement:
+    w0 (y0 - m0) / W0 (0 where absent), strata = units x response pattern, with replacement:
     var = sum_h n_h / (n_h - 1) sum_i (D_i - Dbar_h)^2 (Kish 1965, 12.4)."""
     from helpers.brief.text import headline_sentence
 
@@ -147,9 +147,16 @@ def test_change_since_the_previous_wave_accounts_for_the_linked_respondents(fixt
     p = pd.DataFrame(index=a.index.union(b.index))
     p["d"] = (a["weight"] * (a["overall"] - m1) / a["weight"].sum()).reindex(p.index).fillna(0) \
         - (b["weight"] * (b["overall"] - m0) / b["weight"].sum()).reindex(p.index).fillna(0)
-    p["h"] = a["unit_id"].reindex(p.index).fillna(b["unit_id"].reindex(p.index))
+    # strata: unit x response pattern (both waves, only 2023, only 2022)
+    pattern = np.where(p.index.isin(a.index) & p.index.isin(b.index), "both",
+                       np.where(p.index.isin(a.index), "after", "before"))
+    p["h"] = a["unit_id"].reindex(p.index).fillna(b["unit_id"].reindex(p.index)) + "|" + pattern
     g = p.groupby("h")["d"]
-    var = float((g.size() / (g.size() - 1) * g.apply(lambda x: ((x - x.mean()) ** 2).sum())).sum())
+    n_h = g.size()
+    var = float((n_h / (n_h - 1) * g.apply(lambda x: ((x - x.mean()) ** 2).sum()))[n_h > 1].sum())
+    # a stratum of one person is centred at the grand mean (R's survey.lonely.psu = "adjust")
+    lone = p[p["h"].map(n_h) == 1]["d"]
+    var += float(((lone - p["d"].mean()) ** 2).sum())
     dof = len(p) - p["h"].nunique()
     half = stats.t.ppf(0.975, dof) * var ** 0.5
     prev = results["index"]["previous"]

@@ -75,11 +75,10 @@ def stage_scores(resp: pd.DataFrame, index: str, region: str, wave: int) -> pd.D
 
 
 def region_means(resp: pd.DataFrame, index: str, region: str, wave: int) -> pd.Series:
-    from helpers.indices import aggregate, load_spec
+    """The respondents' plain means (what the published figures are) of the stage-02 scores."""
+    from helpers.indices import load_spec
     spec = load_spec(index)
-    agg = aggregate(stage_scores(resp, index, region, wave), ["overall", *spec.components], index,
-                    levels=("region",), weight=None)
-    return agg.set_index("component")["mean"]
+    return stage_scores(resp, index, region, wave)[["overall", *spec.components]].mean()
 
 
 def read_raw(folder: Path, name: str) -> pd.DataFrame:
