@@ -154,10 +154,9 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         summaries, keys, logs, rejected, reviews, unit_rows, items = {}, [], [], [], [], [], {}
         raw_keep: dict[int, pd.DataFrame] = {}  # raw rows that may become duplicates
         seen: set = set()
-        order0, starts = 0, []
+        order0 = 0
         for i, src in enumerate(study.sources):
             res = _clean_source(ctx, src, order0)
-            starts.append(order0)
             order0 += len(res.frame)
             for it in res.items:
                 items.setdefault(it, None)
@@ -172,8 +171,10 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
             # the raw text of rows whose person may be met again (here or in an earlier file)
             person = k["respondent_id"].where(k["id_from_nip"], None)
             pk = pd.concat([person.dropna(), k["_fallback"].dropna().astype("string")])
-            maybe = pk[pk.duplicated(keep=False) | pk.isin(seen)].index.unique()
-            seen.update(pk.tolist())
+            pkl = pk.tolist()
+            met = np.fromiter((x in seen for x in pkl), dtype=bool, count=len(pkl))
+            maybe = pk[pk.duplicated(keep=False).to_numpy() | met].index.unique()
+            seen.update(pkl)
             raw_keep[i] = _raw_rows(res, res.frame.index.isin(maybe))
             rejected.append(_rejected_part(res, reject, reason_txt))
             logs.append([lg for lg in res.logs if len(lg)])
@@ -200,12 +201,12 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
 
         # rejected duplicates: their raw rows (re-read only if an earlier file's copy lost)
         dups = kt.loc[dup_mask, ["_source", "_order"]]
-        for i, orders in dups.groupby("_source")["_order"]:
+        for i, rows in kt.loc[dup_mask].groupby("_source"):
             part = raw_keep.get(int(i))
-            missing = set(orders) - set(part["_order"]) if part is not None else set(orders)
-            if missing:
-                part = _reread_raw(ctx, int(i), starts[int(i)], sorted(missing), part)
-            rejected.append(_rejected_duplicates(part[part["_order"].isin(set(orders))]))
+            missing = rows[~rows["_order"].isin(part["_order"])] if part is not None else rows
+            if len(missing):
+                part = _reread_raw(ctx, int(i), missing, part)
+            rejected.append(_rejected_duplicates(part[part["_order"].isin(rows["_order"])]))
         raw_keep.clear()
 
         bounds = {}
@@ -216,9 +217,16 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         schema = _respondent_schema(list(items), [staged / f"{i:05d}.parquet" for i in range(len(study.sources))])
         resp_dir = tmp_root / "respondents.parquet"
         drop = dict(iter(kt.loc[dup_mask].groupby("_source")["_order"])) if dup_mask.any() else {}
-        n_resp = 0
+        n_resp, batch = 0, []
         for i in range(len(study.sources)):
-            n_resp += _publish(staged / f"{i:05d}.parquet", set(drop.get(i, ())), schema, bounds, resp_dir, i)
+            part = _publish(staged / f"{i:05d}.parquet", set(drop.get(i, ())), schema, resp_dir, i)
+            n_resp += len(part)
+            batch.append(part)
+            # the schema is checked on batches of files: pandera costs per call, not per row
+            if sum(map(len, batch)) >= VALIDATE_ROWS or i == len(study.sources) - 1:
+                df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
+                validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
+                batch = []
         _checkpoint("respondents + schema")
 
         rej = _concat_rejected(rejected)
@@ -400,13 +408,27 @@ def _clean_source(ctx: RunContext, src, order0: int) -> SourceResult:
     _checkpoint('nip checks')
     # --- items: labels -> values; unknown / out of range set missing and logged
     items = [i for i in cb.item_ids if i in inv]
+    values, found = {}, []  # found: (item, problem, row positions), in the log's order
     for it in items:
         res = cb.response_values(raw[inv[it]])
-        df[it] = res["value"].to_numpy()
-        for prob in ("unknown_label", "out_of_range"):
-            m = (res["problem"] == prob).fillna(False).to_numpy()
-            if m.any():
-                logs.append(q.log_frame(df, m, inv[it], raw[inv[it]], "", prob, "set_missing"))
+        values[it] = res["value"].to_numpy()
+        prob = res["problem"].to_numpy(dtype=object, na_value=None)
+        if any(p is not None for p in prob):
+            for name in ("unknown_label", "out_of_range"):
+                pos = np.flatnonzero(prob == name)
+                if len(pos):
+                    found.append((it, name, pos))
+    if values:
+        df = pd.concat([df, pd.DataFrame(values, index=df.index)], axis=1)
+    if found:  # one log frame for every item cell set missing (not one per item and problem)
+        pos = np.concatenate([f[2] for f in found])
+        col = np.concatenate([np.full(len(f[2]), inv[f[0]], dtype=object) for f in found])
+        old = np.concatenate([raw[inv[f[0]]].to_numpy(dtype=object)[f[2]] for f in found])
+        rule = np.concatenate([np.full(len(f[2]), f[1], dtype=object) for f in found])
+        logs.append(pd.DataFrame({"source_file": df["source_file"].to_numpy()[pos],
+                                  "source_row": df["source_row"].to_numpy()[pos],
+                                  "respondent_id": df["respondent_id"].to_numpy()[pos], "column": col,
+                                  "old_value": old, "new_value": "", "rule": rule, "action": "set_missing"}))
     df["answered_share"] = df[items].notna().mean(axis=1) if items else 1.0
 
     _checkpoint('items')
@@ -579,12 +601,23 @@ def _rejected_duplicates(raw_rows: pd.DataFrame) -> pd.DataFrame:
     return part
 
 
-def _reread_raw(ctx: RunContext, i: int, order0: int, orders: list[int], part: pd.DataFrame | None) -> pd.DataFrame:
+def _reread_raw(ctx: RunContext, i: int, rows: pd.DataFrame, part: pd.DataFrame | None) -> pd.DataFrame:
     """The raw rows of source ``i`` that the duplicate rule rejected but were not
     kept aside (the earlier copy of a person met again in a later file): read the
-    source again. Rare: most copies of a person are in one file."""
-    res = _clean_source(ctx, ctx.study.sources[i], order0)
-    more = _raw_rows(res, res.frame["_order"].isin(orders).to_numpy())
+    file again and take those rows (``rows``: their ``source_row``, ``_order`` and
+    pseudonym), personal cells replaced by the pseudonym."""
+    src = ctx.study.sources[i]
+    raw = _read(ctx.study, src)
+    inv = {v: k for k, v in ctx.codebook(src.instrument).map_headers(list(raw.columns)).items()}
+    pos = rows["source_row"].to_numpy() - raw.attrs.get("header_row", 1) - 1
+    sub = raw.iloc[pos].reset_index(drop=True)
+    rid = rows["respondent_id"].to_numpy()
+    for f in ctx.codebook(src.instrument).fields.values():
+        if (f.personal or f.name in PERSONAL) and f.name in inv:
+            sub[inv[f.name]] = rid
+    head = pd.DataFrame({"source_file": src.file, "source_row": rows["source_row"].to_numpy(),
+                         "respondent_id": rid, "_order": rows["_order"].to_numpy()})
+    more = pd.concat([head, sub.add_prefix("raw:")], axis=1)
     return more if part is None else pd.concat([part, more], ignore_index=True)
 
 
@@ -633,10 +666,13 @@ def _respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _publish(staged: Path, drop: set, schema: pa.Schema, bounds: dict, out: Path, i: int) -> int:
+VALIDATE_ROWS = 300_000
+
+
+def _publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd.DataFrame:
     """Write a staged source, without its rejected duplicates, into the dataset:
     one file per region, ``<out>/region_id=<id>/part-<i>.parquet`` (the region
-    is in the folder name, not in the file). Checks the schema of the rows first."""
+    is in the folder name, not in the file). Returns the rows, for the schema check."""
     t = pq.read_table(staged)
     if drop:
         t = t.filter(pc.invert(pc.is_in(t["_order"], pa.array(sorted(drop), t["_order"].type))))
@@ -646,14 +682,14 @@ def _publish(staged: Path, drop: set, schema: pa.Schema, bounds: dict, out: Path
         cols.append(t[f.name].cast(f.type) if f.name in t.column_names else pa.nulls(len(t), f.type))
     t = pa.table(cols, schema=schema)
     df = t.to_pandas(types_mapper=_string_mapper)
-    validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns}, file=str(staged))
     if len(t) == 0:
-        return 0
-    regions = pc.unique(t["region_id"]).to_pylist()
-    for r in sorted(regions):
+        if i == 0:  # a dataset needs one file to carry its columns, even when no row is kept
+            pq.write_table(t, _mkdir(out) / "part-empty.parquet")
+        return df
+    for r in sorted(pc.unique(t["region_id"]).drop_null().to_pylist()):
         sub = t.filter(pc.equal(t["region_id"], r)).drop_columns(["region_id"])
         pq.write_table(sub, _mkdir(out / f"region_id={r}") / f"part-{i:05d}.parquet")
-    return len(t)
+    return df
 
 
 def _string_mapper(t: pa.DataType):

@@ -151,15 +151,21 @@ def strip_region(keys: pd.Series, region_ids: pd.Series, region_names: dict[str,
     forms_by_region = forms if forms is not None else region_forms(region_names or {})
     known = known or set()
     pairs = pd.DataFrame({"key": keys, "region_id": region_ids}).drop_duplicates()
-    best_cut: dict[tuple, str] = {}
+    pending: list[tuple[tuple, list[str]]] = []
     for key, rid in pairs.itertuples(index=False):  # distinct names only: a few thousand
         if pd.isna(key) or pd.isna(rid):
             continue
         cuts = [key[: -len(f) - 1] for f in forms_by_region.get(rid, []) if key.endswith(" " + f)]
-        if not cuts:
-            continue
-        cuts = _phrases(pd.Series(cuts, dtype="string")).tolist()
-        best_cut[(key, rid)] = next((c for c in cuts if c in known), cuts[0])
+        if cuts:
+            pending.append(((key, rid), cuts))
+    # the phrase rewrites once over every cut (not once per name: each is a regex pass)
+    flat = _phrases(pd.Series([c for _, cuts in pending for c in cuts], dtype="string")).tolist()
+    best_cut: dict[tuple, str] = {}
+    pos = 0
+    for pair, cuts in pending:
+        mine = flat[pos:pos + len(cuts)]
+        pos += len(cuts)
+        best_cut[pair] = next((c for c in mine if c in known), mine[0])
     if not best_cut:
         return keys.copy()
     pair = pd.MultiIndex.from_arrays([keys.astype(object), region_ids.astype(object)])
