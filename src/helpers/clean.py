@@ -57,6 +57,9 @@ from .units import (
 FIELD_COLUMNS = ["submitted_at", "duration_s", "sex", "age", "education", "golongan", "position_type", "status"]
 HR_COLUMNS = ["skp_score", "skp_predikat", "sanction", "leadership_training", "functional_training",
               "technical_jp", "seminars_2y"]
+HR_TYPES = {"skp_score": pa.float64(), "skp_predikat": pa.string(), "sanction": pa.string(),
+            "leadership_training": pa.bool_(), "functional_training": pa.bool_(), "technical_jp": pa.float64(),
+            "seminars_2y": pa.float64()}
 ID_COLUMNS = ["respondent_id", "source_file", "source_row", "instrument", "wave", "region_id", "unit_id",
               "unit_type"]
 STRING_COLUMNS = ("source_file", "instrument", "region_id", "unit_id", "unit_type", "sex", "education", "golongan",
@@ -657,11 +660,13 @@ def _respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
         for f in pq.read_schema(p):
             if f.name not in types or pa.types.is_null(types[f.name]):
                 types[f.name] = f.type
-    hr = [c for c in HR_COLUMNS if c in types]
+    # every HR field once any export has one: an index spec scores the SKP score or
+    # the 2022 predikat, whichever a region's export has (the other is empty)
+    hr = HR_COLUMNS if any(c in types for c in HR_COLUMNS) else []
     cols = ID_COLUMNS + FIELD_COLUMNS + items + hr
     fields = []
     for c in cols:
-        t = types.get(c, pa.float64() if c in items or c in ("duration_s", "age") else pa.string())
+        t = types.get(c, HR_TYPES.get(c, pa.float64() if c in items or c in ("duration_s", "age") else pa.string()))
         fields.append(pa.field(c, pa.string() if pa.types.is_null(t) else t))
     return pa.schema(fields)
 
