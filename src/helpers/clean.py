@@ -230,6 +230,8 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
                 df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
                 validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
                 batch = []
+        if n_resp == 0:  # a dataset needs one file to carry its columns, even when no row is kept
+            pq.write_table(schema.empty_table(), _mkdir(resp_dir) / "part-empty.parquet")
         _checkpoint("respondents + schema")
 
         rej = _concat_rejected(rejected)
@@ -688,8 +690,6 @@ def _publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> p
     t = pa.table(cols, schema=schema)
     df = t.to_pandas(types_mapper=_string_mapper)
     if len(t) == 0:
-        if i == 0:  # a dataset needs one file to carry its columns, even when no row is kept
-            pq.write_table(t, _mkdir(out) / "part-empty.parquet")
         return df
     for r in sorted(pc.unique(t["region_id"]).drop_null().to_pylist()):
         sub = t.filter(pc.equal(t["region_id"], r)).drop_columns(["region_id"])
