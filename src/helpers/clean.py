@@ -203,7 +203,6 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
                 raise AssertionError(f"{f}: raw rows {s['raw_rows']} != kept {s['kept']} + rejected {s['rejected']}")
 
         # rejected duplicates: their raw rows (re-read only if an earlier file's copy lost)
-        dups = kt.loc[dup_mask, ["_source", "_order"]]
         for i, rows in kt.loc[dup_mask].groupby("_source"):
             part = raw_keep.get(int(i))
             missing = rows[~rows["_order"].isin(part["_order"])] if part is not None else rows
