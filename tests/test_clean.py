@@ -190,7 +190,7 @@ def test_fixture_run(fx):
     assert set(resp["sex"]) == {"L", "P"}
 
     # no clear NIP or name anywhere in the outputs
-    blob = "".join(p.read_bytes().decode("latin-1") for p in out.iterdir())
+    blob = "".join(p.read_bytes().decode("latin-1") for p in out.rglob("*") if p.is_file())
     raw = pd.read_csv(root / "data/raw/fx/survey.csv", dtype=str)
     for nip in raw["NIP"].dropna().head(40):
         assert nip not in blob
@@ -214,7 +214,8 @@ def test_manual_unit_decision_is_honoured_next_run(fx):
 def test_crash_leaves_previous_outputs(fx, monkeypatch):
     study, _, _ = fx
     clean.run(study)
-    before = {p.name: p.read_bytes() for p in study.processed_dir.iterdir()}
+    before = {str(p.relative_to(study.processed_dir)): p.read_bytes()
+              for p in study.processed_dir.rglob("*") if p.is_file()}
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
@@ -222,7 +223,8 @@ def test_crash_leaves_previous_outputs(fx, monkeypatch):
     monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
     with pytest.raises(RuntimeError):
         clean.run(study)
-    after = {p.name: p.read_bytes() for p in study.processed_dir.iterdir()}
+    after = {str(p.relative_to(study.processed_dir)): p.read_bytes()
+             for p in study.processed_dir.rglob("*") if p.is_file()}
     assert after == before
 
 
@@ -360,7 +362,7 @@ def test_duplicate_fallback_key_without_usable_nip(fx):
     # the NIP-based duplicates are still found as before
     assert set(rej.loc[rej["reasons"] == "duplicate", "source_row"]) == {12, 33, 84}
     # no name, no NIP in any output
-    blob = "".join(p.read_bytes().decode("latin-1") for p in out.iterdir()).lower()
+    blob = "".join(p.read_bytes().decode("latin-1") for p in out.rglob("*") if p.is_file()).lower()
     assert "aminah" not in blob and "santoso" not in blob and "1.98503e+17" not in blob
     summ = json.loads((out / "cleaning_summary.json").read_text())
     assert summ["duplicate_note"] == "1 found by the fallback key (no usable NIP)"

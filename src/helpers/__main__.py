@@ -29,7 +29,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ensure_writable_dir(folder)  # a read-only output folder: one message before any work
         remove_stale_temps(folder)
     summary = run(args.study, regions=args.region or None, workers=args.workers,
-                  force=args.force, lang=args.lang, progress=not args.quiet)
+                  force=args.force, lang=args.lang, progress=not args.quiet, scheduler=args.scheduler)
     if summary.failed:
         print(f"\nFailed: {', '.join(summary.failed)}", file=sys.stderr)
         return 1
@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the pipeline for a study (all regions or --region)",
                        description="Run stages 01_clean, 02_indices and 03_compare once for the "
-                                   "study, then the 04_brief notebook per region in parallel. "
+                                   "study, then the 04_brief notebook per region in parallel on "
+                                   "Dask (a local cluster, or --scheduler). "
                                    "Unchanged stages and briefs are skipped (hash of inputs, "
                                    "config, code and parameters) unless --force. Exits 1 if any "
                                    "region failed, after finishing the others.")
@@ -102,7 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "path to a study YAML (default: sample)")
     p.add_argument("--region", action="append", metavar="ID",
                    help="only this region id (repeatable); default: every region of the study")
-    p.add_argument("--workers", type=int, default=1, help="briefs rendered in parallel (default 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="size of the local Dask cluster that renders the briefs (default: one worker per CPU)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="send the briefs to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a local "
+                        "cluster; default $DASK_SCHEDULER_ADDRESS. Its workers must see this workspace's folders "
+                        "and declare --resources kernel=1")
     p.add_argument("--lang", choices=["id", "en"], help="language of the briefs (default: the "
                                                           "study's report.lang, else id)")
     p.add_argument("--force", action="store_true", help="rerun even what is unchanged")

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
+import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -31,30 +33,38 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from . import checks
 from . import nip as nipmod
 from . import quality as q
 from .codebook import Codebook, load_codebook
 from .errors import InputError
-from .io import atomic_path
+from .io import atomic_path, replace_dir
 from .readers import read_table
 from .schema import validate_respondents
 from .study import Study, slugify
 from .units import (
     REVIEW_COLUMNS,
+    UnitMatcher,
     load_manual_aliases,
     load_registry,
     manual_aliases_path,
-    match_units,
     review_table,
 )
 
 FIELD_COLUMNS = ["submitted_at", "duration_s", "sex", "age", "education", "golongan", "position_type", "status"]
 HR_COLUMNS = ["skp_score", "skp_predikat", "sanction", "leadership_training", "functional_training",
               "technical_jp", "seminars_2y"]
+HR_TYPES = {"skp_score": pa.float64(), "skp_predikat": pa.string(), "sanction": pa.string(),
+            "leadership_training": pa.bool_(), "functional_training": pa.bool_(), "technical_jp": pa.float64(),
+            "seminars_2y": pa.float64()}
 ID_COLUMNS = ["respondent_id", "source_file", "source_row", "instrument", "wave", "region_id", "unit_id",
               "unit_type"]
+STRING_COLUMNS = ("source_file", "instrument", "region_id", "unit_id", "unit_type", "sex", "education", "golongan",
+                  "position_type", "status", "respondent_id")
 PERSONAL = {"nip", "name"}
 READER_OPTS = {"header_row", "delimiter", "encoding", "decimal"}
 
@@ -87,95 +97,164 @@ class SourceResult:
 
 
 # ----------------------------------------------------------------------------------------------
-def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
-    """Clean every source of ``study``; write the five outputs; return a summary
-    (counts; with ``return_tables`` also the tables themselves, for tests and the notebook)."""
-    # the configuration checks of `validate` (misspelt keys, unknown components, registry...)
-    checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
+@dataclass
+class RunContext:
+    """What is per run, per registry, per instrument or per region: built once by
+    :func:`context`, shared by every source (``_clean_source`` is then linear in
+    the source's rows)."""
+
+    study: Study
+    opts: dict
+    registry: pd.DataFrame
+    manual: pd.DataFrame
+    key: bytes
+    regions: dict[str, str]  # slug -> region id
+    codebooks: dict[str, Codebook]
+    inside: UnitMatcher  # units of the study's regions
+    outside: UnitMatcher | None  # units of other regions (rows that become other_region)
+    utype: dict[str, str]
+
+    def codebook(self, instrument: str) -> Codebook:
+        if instrument not in self.codebooks:
+            self.codebooks[instrument] = load_codebook(instrument)
+        return self.codebooks[instrument]
+
+
+def context(study: Study) -> RunContext:
+    """Load the registry, manual unit decisions, pseudonym key and region names
+    once for the run; codebooks are loaded on first use and kept."""
     opts = q.options(study.option("quality", default={}))
     registry = load_registry(study.registry_path)
     manual = load_manual_aliases(manual_aliases_path(study.id), registry)
-    key = nipmod.load_key()
-    regions = _region_lookup(study)
-    results, order0 = [], 0
-    for src in study.sources:
-        cb = load_codebook(src.instrument)
-        res = _clean_source(study, src, cb, registry, manual, key, regions, opts, order0)
-        order0 += len(res.frame)
-        results.append(res)
-    frame = pd.concat([r.frame for r in results], ignore_index=True)
-    rules = list(dict.fromkeys(rule for r in results for rule in r.reasons))
-    reasons = {rule: _stack_reason(results, rule) for rule in rules}
-    logs = [lg for r in results for lg in r.logs]
-
-    # duplicates across all files of an instrument/wave, among rows no other rule rejected
-    rejected_so_far = np.zeros(len(frame), dtype=bool)
-    for m in reasons.values():
-        rejected_so_far |= m.to_numpy(dtype=bool)
-    _checkpoint('concat')
-    eligible = pd.Series(~rejected_so_far, index=frame.index)
-    # rows without a usable NIP: a hashed name/birth/sex/unit key, in memory only
-    fb_keys = q.fallback_keys(frame, _names(results), eligible, opts["duplicate"])
-    dup = q.duplicates(frame, eligible, opts["duplicate"], fallback=fb_keys)
-    reasons["duplicate"] = dup.reject
-    logs.append(dup.log)
-
-    reject = np.zeros(len(frame), dtype=bool)
-    reason_txt = pd.Series("", index=frame.index, dtype="object")
-    for rule, m in reasons.items():
-        mm = m.to_numpy(dtype=bool)
-        reject |= mm
-        reason_txt = reason_txt.where(~mm, reason_txt + np.where(reason_txt == "", "", ";") + rule)
-
-    _checkpoint('duplicates')
-    summary = _summary(results, frame, reasons, reject, dup)
-    for f, s in summary["files"].items():  # the invariant, enforced before writing
-        if s["raw_rows"] != s["kept"] + s["rejected"]:
-            raise AssertionError(f"{f}: raw rows {s['raw_rows']} != kept {s['kept']} + rejected {s['rejected']}")
-
-    _checkpoint('summary')
-    respondents = _respondents(frame, ~reject, results)
-    bounds = {}
-    for src in study.sources:
-        cb = load_codebook(src.instrument)
-        if cb.scale_min is not None:
-            bounds.update({i: (cb.scale_min, cb.scale_max) for i in cb.item_ids if i in respondents.columns})
-    validate_respondents(respondents, bounds)
-    _checkpoint('respondents + schema')
-    rejected = _rejected(frame, reject, reason_txt, results)
-    log = pd.concat([lg for lg in logs if len(lg)], ignore_index=True) if any(len(lg) for lg in logs) \
-        else pd.DataFrame(columns=q.LOG_COLUMNS)
-    log = log.reindex(columns=q.LOG_COLUMNS).sort_values(["source_file", "source_row", "rule"], kind="stable")
-    uq = pd.concat([r.unit_queries for r in results], ignore_index=True)
-    review = _review(uq, registry, regions)
-    summary["unit_review_rows"] = len(review)
-    summary["duplicate_note"] = dup.note
-    _checkpoint('rejected + log')
-    if write:
-        _write_all(study.processed_dir, respondents, rejected, log, summary, review)
-        _checkpoint("write")
-    out = {"respondents": len(respondents), "rejected": int(reject.sum()), "log_rows": len(log),
-           "unit_review": len(review), "files": summary["files"], "out_dir": str(study.processed_dir)}
-    if return_tables:
-        out["tables"] = {"respondents": respondents, "rejected": rejected, "log": log, "review": review,
-                         "unit_rows": frame[["source_file", "source_row", "unit_id"]]}
-    return out
+    inside, outside = _unit_matchers(study, registry, manual, opts)
+    return RunContext(study=study, opts=opts, registry=registry, manual=manual, key=nipmod.load_key(),
+                      regions=_region_lookup(study), codebooks={}, inside=inside, outside=outside,
+                      utype=dict(zip(registry["unit_id"].astype("string"), registry["unit_type"])))
 
 
-def _names(results: list[SourceResult]) -> pd.Series:
-    """The raw name cells of every file, aligned with the stacked frame (NA where a
-    file has no name column). Used only to build the duplicate fallback key."""
-    parts = []
-    for r in results:
-        col = r.raw.attrs.get("name_column")
-        parts.append(r.raw[col].reset_index(drop=True) if col is not None
-                     else pd.Series(None, index=range(len(r.raw)), dtype=object))
-    return pd.concat(parts, ignore_index=True)
+#: the columns of a source kept for the study-wide duplicate rule: keys, not answers
+KEY_COLUMNS = ["respondent_id", "id_from_nip", "source_file", "source_row", "answered_share", "submitted_at",
+               "_order", "_source"]
 
 
-def _stack_reason(results: list[SourceResult], rule: str) -> pd.Series:
-    parts = [r.reasons.get(rule, pd.Series(False, index=r.frame.index)).reset_index(drop=True) for r in results]
-    return pd.concat(parts, ignore_index=True)
+def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
+    """Clean every source of ``study``; write the five outputs; return a summary
+    (counts; with ``return_tables`` also the tables themselves, for tests and the notebook).
+
+    One source at a time (memory bounded by the largest source): each is read,
+    mapped, checked by the within-file rules, and its surviving rows are staged
+    as Parquet; only their pseudonym keys stay in memory. The duplicate rule then
+    runs over the keys of every file, and each staged source is written, without
+    its duplicates, into the ``respondents.parquet`` dataset partitioned by region.
+    """
+    # the configuration checks of `validate` (misspelt keys, unknown components, registry...)
+    checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
+    ctx = context(study)
+    opts = ctx.opts
+    scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
+    out_dir = Path(study.processed_dir)
+    tmp_root = Path(tempfile.mkdtemp(prefix=".clean-", dir=_mkdir(out_dir) if write else None))
+    try:
+        staged = tmp_root / "staged"
+        staged.mkdir()
+        summaries, keys, logs, rejected, reviews, unit_rows, items = {}, [], [], [], [], [], {}
+        raw_keep: dict[int, pd.DataFrame] = {}  # raw rows that may become duplicates
+        seen: set = set()
+        order0 = 0
+        for i, src in enumerate(study.sources):
+            res = _clean_source(ctx, src, order0)
+            order0 += len(res.frame)
+            for it in res.items:
+                items.setdefault(it, None)
+            reject, reason_txt = _within_file_rejects(res)
+            eligible = pd.Series(~reject, index=res.frame.index)
+            names = _names(res)
+            fb = q.fallback_keys(res.frame, names, eligible, opts["duplicate"])
+            k = res.frame.loc[eligible.to_numpy(), [c for c in KEY_COLUMNS + scope if c in res.frame.columns
+                                                    and c != "_source"]].assign(_source=i)
+            k["_fallback"] = fb[eligible.to_numpy()].to_numpy()
+            keys.append(k)
+            # the raw text of rows whose person may be met again (here or in an earlier file)
+            person = k["respondent_id"].where(k["id_from_nip"], None)
+            pk = pd.concat([person.dropna(), k["_fallback"].dropna().astype("string")])
+            pkl = pk.tolist()
+            met = np.fromiter((x in seen for x in pkl), dtype=bool, count=len(pkl))
+            maybe = pk[pk.duplicated(keep=False).to_numpy() | met].index.unique()
+            seen.update(pkl)
+            raw_keep[i] = _raw_rows(res, res.frame.index.isin(maybe))
+            rejected.append(_rejected_part(res, reject, reason_txt))
+            logs.append([lg for lg in res.logs if len(lg)])
+            reviews.append(res.unit_queries)
+            if return_tables:
+                unit_rows.append(res.frame[["source_file", "source_row", "unit_id"]])
+            summaries[src.file] = (res.summary, int(len(res.frame)), {r: m.to_numpy(dtype=bool)
+                                                                     for r, m in res.reasons.items()})
+            _stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
+            del res  # free the source before the next one is read
+            _checkpoint("staged")
+
+        # duplicates across every file, on the pseudonym keys alone
+        kt = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=KEY_COLUMNS)
+        fb_all = pd.Series(kt.pop("_fallback").to_numpy(), dtype="UInt64") if len(kt) else None
+        dup = q.duplicates(kt, pd.Series(True, index=kt.index), opts["duplicate"], fallback=fb_all)
+        dup_mask = dup.reject.to_numpy(dtype=bool)
+        _checkpoint("duplicates")
+
+        summary = _summary(summaries, kt, dup)
+        for f, s in summary["files"].items():  # the invariant, enforced before writing
+            if s["raw_rows"] != s["kept"] + s["rejected"]:
+                raise AssertionError(f"{f}: raw rows {s['raw_rows']} != kept {s['kept']} + rejected {s['rejected']}")
+
+        # rejected duplicates: their raw rows (re-read only if an earlier file's copy lost)
+        for i, rows in kt.loc[dup_mask].groupby("_source"):
+            part = raw_keep.get(int(i))
+            missing = rows[~rows["_order"].isin(part["_order"])] if part is not None else rows
+            if len(missing):
+                part = _reread_raw(ctx, int(i), missing, part)
+            rejected.append(_rejected_duplicates(part[part["_order"].isin(rows["_order"])]))
+        raw_keep.clear()
+
+        bounds = {}
+        for src in study.sources:
+            cb = ctx.codebook(src.instrument)
+            if cb.scale_min is not None:
+                bounds.update({it: (cb.scale_min, cb.scale_max) for it in cb.item_ids if it in items})
+        schema = _respondent_schema(list(items), [staged / f"{i:05d}.parquet" for i in range(len(study.sources))])
+        resp_dir = tmp_root / "respondents.parquet"
+        drop = dict(iter(kt.loc[dup_mask].groupby("_source")["_order"])) if dup_mask.any() else {}
+        n_resp, batch = 0, []
+        for i in range(len(study.sources)):
+            part = _publish(staged / f"{i:05d}.parquet", set(drop.get(i, ())), schema, resp_dir, i)
+            n_resp += len(part)
+            batch.append(part)
+            # the schema is checked on batches of files: pandera costs per call, not per row
+            if sum(map(len, batch)) >= VALIDATE_ROWS or i == len(study.sources) - 1:
+                df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
+                validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
+                batch = []
+        if n_resp == 0:  # a dataset needs one file to carry its columns, even when no row is kept
+            pq.write_table(schema.empty_table(), _mkdir(resp_dir) / "part-empty.parquet")
+        _checkpoint("respondents + schema")
+
+        rej = _concat_rejected(rejected)
+        log = _log(logs, dup)
+        uq = pd.concat(reviews, ignore_index=True)
+        review = _review(uq, ctx.registry, ctx.regions)
+        summary["unit_review_rows"] = len(review)
+        summary["duplicate_note"] = dup.note
+        _checkpoint("rejected + log")
+        if write:
+            _write_all(out_dir, resp_dir, rej, log, summary, review)
+            _checkpoint("write")
+        out = {"respondents": n_resp, "rejected": len(rej), "log_rows": len(log),
+               "unit_review": len(review), "files": summary["files"], "out_dir": str(out_dir)}
+        if return_tables:
+            resp = read_respondents(out_dir / "respondents.parquet" if write else resp_dir)
+            out["tables"] = {"respondents": resp, "rejected": rej, "log": log, "review": review,
+                             "unit_rows": pd.concat(unit_rows, ignore_index=True)}
+        return out
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,21 +303,27 @@ def _region_names(study: Study) -> dict[str, list[str]]:
     return out
 
 
-def _match_source_units(uq: pd.DataFrame, registry: pd.DataFrame, manual, study: Study,
-                        opts: dict) -> tuple[pd.DataFrame, set]:
+def _unit_matchers(study: Study, registry: pd.DataFrame, manual, opts: dict) -> tuple:
+    """Unit matchers of the study's regions and of the registry's other regions,
+    built once per run (the registry side is the costly part of matching)."""
+    inside = registry["region_id"].isin({r.id for r in study.regions})
+    uo = opts.get("units", {})
+    return (UnitMatcher(registry[inside], manual, threshold=uo.get("threshold", 90), margin=uo.get("margin", 4),
+                        region_names=_region_names(study)),
+            UnitMatcher(registry[~inside]) if (~inside).any() else None)
+
+
+def _match_source_units(uq: pd.DataFrame, inside: UnitMatcher, outside: UnitMatcher | None
+                        ) -> tuple[pd.DataFrame, set]:
     """Match a file's typed unit names within the study's regions; names that
     match nothing there but a registry unit of a region outside the study are
     returned apart (``foreign``) so the rows become ``other_region``."""
-    study_regions = {r.id for r in study.regions}
-    inside = registry["region_id"].isin(study_regions)
-    uo = opts.get("units", {})
-    m = match_units(uq, registry[inside], manual, threshold=uo.get("threshold", 90), margin=uo.get("margin", 4),
-                    region_names=_region_names(study))
+    m = inside.match(uq)
     foreign: set = set()
-    if (~inside).any():
+    if outside is not None:
         rv = m.loc[m["method"] == "review", ["raw_name"]].assign(region_id=pd.NA)
         if len(rv):
-            mo = match_units(rv, registry[~inside], None)
+            mo = outside.match(rv)
             foreign = set(mo.loc[mo["unit_id"].notna(), "raw_name"])
             m = m[~(m["raw_name"].isin(foreign) & (m["method"] == "review"))]
     return m, foreign
@@ -250,8 +335,9 @@ def _read(study: Study, src) -> pd.DataFrame:
     return read_table(path, sheet=src.sheet, **ropts)
 
 
-def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manual: pd.DataFrame,
-                  key: bytes, regions: dict[str, str], opts: dict, order0: int) -> SourceResult:
+def _clean_source(ctx: RunContext, src, order0: int) -> SourceResult:
+    """One source, read and cleaned: every raw row, the within-file rules' verdicts and log."""
+    study, cb, key, regions, opts = ctx.study, ctx.codebook(src.instrument), ctx.key, ctx.regions, ctx.opts
     _checkpoint('start')
     raw = _read(study, src)
     path = study.raw_dir / src.file
@@ -335,13 +421,27 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
     _checkpoint('nip checks')
     # --- items: labels -> values; unknown / out of range set missing and logged
     items = [i for i in cb.item_ids if i in inv]
+    values, found = {}, []  # found: (item, problem, row positions), in the log's order
     for it in items:
         res = cb.response_values(raw[inv[it]])
-        df[it] = res["value"].to_numpy()
-        for prob in ("unknown_label", "out_of_range"):
-            m = (res["problem"] == prob).fillna(False).to_numpy()
-            if m.any():
-                logs.append(q.log_frame(df, m, inv[it], raw[inv[it]], "", prob, "set_missing"))
+        values[it] = res["value"].to_numpy()
+        prob = res["problem"].to_numpy(dtype=object, na_value=None)
+        if any(p is not None for p in prob):
+            for name in ("unknown_label", "out_of_range"):
+                pos = np.flatnonzero(prob == name)
+                if len(pos):
+                    found.append((it, name, pos))
+    if values:
+        df = pd.concat([df, pd.DataFrame(values, index=df.index)], axis=1)
+    if found:  # one log frame for every item cell set missing (not one per item and problem)
+        pos = np.concatenate([f[2] for f in found])
+        col = np.concatenate([np.full(len(f[2]), inv[f[0]], dtype=object) for f in found])
+        old = np.concatenate([raw[inv[f[0]]].to_numpy(dtype=object)[f[2]] for f in found])
+        rule = np.concatenate([np.full(len(f[2]), f[1], dtype=object) for f in found])
+        logs.append(pd.DataFrame({"source_file": df["source_file"].to_numpy()[pos],
+                                  "source_row": df["source_row"].to_numpy()[pos],
+                                  "respondent_id": df["respondent_id"].to_numpy()[pos], "column": col,
+                                  "old_value": old, "new_value": "", "rule": rule, "action": "set_missing"}))
     df["answered_share"] = df[items].notna().mean(axis=1) if items else 1.0
 
     logs += _cell_problem_logs(df, raw, mapping)
@@ -368,15 +468,14 @@ def _clean_source(study: Study, src, cb: Codebook, registry: pd.DataFrame, manua
             else (raw[region_col].notna() & _map_region(raw[region_col], regions).isna()).to_numpy()
         names = raw[inv["unit"]].str.strip().mask(elsewhere)
         uq = pd.DataFrame({"raw_name": names, "region_id": df["region_id"].to_numpy()})
-        m, foreign = _match_source_units(uq, registry, manual, study, opts)
+        m, foreign = _match_source_units(uq, ctx.inside, ctx.outside)
         if foreign:
             f = uq["raw_name"].isin(foreign).to_numpy()
             outside = outside | f
             detail = detail.where(~f, "unit " + uq["raw_name"] + " is outside the study's regions")
         j = uq.merge(m, on=["raw_name", "region_id"], how="left")
         df["unit_id"] = j["unit_id"].astype("string").to_numpy()
-        utype = dict(zip(registry["unit_id"].astype("string"), registry["unit_type"]))
-        df["unit_type"] = df["unit_id"].map(utype).astype("string")
+        df["unit_type"] = df["unit_id"].map(ctx.utype).astype("string")
         for method, action in (("normalised", "recode"), ("alias", "recode"), ("fuzzy", "recode"),
                                ("manual", "recode"), ("review", "flag")):
             mm = (j["method"] == method).fillna(False).to_numpy()
@@ -549,71 +648,223 @@ def _expect(cb: Codebook, name: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-def _summary(results, frame, reasons, reject, dup) -> dict:
-    files = {}
-    for r in results:
-        m = (frame["source_file"] == r.file).to_numpy()
-        found = dict(r.summary["found"])
-        found["duplicate"] = int(dup.reject.to_numpy()[m].sum())
-        s = dict(r.summary)
-        s.update(kept=int((m & ~reject).sum()), rejected=int((m & reject).sum()), found=found,
-                 rejected_by_rule={k: int(v.to_numpy(dtype=bool)[m].sum()) for k, v in reasons.items()})
-        files[r.file] = s
-    total = {k: sum(f[k] for f in files.values()) for k in ("raw_rows", "kept", "rejected")}
-    return {"files": files, "total": total}
+# the steps of run(), in order
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 
-def _respondents(frame: pd.DataFrame, keep: np.ndarray, results) -> pd.DataFrame:
-    """The kept rows in the column order of docs/architecture.md, one copy only."""
-    items = list(dict.fromkeys(i for r in results for i in r.items))
+def _within_file_rejects(res: SourceResult) -> tuple[np.ndarray, pd.Series]:
+    """Rows the within-file rules reject, and their ``;``-joined rule codes."""
+    reject = np.zeros(len(res.frame), dtype=bool)
+    txt = pd.Series("", index=res.frame.index, dtype="object")
+    for rule, m in res.reasons.items():
+        mm = m.to_numpy(dtype=bool)
+        if mm.any():
+            reject |= mm
+            txt = txt.where(~mm, txt + np.where(txt == "", "", ";") + rule)
+    return reject, txt
+
+
+def _names(res: SourceResult) -> pd.Series:
+    """The raw name cells of a file (NA where it has no name column). Used only
+    to build the duplicate fallback key, in memory."""
+    col = res.raw.attrs.get("name_column")
+    return (pd.Series(res.raw[col].to_numpy(), index=res.frame.index) if col is not None
+            else pd.Series(None, index=res.frame.index, dtype=object))
+
+
+def _raw_rows(res: SourceResult, mask: np.ndarray) -> pd.DataFrame:
+    """``source_file, source_row, respondent_id, _order`` + the raw row as text
+    (``raw:<header>``) of the rows in ``mask``, personal cells replaced by the pseudonym."""
+    mask = np.asarray(mask, dtype=bool)
+    # only columns the codebook knows (or marks safe) leave the raw file; personal ones
+    # carry the pseudonym, NIP-looking ones a placeholder
+    keep = res.raw.attrs.get("publishable_columns", list(res.raw.columns))
+    raw = res.raw.loc[mask, keep].reset_index(drop=True)
+    rid = res.frame.loc[mask, "respondent_id"].to_numpy()
+    return _protect(raw, res.raw.attrs, rid, res.file, res.frame.loc[mask, "source_row"].to_numpy(),
+                    res.frame.loc[mask, "_order"].to_numpy())
+
+
+def _protect(raw: pd.DataFrame, attrs: dict, rid, file, source_row, order) -> pd.DataFrame:
+    """Raw rows as rejected.parquet keeps them: personal cells become the pseudonym,
+    NIP-looking columns a placeholder."""
+    for col in attrs.get("personal_columns", []):
+        if col in raw.columns:
+            raw[col] = rid
+    for col in attrs.get("masked_columns", []):
+        if col in raw.columns:
+            raw[col] = raw[col].mask(raw[col].notna(), "<NIP>")
+    head = pd.DataFrame({"source_file": file, "source_row": source_row, "respondent_id": rid, "_order": order})
+    return pd.concat([head, raw.add_prefix("raw:")], axis=1)
+
+
+def _rejected_part(res: SourceResult, reject: np.ndarray, reason_txt: pd.Series) -> pd.DataFrame:
+    part = _raw_rows(res, reject)
+    part.insert(3, "reasons", reason_txt[reject].to_numpy())
+    return part
+
+
+def _rejected_duplicates(raw_rows: pd.DataFrame) -> pd.DataFrame:
+    part = raw_rows.copy()
+    part.insert(3, "reasons", "duplicate")
+    return part
+
+
+def _reread_raw(ctx: RunContext, i: int, rows: pd.DataFrame, part: pd.DataFrame | None) -> pd.DataFrame:
+    """The raw rows of source ``i`` that the duplicate rule rejected but were not
+    kept aside (the earlier copy of a person met again in a later file): read the
+    file again and take those rows (``rows``: their ``source_row``, ``_order`` and
+    pseudonym), personal cells replaced by the pseudonym."""
+    src = ctx.study.sources[i]
+    raw = _read(ctx.study, src)
+    cb = ctx.codebook(src.instrument)
+    mapping = cb.map_headers(list(raw.columns))
+    inv = {v: k for k, v in mapping.items()}
+    raw.attrs["personal_columns"] = [inv[f.name] for f in cb.fields.values()
+                                     if (f.personal or f.name in PERSONAL) and f.name in inv]
+    _mark_publishable(raw, mapping, cb)
+    pos = rows["source_row"].to_numpy() - raw.attrs.get("header_row", 1) - 1
+    sub = raw.iloc[pos][raw.attrs["publishable_columns"]].reset_index(drop=True)
+    more = _protect(sub, raw.attrs, rows["respondent_id"].to_numpy(), src.file, rows["source_row"].to_numpy(),
+                    rows["_order"].to_numpy())
+    return more if part is None else pd.concat([part, more], ignore_index=True)
+
+
+def _convert(frame: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    """The respondent columns of one source in the dtypes of docs/architecture.md."""
     cols = ID_COLUMNS + FIELD_COLUMNS + items + [c for c in HR_COLUMNS if c in frame.columns]
     out = {}
-    idx = np.flatnonzero(keep)
     for c in cols:
         if c not in frame.columns:
-            col = pd.Series(np.nan if c in items or c in ("duration_s", "age") else pd.NA, index=range(len(idx)))
+            col = pd.Series(np.nan if c in items or c in ("duration_s", "age") else pd.NA, index=frame.index,
+                            dtype="float64" if c in items or c in ("duration_s", "age") else "string")
         else:
-            col = frame[c].take(idx).reset_index(drop=True)
-        if c in ("source_file", "instrument", "region_id", "unit_id", "unit_type", "sex", "education", "golongan",
-                 "position_type", "status", "respondent_id"):
+            col = frame[c]
+        if c in STRING_COLUMNS:
             col = col.astype("string")
         elif c == "submitted_at":
             col = pd.to_datetime(col)
         elif c in ("duration_s", "age") or c in items:
             col = col.astype("float64") if col.dtype == "float64" else pd.to_numeric(col).astype("float64")
         out[c] = col
-    return pd.DataFrame(out)
+    out["_order"] = frame["_order"]
+    return pd.DataFrame(out).reset_index(drop=True)
 
 
-def _rejected(frame, reject, reason_txt, results) -> pd.DataFrame:
-    parts = []
-    for r in results:
-        m = (frame["source_file"] == r.file).to_numpy() & reject
-        if not m.any():
-            continue
-        local = m[(frame["source_file"] == r.file).to_numpy()]
-        # only columns the codebook knows (or marks safe) leave the raw file; personal
-        # ones carry the pseudonym, NIP-looking ones a placeholder
-        keep = r.raw.attrs.get("publishable_columns", list(r.raw.columns))
-        raw = r.raw.loc[local, keep].reset_index(drop=True)
-        for col in r.raw.attrs.get("personal_columns", []):
-            if col in raw.columns:
-                raw[col] = frame.loc[m, "respondent_id"].to_numpy()
-        for col in r.raw.attrs.get("masked_columns", []):
-            if col in raw.columns:
-                raw[col] = raw[col].mask(raw[col].notna(), "<NIP>")
-        head = pd.DataFrame({"source_file": r.file, "source_row": frame.loc[m, "source_row"].to_numpy(),
-                             "respondent_id": frame.loc[m, "respondent_id"].to_numpy(),
-                             "reasons": reason_txt[m].to_numpy()})
-        parts.append(pd.concat([head, raw.add_prefix("raw:")], axis=1))
+def _stage(res: SourceResult, keep: np.ndarray, path: Path) -> None:
+    """The rows of a source that survived the within-file rules, as Parquet:
+    they wait there for the study-wide duplicate rule."""
+    _convert(res.frame.loc[keep], res.items).to_parquet(path, index=False)
+
+
+def _respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
+    """One Arrow schema for every part of the dataset (a dataset is read with
+    the schema of its parts): the columns of docs/architecture.md, each typed as
+    the first source that has a value type for it."""
+    types: dict[str, pa.DataType] = {}
+    for p in staged:
+        for f in pq.read_schema(p):
+            if f.name not in types or pa.types.is_null(types[f.name]):
+                types[f.name] = f.type
+    # every HR field once any export has one: an index spec scores the SKP score or
+    # the 2022 predikat, whichever a region's export has (the other is empty)
+    hr = HR_COLUMNS if any(c in types for c in HR_COLUMNS) else []
+    cols = ID_COLUMNS + FIELD_COLUMNS + items + hr
+    fields = []
+    for c in cols:
+        t = types.get(c, HR_TYPES.get(c, pa.float64() if c in items or c in ("duration_s", "age") else pa.string()))
+        fields.append(pa.field(c, pa.string() if pa.types.is_null(t) else t))
+    return pa.schema(fields)
+
+
+VALIDATE_ROWS = 300_000
+
+
+def _publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd.DataFrame:
+    """Write a staged source, without its rejected duplicates, into the dataset:
+    one file per region, ``<out>/region_id=<id>/part-<i>.parquet`` (the region
+    is in the folder name, not in the file). Returns the rows, for the schema check."""
+    t = pq.read_table(staged)
+    if drop:
+        t = t.filter(pc.invert(pc.is_in(t["_order"], pa.array(sorted(drop), t["_order"].type))))
+    t = t.drop_columns(["_order"])
+    cols = []
+    for f in schema:
+        cols.append(t[f.name].cast(f.type) if f.name in t.column_names else pa.nulls(len(t), f.type))
+    t = pa.table(cols, schema=schema)
+    df = t.to_pandas(types_mapper=_string_mapper)
+    if len(t) == 0:
+        return df
+    for r in sorted(pc.unique(t["region_id"]).drop_null().to_pylist()):
+        sub = t.filter(pc.equal(t["region_id"], r)).drop_columns(["region_id"])
+        pq.write_table(sub, _mkdir(out / f"region_id={r}") / f"part-{i:05d}.parquet")
+    return df
+
+
+def _string_mapper(t: pa.DataType):
+    return pd.StringDtype() if pa.types.is_string(t) or pa.types.is_large_string(t) else None
+
+
+def read_respondents(path: str | Path, regions: list[str] | None = None, columns: list[str] | None = None
+                     ) -> pd.DataFrame:
+    """``respondents.parquet`` as one DataFrame in the column order and dtypes of
+    docs/architecture.md: a dataset partitioned by region (``region_id=<id>/``)
+    or, as written before, a single file. ``regions`` reads only those partitions.
+
+    >>> resp = read_respondents(study.processed_dir / "respondents.parquet", regions=["kota-bontang"])  # doctest: +SKIP
+    """
+    path = Path(path)
+    filters = [("region_id", "in", list(regions))] if regions is not None else None
+    df = pd.read_parquet(path, columns=columns, filters=filters)
+    if "region_id" in df.columns:
+        df["region_id"] = df["region_id"].astype("string")
+        if columns is None:
+            order = [c for c in ID_COLUMNS if c in df.columns]
+            df = df[order + [c for c in df.columns if c not in order]]
+    return df.reset_index(drop=True)
+
+
+def _concat_rejected(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in ("source_file", "source_row", "respondent_id",
                                                                     "reasons")})
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
+    out = out.reset_index(drop=True)
     for c in out.columns:
         if c != "source_row":
             out[c] = out[c].astype("string")
     return out
+
+
+def _log(logs: list[list[pd.DataFrame]], dup: q.RuleResult) -> pd.DataFrame:
+    frames = [lg for per in logs for lg in per] + ([dup.log] if len(dup.log) else [])
+    if not frames:
+        return pd.DataFrame(columns=q.LOG_COLUMNS)
+    log = pd.concat(frames, ignore_index=True).reindex(columns=q.LOG_COLUMNS)
+    return log.sort_values(["source_file", "source_row", "rule"], kind="stable").reset_index(drop=True)
+
+
+def _summary(summaries: dict, kt: pd.DataFrame, dup: q.RuleResult) -> dict:
+    dup_per_file = kt.loc[dup.reject.to_numpy(dtype=bool), "source_file"].value_counts().to_dict() if len(kt) else {}
+    files = {}
+    for f, (s0, n, reasons) in summaries.items():
+        reject = np.zeros(n, dtype=bool)
+        for m in reasons.values():
+            reject |= m
+        n_dup = int(dup_per_file.get(f, 0))
+        s = dict(s0)
+        found = dict(s0["found"])
+        found["duplicate"] = n_dup
+        by_rule = {k: int(v.sum()) for k, v in reasons.items()}
+        by_rule["duplicate"] = n_dup
+        s.update(kept=int(n - reject.sum() - n_dup), rejected=int(reject.sum() + n_dup), found=found,
+                 rejected_by_rule=by_rule)
+        files[f] = s
+    total = {k: sum(f[k] for f in files.values()) for k in ("raw_rows", "kept", "rejected")}
+    return {"files": files, "total": total}
 
 
 def _review(uq: pd.DataFrame, registry: pd.DataFrame, regions) -> pd.DataFrame:
@@ -628,9 +879,10 @@ def _review(uq: pd.DataFrame, registry: pd.DataFrame, regions) -> pd.DataFrame:
     return files.merge(rv, on=["raw_name", "region_id"], how="inner")[["source_file", *rv.columns]]
 
 
-def _write_all(out_dir: Path, respondents, rejected, log, summary, review) -> None:
-    """Write the five outputs to temporary files; replace the old ones only when
-    all five were written (ExitStack closes the atomic paths in reverse order)."""
+def _write_all(out_dir: Path, respondents: Path, rejected, log, summary, review) -> None:
+    """Write the four files to temporary files and move the respondents dataset
+    (already written beside them) into place; the old outputs are replaced only
+    when everything was written (ExitStack closes the atomic paths in reverse order)."""
     import json
 
     from .io import _json_default, _nan_to_none
@@ -638,15 +890,14 @@ def _write_all(out_dir: Path, respondents, rejected, log, summary, review) -> No
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         tmp = {name: stack.enter_context(atomic_path(out_dir / name)) for name in
-               ("respondents.parquet", "rejected.parquet", "cleaning_log.csv", "cleaning_summary.json",
-                "unit_match_review.csv")}
-        respondents.to_parquet(tmp["respondents.parquet"], index=False)
+               ("rejected.parquet", "cleaning_log.csv", "cleaning_summary.json", "unit_match_review.csv")}
         rejected.to_parquet(tmp["rejected.parquet"], index=False)
         log.to_csv(tmp["cleaning_log.csv"], index=False)
         tmp["cleaning_summary.json"].write_text(json.dumps(_nan_to_none(summary), indent=2, sort_keys=True,
                                                            ensure_ascii=False, default=_json_default) + "\n",
                                                 encoding="utf-8")
         review.to_csv(tmp["unit_match_review.csv"], index=False)
+        replace_dir(respondents, out_dir / "respondents.parquet")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -677,12 +928,15 @@ def validate(study: Study) -> list[checks.Finding]:
             found.append(checks._from_exc(exc))
     regions = _region_lookup(study)
     err = checks.ERROR
+    matchers, codebooks = None, {}
     for src in study.sources:
         path = study.raw_dir / src.file
         if not path.exists():
             continue  # reported by config_findings
         try:
-            cb = load_codebook(src.instrument)
+            if src.instrument not in codebooks:
+                codebooks[src.instrument] = load_codebook(src.instrument)
+            cb = codebooks[src.instrument]
             raw = _read(study, src)
         except InputError as exc:
             found.append(checks._from_exc(exc))
@@ -729,7 +983,9 @@ def validate(study: Study) -> list[checks.Finding]:
                 region = mapped.fillna(src.region) if src.region else mapped
                 names = names.mask(raw[inv["region"]].notna() & mapped.isna())
             uq = pd.DataFrame({"raw_name": names, "region_id": region}).dropna(subset=["raw_name"])
-            m, _ = _match_source_units(uq, registry, manual, study, q.options(study.option("quality", default={})))
+            if matchers is None:
+                matchers = _unit_matchers(study, registry, manual, q.options(study.option("quality", default={})))
+            m, _ = _match_source_units(uq, *matchers)
             rv = m[m["method"] == "review"]
             if len(rv):
                 found.append(checks.Finding(

@@ -153,6 +153,27 @@ class Codebook:
         """Area -> item ids, in codebook order."""
         return {a: g["id"].tolist() for a, g in self.items.groupby("area", sort=False)}
 
+    def _header_tables(self) -> tuple[dict, list, re.Pattern | None]:
+        """Normalised aliases, patterns and the item-id expression: built on first
+        use and kept (a run maps the headers of hundreds of files)."""
+        if getattr(self, "_headers", None) is None:
+            targets: dict[str, str] = {}
+            for name in self.item_ids + list(self.fields):
+                targets[name.casefold()] = name
+            aliases = [(a, it["id"]) for _, it in self.items.iterrows() for a in it["aliases"]]
+            aliases += [(a, f.name) for f in self.fields.values() for a in f.aliases]
+            if aliases:
+                normed = _norm_text(pd.Series([a for a, _ in aliases], dtype="string")).tolist()
+                for key, (_, name) in zip(normed, aliases):
+                    targets[key] = name
+            patterns = [(re.compile(p, re.IGNORECASE), n) for n, p in
+                        [(r["id"], r["pattern"]) for _, r in self.items.iterrows() if isinstance(r["pattern"], str)]
+                        + [(f.name, f.pattern) for f in self.fields.values() if f.pattern]]
+            id_re = re.compile(r"\b(" + "|".join(map(re.escape, self.item_ids)) + r")\b", re.IGNORECASE) \
+                if self.item_ids else None
+            self._headers = (targets, patterns, id_re)
+        return self._headers
+
     def map_headers(self, headers: list[str]) -> dict[str, str]:
         """Raw header -> item id or field name, for the headers the codebook knows.
 
@@ -164,20 +185,7 @@ class Codebook:
         InputError
             Two raw headers map to the same item or field.
         """
-        targets: dict[str, str] = {}
-        for name in self.item_ids + list(self.fields):
-            targets[name.casefold()] = name
-        for _, it in self.items.iterrows():
-            for a in it["aliases"]:
-                targets[_norm_text(pd.Series([a])).iloc[0]] = it["id"]
-        for f in self.fields.values():
-            for a in f.aliases:
-                targets[_norm_text(pd.Series([a])).iloc[0]] = f.name
-        patterns = [(re.compile(p, re.IGNORECASE), n) for n, p in
-                    [(r["id"], r["pattern"]) for _, r in self.items.iterrows() if isinstance(r["pattern"], str)]
-                    + [(f.name, f.pattern) for f in self.fields.values() if f.pattern]]
-        id_re = re.compile(r"\b(" + "|".join(map(re.escape, self.item_ids)) + r")\b", re.IGNORECASE) \
-            if self.item_ids else None
+        targets, patterns, id_re = self._header_tables()
         hnorm = _norm_text(pd.Series(list(headers), dtype="string")).tolist()
         out: dict[str, str] = {}
         for raw, h in zip(headers, hnorm):
@@ -209,8 +217,17 @@ class Codebook:
         Returns ``value`` (float, NaN when missing or invalid) and ``problem``
         (``unknown_label`` | ``out_of_range`` | NA). Decoded once per distinct cell.
         """
-        value, problem = by_unique(cells.astype("string"), self._decode_unique)
-        return pd.DataFrame({"value": value.astype("float64"), "problem": problem.astype("string")})
+        codes, uniq = pd.factorize(cells.astype("string"), use_na_sentinel=True)
+        memo = self.__dict__.setdefault("_decoded", {})  # cell text -> (value, problem), across files
+        uniq = [str(u) for u in uniq]
+        new = [u for u in uniq if u not in memo]
+        if new:
+            v, p = self._decode_unique(pd.Series(new, dtype="string"))
+            memo.update(zip(new, zip(v.astype("float64").to_numpy(na_value=np.nan), p.tolist())))
+        vals = np.array([memo[u][0] for u in uniq] + [np.nan], dtype="float64")
+        probs = np.array([memo[u][1] for u in uniq] + [pd.NA], dtype=object)
+        return pd.DataFrame({"value": vals[codes], "problem": pd.array(probs[codes], dtype="string")},
+                            index=cells.index)
 
     def _label_table(self) -> dict[str, float]:
         if not hasattr(self, "_labels"):
@@ -281,13 +298,22 @@ class Codebook:
         return pd.DataFrame({"value": value, "problem": problem})
 
 
+_LOOKUPS: dict[str, dict] = {}
+
+
+def _label_lookup(key: str, table: dict) -> dict:
+    """Normalised label -> canonical value, built once per distinct table."""
+    if key not in _LOOKUPS:
+        pairs = [(str(lab), canon) for canon, labels in table.items() for lab in [*labels, canon]]
+        codes = _norm_code(pd.Series([p for p, _ in pairs], dtype="string")).tolist()
+        _LOOKUPS[key] = {c: canon for c, (_, canon) in zip(codes, pairs)}
+    return _LOOKUPS[key]
+
+
 def _map_labels(cells: pd.Series, table: dict) -> pd.Series:
     """Map cells to canonical values via labels compared as codes (``"S-1"`` == ``"s1"``),
     then as text (``"Laki - laki"`` == ``"laki-laki"``)."""
-    lookup = {}
-    for canon, labels in table.items():
-        for lab in [*labels, canon]:
-            lookup[_norm_code(pd.Series([str(lab)])).iloc[0]] = canon
+    lookup = _label_lookup(repr(sorted(table.items(), key=str)), table)
     is_bool = isinstance(next(iter(table), None), bool)
 
     def decode(uniq: pd.Series) -> pd.Series:

@@ -44,7 +44,12 @@ class ProcessedData:
                 raise InputError(
                     f"no processed table {name!r} for study {self.study.id!r}", file=path,
                     expected=f"one of {self.tables} (run `make reports` first if the list is empty)")
-            self._cache[name] = pd.read_parquet(path)
+            if path.is_dir():  # a dataset partitioned by region (respondents.parquet)
+                from .clean import read_respondents
+
+                self._cache[name] = read_respondents(path)
+            else:
+                self._cache[name] = pd.read_parquet(path)
         return self._cache[name]
 
 

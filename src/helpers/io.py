@@ -153,6 +153,28 @@ def staged_folder(folder: str | os.PathLike) -> Iterator[Path]:
             os.replace(src, dst)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+def replace_dir(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """Move the finished folder ``src`` to ``dst`` (same file system), replacing
+    what was there (a folder, or a single file as older runs wrote): the old one
+    is moved aside first and removed only once the new one is in place."""
+    import shutil
+
+    src, dst = Path(src), Path(dst)
+    old = None
+    if dst.exists() or dst.is_symlink():
+        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        os.replace(dst, old)
+    try:
+        os.replace(src, dst)
+    except BaseException:
+        if old is not None:
+            os.replace(old, dst)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+    return dst
 
 
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> Path:

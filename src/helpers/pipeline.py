@@ -4,19 +4,23 @@ Every stage is a notebook executed by papermill; the executed copy is the run
 log (``data/processed/<study>/notebooks/`` for stages 01-03, ``brief.ipynb`` in
 each report folder). A stage or brief whose inputs, parameters and code have not
 changed since its last successful run is skipped unless ``force=True``.
+
+The briefs fan out on Dask distributed (:mod:`helpers.cluster`): a LocalCluster
+of ``workers`` processes, or the scheduler named by ``scheduler`` /
+``DASK_SCHEDULER_ADDRESS``. Each worker runs one kernel at a time (resource
+``kernel``); a brief whose kernel died is retried once in a fresh kernel; a
+worker that dies has its briefs run again by another.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import subprocess
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -32,7 +36,7 @@ STAGES = ("01_clean", "02_indices", "03_compare")
 BRIEF = "04_brief"
 KERNEL = "asn-workspace"
 PACKAGES = ("helpers", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-            "pyarrow", "papermill", "nbconvert", "weasyprint", "pandera", "rapidfuzz")
+            "pyarrow", "papermill", "nbconvert", "weasyprint", "pandera", "rapidfuzz", "dask", "distributed")
 
 
 # ----------------------------------------------------------------------------- fingerprints
@@ -84,12 +88,22 @@ def input_hashes(study: Study) -> dict[str, str]:
     return out
 
 
-def fingerprint(study: Study, params: dict) -> str:
-    h = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
-    for f in code_and_config_files(study, params["stage"]):
+def files_digest(study: Study, stage: str) -> str:
+    """One digest of every file a stage depends on (:func:`code_and_config_files`):
+    computed once per run, not once per region (the raw inputs of a national
+    study are gigabytes)."""
+    h = hashlib.sha256()
+    for f in code_and_config_files(study, stage):
         h.update(str(f).encode())
         h.update(sha256_file(f).encode() if f.exists() else b"missing")
     return h.hexdigest()
+
+
+def fingerprint(study: Study, params: dict, digest: str | None = None) -> str:
+    """Hash of a stage's or brief's parameters and of every file it depends on
+    (``digest``: :func:`files_digest`, when the caller already has it)."""
+    digest = digest or files_digest(study, params["stage"])
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode() + digest.encode()).hexdigest()
 
 
 def _stamp_path(study: Study, name: str) -> Path:
@@ -255,11 +269,22 @@ def rerun_command(study: Study, region: str, lang: str | None = None) -> str:
         parts += ["--lang", lang]
     return " ".join(shlex.quote(p) for p in parts)
 
+#: what a kernel that died (or never came up) looks like in papermill's and
+#: jupyter_client's errors: worth one retry in a fresh kernel
+KERNEL_DEATH = ("DeadKernelError", "Kernel died", "kernel_info", "Address already in use", "ZMQError",
+                "Kernel didn't respond", "RuntimeError: Kernel")
+
+
+def _kernel_died(err: str) -> bool:
+    return any(k in err for k in KERNEL_DEATH)
+
 
 def make_brief(study_id: str, region: str, lang: str | None = None, force: bool = False,
-               output_root: str | None = None, prewarm: bool = False) -> BriefResult:
+               output_root: str | None = None, prewarm: bool = False, fingerprint_: str | None = None,
+               inputs: dict | None = None) -> BriefResult:
     """Execute the brief notebook for one region and export it (HTML, PDF),
-    then write ``manifest.json``. Never raises: failures are returned.
+    then write ``manifest.json``. Never raises: failures are returned. A brief
+    whose kernel died is run once more in a fresh kernel.
 
     Everything is written into a staging folder beside the report folder and
     published at the end (:func:`helpers.io.staged_folder`), so a run killed
@@ -267,10 +292,13 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
     study's default gets its own names (``brief.en.pdf``, ``results.en.json``, ...).
 
     With ``prewarm`` (more briefs follow in this process) the next brief's
-    kernel is started while this one runs (:mod:`helpers.brief.kernels`)."""
+    kernel is started while this one runs (:mod:`helpers.brief.kernels`).
+    ``fingerprint_`` and ``inputs`` (input hashes) are passed by a run that
+    computed them once for every region. A brief whose kernel died is retried
+    once in a fresh kernel; the folder is written whole or not at all."""
     import shlex
 
-    from .brief import lang_suffix, output_names
+    from .brief import kernels, lang_suffix, output_names
     from .io import staged_folder
 
     if output_root:
@@ -282,30 +310,36 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
     params = brief_parameters(study, region, lang)
     sfx = lang_suffix(study, params["lang"])
     names = output_names(sfx)
-    fp = fingerprint(study, {**params, "stage": BRIEF})
+    fp = fingerprint_ or fingerprint(study, {**params, "stage": BRIEF})
     stamp = folder / names["stamp"]
     if not force and _is_fresh(stamp, fp, [folder / names["results"], folder / names["pdf"]]):
         return BriefResult(region, "skipped", 0.0, folder)
     try:
         with staged_folder(folder) as stage:
             nb_out = stage / names["notebook"]
-            try:
-                for stale in (names["failed"], names["stamp"]):
-                    (folder / stale).unlink(missing_ok=True)
-                from .brief.kernels import kernel
-                from .export import preload
+            for stale in (names["failed"], names["stamp"]):
+                (folder / stale).unlink(missing_ok=True)
+            from .export import export_brief, preload
 
-                preload()
-                with kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
-                    execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(stage)}, km=km)
-                from .export import export_brief
-
-                export_brief(nb_out, stage, suffix=sfx)
-            except Exception:
-                if nb_out.exists():
-                    folder.mkdir(parents=True, exist_ok=True)
-                    nb_out.replace(folder / names["failed"])
-                raise
+            for attempt in (1, 2):
+                try:
+                    preload()
+                    with kernels.kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
+                        execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(stage)}, km=km)
+                    export_brief(nb_out, stage, suffix=sfx)
+                    break
+                except Exception as exc:
+                    err = _short_error(exc)
+                    if not hasattr(exc, "ename"):
+                        err += "\n" + traceback.format_exc(limit=3)
+                    if attempt == 1 and _kernel_died(err):
+                        kernels.discard()  # the warm kernel may share the cause: start afresh
+                        continue
+                    if nb_out.exists():
+                        folder.mkdir(parents=True, exist_ok=True)
+                        nb_out.replace(folder / names["failed"])
+                    return BriefResult(region, "failed", time.perf_counter() - t0, folder,
+                                       err if attempt == 1 else "retried once after the kernel died; " + err)
             secs = time.perf_counter() - t0
             rel = folder.relative_to(paths.output_root()) if folder.is_relative_to(paths.output_root()) else folder
             manifest = {
@@ -314,7 +348,7 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
                 "parameters": params,
                 "command": rerun_command(study, region, params["lang"]),
                 "verify": "python -m helpers verify " + shlex.quote(str(rel / names["manifest"] if sfx else rel)),
-                "inputs": input_hashes(study),
+                "inputs": inputs if inputs is not None else input_hashes(study),
                 "uncertainty": _uncertainty_settings(study),
                 "config_fingerprint": fp,
                 "packages": package_versions(),
@@ -323,6 +357,7 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
                 "started": started,
                 "finished": _now(),
                 "duration_s": round(secs, 3),
+                "attempts": attempt,
             }
             write_json(manifest, stage / names["manifest"])
             write_json({"fingerprint": fp, "finished": manifest["finished"]}, stage / names["stamp"])
@@ -344,8 +379,17 @@ def _uncertainty_settings(study: Study) -> dict:
         return {"error": str(exc)}
 
 
-def _brief_job(args: tuple) -> BriefResult:
-    return make_brief(*args)
+def brief_task(region: str, study_id: str, lang: str | None, force: bool, fingerprints: dict,
+               inputs: dict, prewarm: frozenset) -> BriefResult:
+    """One region's brief, as a Dask task (:func:`helpers.cluster.map_regions`)."""
+    return make_brief(study_id, region, lang, force, os.environ.get("ASN_OUTPUT_ROOT"),
+                      prewarm=region in prewarm, fingerprint_=fingerprints.get(region), inputs=inputs)
+
+
+def _discard_warm_kernel() -> None:
+    from .brief.kernels import discard
+
+    discard()
 
 
 @dataclass
@@ -367,11 +411,17 @@ class RunSummary:
         return not self.failed
 
 
-def run(study_id: str = "sample", regions: list[str] | None = None, workers: int = 1,
+def run(study_id: str = "sample", regions: list[str] | None = None, workers: int | None = None,
         force: bool = False, lang: str | None = None, progress: bool = True,
-        echo=print) -> RunSummary:
+        echo=print, scheduler: str | None = None) -> RunSummary:
     """Run the whole pipeline for a study. Returns a summary; never stops at a
-    failing region (the others are finished first)."""
+    failing region (the others are finished first).
+
+    Briefs run on Dask: a LocalCluster of ``workers`` processes (default one per
+    CPU), or the scheduler at ``scheduler`` / ``$DASK_SCHEDULER_ADDRESS``. Fresh
+    briefs are skipped before anything is sent to the cluster."""
+    from . import cluster
+
     t0 = time.perf_counter()
     study = load_study(study_id)
     wanted = regions or [r.id for r in study.regions]
@@ -385,27 +435,32 @@ def run(study_id: str = "sample", regions: list[str] | None = None, workers: int
         summary.seconds = time.perf_counter() - t0
         return summary
 
-    echo(f"Briefs (04) for {len(wanted)} region(s) on {workers} worker(s):")
-    # every job but a worker's likely last one starts the kernel of the next brief early
-    jobs = [(study.id, r, lang, force or any(s.status == "ran" for s in summary.stages),
-             os.environ.get("ASN_OUTPUT_ROOT"), i < len(wanted) - max(1, workers)) for i, r in enumerate(wanted)]
-    results: list[BriefResult] = []
-    bar = _progress(len(jobs), progress)
-    if workers <= 1:
-        for job in jobs:
-            results.append(_brief_job(job))
-            bar.update(1)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_brief_job, job) for job in jobs]
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                bar.set_postfix_str(results[-1].region)
-                bar.update(1)
-    bar.close()
-    order = {r: i for i, r in enumerate(wanted)}
-    summary.briefs = sorted(results, key=lambda b: order[b.region])
+    force_briefs = force or any(s.status == "ran" for s in summary.stages)
+    digest = files_digest(study, BRIEF)  # once for every region
+    fps = {r: fingerprint(study, {**brief_parameters(study, r, lang), "stage": BRIEF}, digest) for r in wanted}
+    todo = [r for r in wanted if force_briefs or not _is_fresh(
+        report_folder(study, r) / ".stamp.json", fps[r],
+        [report_folder(study, r) / "results.json", report_folder(study, r) / "brief.pdf"])]
+    results = {r: BriefResult(r, "skipped", 0.0, report_folder(study, r)) for r in wanted if r not in todo}
+    echo(f"Briefs (04): {len(todo)} of {len(wanted)} region(s) to render"
+         + (f", {len(wanted) - len(todo)} unchanged (skipped)" if len(todo) < len(wanted) else ""))
+    if todo:
+        inputs = input_hashes(study)
+        with cluster.connect(workers=workers, scheduler=scheduler, echo=echo) as client:
+            n_workers = max(1, len(client.nthreads()))
+            # every brief but a worker's likely last one starts the kernel of its next brief early
+            prewarm = frozenset(todo[: max(0, len(todo) - n_workers)])
+            out = cluster.map_regions(client, brief_task, todo, study.id, lang, force_briefs, fps, inputs, prewarm,
+                                      resources=dict(cluster.KERNEL_RESOURCE), retries=1, progress=progress,
+                                      label="briefs")
+            try:
+                client.run(_discard_warm_kernel)  # no kernel left running on the workers
+            except Exception:  # noqa: BLE001 - a worker gone already has no kernel
+                pass
+        for r, res in zip(todo, out):
+            results[r] = res if isinstance(res, BriefResult) else BriefResult(
+                r, "failed", 0.0, report_folder(study, r), f"task failed: {_short_error(res)}")
+    summary.briefs = [results[r] for r in wanted]
     summary.summary_error = _study_summary(study, lang, echo)
     summary.seconds = time.perf_counter() - t0
     echo(format_summary(summary))

@@ -133,28 +133,45 @@ def load_manual_aliases(path: str | Path, registry: pd.DataFrame) -> pd.DataFram
     return m[["key", "region_id", "unit_id"]]
 
 
-def strip_region(keys: pd.Series, region_ids: pd.Series, region_names: dict[str, list[str]],
-                 known: set | None = None) -> pd.Series:
+def region_forms(region_names: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Region id -> the normalised forms of its names, longest first (what
+    :func:`strip_region` cuts). Computed once per run, not per source."""
+    return {rid: sorted({f for f in normalise_unit_name(pd.Series(list(n), dtype="string")).dropna() if f},
+                        key=len, reverse=True) for rid, n in region_names.items()}
+
+
+def strip_region(keys: pd.Series, region_ids: pd.Series, region_names: dict[str, list[str]] | None = None,
+                 known: set | None = None, forms: dict[str, list[str]] | None = None) -> pd.Series:
     """Remove a trailing region name (``"dinas x kota balikpapan"`` -> ``"dinas x"``).
 
-    ``region_names``: region id -> names and aliases people append to unit names.
+    ``region_names``: region id -> names and aliases people append to unit names
+    (or ``forms``, their :func:`region_forms`, built once by the caller).
     Of the possible cuts, one leaving a ``known`` registry name wins, else the
     longest cut ("Kecamatan Balikpapan Kota Kota Balikpapan" keeps its own "Kota")."""
-    out = keys.copy()
-    forms_by_region = {rid: sorted({f for f in normalise_unit_name(pd.Series(list(n), dtype="string")).dropna() if f},
-                                   key=len, reverse=True) for rid, n in region_names.items()}
+    forms_by_region = forms if forms is not None else region_forms(region_names or {})
     known = known or set()
     pairs = pd.DataFrame({"key": keys, "region_id": region_ids}).drop_duplicates()
+    pending: list[tuple[tuple, list[str]]] = []
     for key, rid in pairs.itertuples(index=False):  # distinct names only: a few thousand
         if pd.isna(key) or pd.isna(rid):
             continue
         cuts = [key[: -len(f) - 1] for f in forms_by_region.get(rid, []) if key.endswith(" " + f)]
-        if not cuts:
-            continue
-        cuts = _phrases(pd.Series(cuts, dtype="string")).tolist()
-        best = next((c for c in cuts if c in known), cuts[0])
-        out[(keys == key) & (region_ids == rid)] = best
-    return out
+        if cuts:
+            pending.append(((key, rid), cuts))
+    # the phrase rewrites once over every cut (not once per name: each is a regex pass)
+    flat = _phrases(pd.Series([c for _, cuts in pending for c in cuts], dtype="string")).tolist()
+    best_cut: dict[tuple, str] = {}
+    pos = 0
+    for pair, cuts in pending:
+        mine = flat[pos:pos + len(cuts)]
+        pos += len(cuts)
+        best_cut[pair] = next((c for c in mine if c in known), mine[0])
+    if not best_cut:
+        return keys.copy()
+    pair = pd.MultiIndex.from_arrays([keys.astype(object), region_ids.astype(object)])
+    cut = pd.Series(list(best_cut.values()), index=pd.MultiIndex.from_tuples(list(best_cut)), dtype="string")
+    hit = pd.Series(cut.reindex(pair).to_numpy(), index=keys.index, dtype="string")
+    return hit.fillna(keys).astype(keys.dtype if keys.dtype == "string" else "string")
 
 
 def _fuzzy_scores(queries: list[str], choices: list[str]) -> np.ndarray:
@@ -167,10 +184,147 @@ def _fuzzy_scores(queries: list[str], choices: list[str]) -> np.ndarray:
     return np.maximum(a, b)
 
 
+class UnitMatcher:
+    """The registry side of :func:`match_units`, prepared once per run: the
+    normalised names and aliases of every unit, the fuzzy pool per region and
+    the region-name forms. ``match(queries)`` then costs only the queries.
+
+    >>> reg = pd.DataFrame({"unit_id": ["u1"], "unit_name": ["Dinas Pendidikan"],
+    ...                     "region_id": ["r"], "aliases": ["Disdik"]})
+    >>> UnitMatcher(reg).match(pd.DataFrame({"raw_name": ["disdik"], "region_id": ["r"]}))["method"].tolist()
+    ['alias']
+    """
+
+    def __init__(self, registry: pd.DataFrame, manual: pd.DataFrame | None = None,
+                 threshold: float = THRESHOLD, margin: float = MARGIN,
+                 region_names: dict[str, list[str]] | None = None):
+        self.manual, self.threshold, self.margin = manual, threshold, margin
+        # long table of names a unit is known by: (unit_id, region_id, key, kind)
+        reg = registry.copy()
+        reg["unit_id"] = reg["unit_id"].astype("string")
+        al = reg[["unit_id", "region_id", "aliases"]].dropna(subset=["aliases"]).copy()
+        al["aliases"] = al["aliases"].astype("string").str.split("|")
+        al = al.explode("aliases").rename(columns={"aliases": "name"})
+        names = pd.concat([reg[["unit_id", "region_id", "unit_name"]].rename(columns={"unit_name": "name"})
+                           .assign(kind="name"), al.assign(kind="alias")], ignore_index=True)
+        names["name"] = names["name"].astype("string").str.strip()
+        names = names[names["name"].notna() & (names["name"] != "")]
+        names["key"] = normalise_unit_name(names["name"])
+        # for fuzzy matching, the long forms too ("satuan polisi pamong praja"), so a typo
+        # in a long name is compared with the long name
+        plain = names.assign(key=normalise_unit_name(names["name"], phrases=False), kind="plain")
+        pool = pd.concat([names, plain[plain["key"] != names["key"]]], ignore_index=True)
+        self.fuzzy_pool = {"\0": pool, **{str(r): g for r, g in pool.groupby("region_id", sort=False)}}
+        names["region_id"] = names["region_id"].astype("string")
+        self.names = names
+        self.known = set(names["key"])
+        self.unit_name = dict(zip(reg["unit_id"], reg["unit_name"]))
+        self.forms = region_forms(region_names) if region_names else None
+
+    def match(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """See :func:`match_units`."""
+        threshold, margin, manual, names, unit_name = (self.threshold, self.margin, self.manual, self.names,
+                                                       self.unit_name)
+        q = queries[["raw_name", "region_id"]].drop_duplicates().reset_index(drop=True)
+        q["raw_name"] = q["raw_name"].astype("string")
+        q["region_id"] = q["region_id"].astype("string")
+        q["key"] = normalise_unit_name(q["raw_name"])
+        out = q.assign(unit_id=pd.Series(pd.NA, index=q.index, dtype="string"),
+                       method=pd.Series("review", index=q.index, dtype="string"), score=np.nan,
+                       reason=pd.Series(pd.NA, index=q.index, dtype="string"),
+                       candidates=pd.Series(pd.NA, index=q.index, dtype="string"))
+        out.loc[q["key"].isna() | (q["key"] == ""), "method"] = "missing"
+
+        # a typed name that is not a registry name as it stands may carry the region's
+        # name at its end ("Dinas X Kota Balikpapan"): compare without it
+        if self.forms:
+            stripped = strip_region(q["key"], q["region_id"], known=self.known, forms=self.forms)
+            known = q["key"].isin(self.known)
+            q["key"] = q["key"].where(known | (stripped == ""), stripped)
+            out["key"] = q["key"]
+        todo = out["method"] == "review"
+
+        def assign_unique(mask_rows: pd.Series, lookup: pd.DataFrame, on: list[str], method: str) -> None:
+            nonlocal todo
+            cand = out.loc[todo & mask_rows, ["key", "region_id", "raw_name"]].reset_index()
+            if cand.empty or lookup.empty:
+                return
+            hits = cand.merge(lookup, on=on, how="inner", suffixes=("", "_u"))
+            if "region_id_u" in hits.columns:  # NA query region or region-free lookup: keep region match
+                same = hits["region_id"].isna() | hits["region_id_u"].isna() | (hits["region_id"] == hits["region_id_u"])
+                hits = hits[same.fillna(False)]
+            per = hits.groupby("index")["unit_id"].agg(["nunique", "first"])
+            one = per[per["nunique"] == 1]
+            out.loc[one.index, "unit_id"] = one["first"].astype("string")
+            out.loc[one.index, "method"] = method
+            out.loc[one.index, "score"] = 100.0
+            many = per[per["nunique"] > 1]
+            if len(many):
+                out.loc[many.index, "reason"] = "ambiguous"
+                amb = hits[hits["index"].isin(many.index)].groupby("index")["unit_id"].agg(
+                    lambda u: "; ".join(f"{x}:{unit_name.get(x, '')} (100)" for x in dict.fromkeys(u)))
+                out.loc[amb.index, "candidates"] = amb
+            todo = out["method"] == "review"
+
+        everywhere = pd.Series(True, index=out.index)
+        if manual is not None and len(manual):
+            m = manual.rename(columns={"region_id": "region_id_u"})
+            cand = out.loc[todo, ["key", "region_id"]].reset_index().merge(m, on="key", how="inner")
+            ok = cand["region_id_u"].isna() | cand["region_id"].isna() | (cand["region_id"] == cand["region_id_u"])
+            cand = cand[ok.fillna(False)].drop_duplicates("index", keep="last")
+            out.loc[cand["index"], "unit_id"] = cand["unit_id"].astype("string").to_numpy()
+            out.loc[cand["index"], "method"] = "manual"
+            out.loc[cand["index"], "score"] = 100.0
+            out.loc[cand["index"], "reason"] = pd.NA
+            out.loc[cand["index"], "candidates"] = pd.NA
+            todo = out["method"] == "review"
+        exact = names[names["kind"] == "name"].assign(raw_name=lambda d: d["name"])[["raw_name", "region_id", "unit_id"]]
+        assign_unique(everywhere, exact.rename(columns={"region_id": "region_id_u"}), ["raw_name"], "exact")
+        by_name = names[names["kind"] == "name"][["key", "region_id", "unit_id"]]
+        assign_unique(everywhere, by_name.rename(columns={"region_id": "region_id_u"}), ["key"], "normalised")
+        by_alias = names[names["kind"] == "alias"][["key", "region_id", "unit_id"]]
+        assign_unique(everywhere, by_alias.rename(columns={"region_id": "region_id_u"}), ["key"], "alias")
+
+        # fuzzy, region by region (a typed name is compared with its own region's units)
+        rest = out[todo & out["reason"].isna()]
+        for region, grp in rest.groupby(rest["region_id"].fillna("\0"), sort=False):
+            pool = self.fuzzy_pool.get(region, names.iloc[:0])
+            if pool.empty:
+                out.loc[grp.index, "reason"] = "no_units_in_region"
+                continue
+            choices = pool["key"].tolist()
+            scores = np.maximum(_fuzzy_scores(grp["key"].tolist(), choices),
+                                _fuzzy_scores(normalise_unit_name(grp["raw_name"], phrases=False).fillna("").tolist(),
+                                              choices))
+            # best score per unit (a unit may have several names)
+            units = pool["unit_id"].to_numpy()
+            uids, inv = np.unique(units, return_inverse=True)
+            per_unit = np.zeros((scores.shape[0], len(uids)))
+            for j in range(len(uids)):  # loop over units (~100), not over rows
+                per_unit[:, j] = scores[:, inv == j].max(axis=1)
+            order = np.argsort(-per_unit, axis=1)[:, :N_CANDIDATES]
+            best = per_unit[np.arange(len(grp)), order[:, 0]]
+            second = per_unit[np.arange(len(grp)), order[:, 1]] if len(uids) > 1 else np.zeros(len(grp))
+            accept = (best >= threshold) & (best - second >= margin)
+            idx = grp.index
+            out.loc[idx, "score"] = best
+            out.loc[idx[accept], "unit_id"] = uids[order[accept, 0]]
+            out.loc[idx[accept], "method"] = "fuzzy"
+            reason = np.where(best < threshold, "below_threshold", "ambiguous")
+            out.loc[idx[~accept], "reason"] = reason[~accept]
+            cands = ["; ".join(f"{uids[k]}:{unit_name.get(uids[k], '')} ({per_unit[i, k]:.0f})" for k in order[i])
+                     for i in range(len(grp))]
+            out.loc[idx, "candidates"] = pd.Series(cands, index=idx, dtype="string")
+        out.loc[out["method"] != "review", "reason"] = pd.NA
+        return out.drop(columns="key")
+
+
 def match_units(queries: pd.DataFrame, registry: pd.DataFrame, manual: pd.DataFrame | None = None,
                 threshold: float = THRESHOLD, margin: float = MARGIN,
                 region_names: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """Match distinct typed names to registry units.
+    """Match distinct typed names to registry units (one call: a
+    :class:`UnitMatcher` built and used once; a run that matches many files
+    builds the matcher once and calls ``match`` per file).
 
     Parameters
     ----------
@@ -185,116 +339,7 @@ def match_units(queries: pd.DataFrame, registry: pd.DataFrame, manual: pd.DataFr
     (0-100), ``reason`` (for review rows: ``below_threshold``/``ambiguous``),
     ``candidates`` (``"id:name (score)"`` joined by ``"; "``).
     """
-    q = queries[["raw_name", "region_id"]].drop_duplicates().reset_index(drop=True)
-    q["raw_name"] = q["raw_name"].astype("string")
-    q["region_id"] = q["region_id"].astype("string")
-    q["key"] = normalise_unit_name(q["raw_name"])
-    out = q.assign(unit_id=pd.Series(pd.NA, index=q.index, dtype="string"),
-                   method=pd.Series("review", index=q.index, dtype="string"), score=np.nan,
-                   reason=pd.Series(pd.NA, index=q.index, dtype="string"),
-                   candidates=pd.Series(pd.NA, index=q.index, dtype="string"))
-    out.loc[q["key"].isna() | (q["key"] == ""), "method"] = "missing"
-
-    # long table of names a unit is known by: (unit_id, region_id, key, kind)
-    reg = registry.copy()
-    reg["unit_id"] = reg["unit_id"].astype("string")
-    al = reg[["unit_id", "region_id", "aliases"]].dropna(subset=["aliases"]).copy()
-    al["aliases"] = al["aliases"].astype("string").str.split("|")
-    al = al.explode("aliases").rename(columns={"aliases": "name"})
-    names = pd.concat([reg[["unit_id", "region_id", "unit_name"]].rename(columns={"unit_name": "name"})
-                       .assign(kind="name"), al.assign(kind="alias")], ignore_index=True)
-    names["name"] = names["name"].astype("string").str.strip()
-    names = names[names["name"].notna() & (names["name"] != "")]
-    names["key"] = normalise_unit_name(names["name"])
-    # for fuzzy matching, the long forms too ("satuan polisi pamong praja"), so a typo
-    # in a long name is compared with the long name
-    plain = names.assign(key=normalise_unit_name(names["name"], phrases=False), kind="plain")
-    fuzzy_pool = pd.concat([names, plain[plain["key"] != names["key"]]], ignore_index=True)
-    names["region_id"] = names["region_id"].astype("string")
-    unit_name = dict(zip(reg["unit_id"], reg["unit_name"]))
-
-    # a typed name that is not a registry name as it stands may carry the region's
-    # name at its end ("Dinas X Kota Balikpapan"): compare without it
-    if region_names:
-        stripped = strip_region(q["key"], q["region_id"], region_names, set(names["key"]))
-        known = q["key"].isin(set(names["key"]))
-        q["key"] = q["key"].where(known | (stripped == ""), stripped)
-        out["key"] = q["key"]
-    todo = out["method"] == "review"
-
-    def assign_unique(mask_rows: pd.Series, lookup: pd.DataFrame, on: list[str], method: str) -> None:
-        nonlocal todo
-        cand = out.loc[todo & mask_rows, ["key", "region_id", "raw_name"]].reset_index()
-        if cand.empty or lookup.empty:
-            return
-        hits = cand.merge(lookup, on=on, how="inner", suffixes=("", "_u"))
-        if "region_id_u" in hits.columns:  # NA query region or region-free lookup: keep region match
-            same = hits["region_id"].isna() | hits["region_id_u"].isna() | (hits["region_id"] == hits["region_id_u"])
-            hits = hits[same.fillna(False)]
-        per = hits.groupby("index")["unit_id"].agg(["nunique", "first"])
-        one = per[per["nunique"] == 1]
-        out.loc[one.index, "unit_id"] = one["first"].astype("string")
-        out.loc[one.index, "method"] = method
-        out.loc[one.index, "score"] = 100.0
-        many = per[per["nunique"] > 1]
-        if len(many):
-            out.loc[many.index, "reason"] = "ambiguous"
-            amb = hits[hits["index"].isin(many.index)].groupby("index")["unit_id"].agg(
-                lambda u: "; ".join(f"{x}:{unit_name.get(x, '')} (100)" for x in dict.fromkeys(u)))
-            out.loc[amb.index, "candidates"] = amb
-        todo = out["method"] == "review"
-
-    everywhere = pd.Series(True, index=out.index)
-    if manual is not None and len(manual):
-        m = manual.rename(columns={"region_id": "region_id_u"})
-        cand = out.loc[todo, ["key", "region_id"]].reset_index().merge(m, on="key", how="inner")
-        ok = cand["region_id_u"].isna() | cand["region_id"].isna() | (cand["region_id"] == cand["region_id_u"])
-        cand = cand[ok.fillna(False)].drop_duplicates("index", keep="last")
-        out.loc[cand["index"], "unit_id"] = cand["unit_id"].astype("string").to_numpy()
-        out.loc[cand["index"], "method"] = "manual"
-        out.loc[cand["index"], "score"] = 100.0
-        out.loc[cand["index"], "reason"] = pd.NA
-        out.loc[cand["index"], "candidates"] = pd.NA
-        todo = out["method"] == "review"
-    exact = names[names["kind"] == "name"].assign(raw_name=lambda d: d["name"])[["raw_name", "region_id", "unit_id"]]
-    assign_unique(everywhere, exact.rename(columns={"region_id": "region_id_u"}), ["raw_name"], "exact")
-    by_name = names[names["kind"] == "name"][["key", "region_id", "unit_id"]]
-    assign_unique(everywhere, by_name.rename(columns={"region_id": "region_id_u"}), ["key"], "normalised")
-    by_alias = names[names["kind"] == "alias"][["key", "region_id", "unit_id"]]
-    assign_unique(everywhere, by_alias.rename(columns={"region_id": "region_id_u"}), ["key"], "alias")
-
-    # fuzzy, region by region (a typed name is compared with its own region's units)
-    rest = out[todo & out["reason"].isna()]
-    for region, grp in rest.groupby(rest["region_id"].fillna("\0"), sort=False):
-        pool = fuzzy_pool if region == "\0" else fuzzy_pool[fuzzy_pool["region_id"] == region]
-        if pool.empty:
-            out.loc[grp.index, "reason"] = "no_units_in_region"
-            continue
-        choices = pool["key"].tolist()
-        scores = np.maximum(_fuzzy_scores(grp["key"].tolist(), choices),
-                            _fuzzy_scores(normalise_unit_name(grp["raw_name"], phrases=False).fillna("").tolist(),
-                                          choices))
-        # best score per unit (a unit may have several names)
-        units = pool["unit_id"].to_numpy()
-        uids, inv = np.unique(units, return_inverse=True)
-        per_unit = np.zeros((scores.shape[0], len(uids)))
-        for j in range(len(uids)):  # loop over units (~100), not over rows
-            per_unit[:, j] = scores[:, inv == j].max(axis=1)
-        order = np.argsort(-per_unit, axis=1)[:, :N_CANDIDATES]
-        best = per_unit[np.arange(len(grp)), order[:, 0]]
-        second = per_unit[np.arange(len(grp)), order[:, 1]] if len(uids) > 1 else np.zeros(len(grp))
-        accept = (best >= threshold) & (best - second >= margin)
-        idx = grp.index
-        out.loc[idx, "score"] = best
-        out.loc[idx[accept], "unit_id"] = uids[order[accept, 0]]
-        out.loc[idx[accept], "method"] = "fuzzy"
-        reason = np.where(best < threshold, "below_threshold", "ambiguous")
-        out.loc[idx[~accept], "reason"] = reason[~accept]
-        cands = ["; ".join(f"{uids[k]}:{unit_name.get(uids[k], '')} ({per_unit[i, k]:.0f})" for k in order[i])
-                 for i in range(len(grp))]
-        out.loc[idx, "candidates"] = pd.Series(cands, index=idx, dtype="string")
-    out.loc[out["method"] != "review", "reason"] = pd.NA
-    return out.drop(columns="key")
+    return UnitMatcher(registry, manual, threshold, margin, region_names).match(queries)
 
 
 def review_table(matches: pd.DataFrame, counts: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:

@@ -37,23 +37,44 @@ def _key(kernel_name: str, cwd: Path, extra_arguments: list[str]) -> str:
 
 
 def start(kernel_name: str, cwd: Path, extra_arguments: list[str]):
-    """Launch a kernel (returns at once; the kernel boots and imports in its own process)."""
+    """Launch a kernel (returns at once; the kernel boots and imports in its own process).
+
+    The kernel talks over Unix sockets in a folder of its own (``transport="ipc"``),
+    not TCP ports: jupyter_client picks TCP ports by binding and releasing them,
+    and a kernel started in parallel can take the same port before its owner
+    binds it ("Address already in use", papermill #511, jupyter_client #276 /
+    #487). Socket files in a private folder cannot collide. Where Unix sockets
+    are not available (Windows) it falls back to TCP; a kernel that dies at
+    start is then retried by the caller (:func:`helpers.pipeline.make_brief`)."""
+    import tempfile
+
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    km = AsyncKernelManager(kernel_name=kernel_name)
     args = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[PRELOAD]!r}"]
+    if os.name == "posix":
+        # short path: a Unix socket path has ~100 characters at most
+        sockets = tempfile.mkdtemp(prefix="asnk-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockets, "k"))
+        km._asn_sockets = sockets
+    else:
+        km = AsyncKernelManager(kernel_name=kernel_name)
     run_sync(km.start_kernel)(extra_arguments=args, cwd=str(cwd))
     return km
 
 
 def shutdown(km) -> None:
+    import shutil
+
     from jupyter_core.utils import run_sync
 
     try:
         run_sync(km.shutdown_kernel)(now=True)
     except Exception as exc:  # noqa: BLE001 - already dead: nothing to clean up
         log.debug("kernel shutdown: %s", exc)
+    sockets = getattr(km, "_asn_sockets", None)
+    if sockets:
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _wait_ready(km, timeout: float = 60) -> None:

@@ -35,6 +35,10 @@ from ..design import DesignSpec, placed, workforce_design
 LEVELS = {"region": "region_id", "unit_type": "unit_type", "unit": "unit_id"}
 AGG_COLUMNS = ["index", "wave", "level", "region_id", "group", "component", "n", "mean", "sd", "se",
                "ci_low", "ci_high", "df", "deff", "frame", "mean_unweighted", "n_unplaced"]
+CAT_COLUMNS = ["index", "wave", "level", "region_id", "group", "component", "category", "label_id", "label_en",
+               "n", "share", "share_w"]
+ACH_COLUMNS = ["index", "wave", "level", "region_id", "group", "component", "score", "target",
+               "achievement", "achievement_pct", "target_source"]
 
 
 def aggregate(scores: pd.DataFrame, components: Sequence[str], index: str,
@@ -102,7 +106,7 @@ def category_distribution(scores: pd.DataFrame, spec, index: str | None = None,
     from .spec import bounds
 
     if not spec.bands:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=CAT_COLUMNS)
     root_b = bounds(spec.root, spec.scale)
     comps = components or ["overall"] + [c.id for c in spec.root.children if bounds(c, spec.scale) == root_b]
     labels = {b.id: (b.label_id, b.label_en) for b in spec.bands}
@@ -141,8 +145,7 @@ def category_distribution(scores: pd.DataFrame, spec, index: str | None = None,
     out["label_id"] = out["category"].map(lambda c: labels[c][0])
     out["label_en"] = out["category"].map(lambda c: labels[c][1])
     out["index"] = index or spec.id
-    return out[["index", "wave", "level", "region_id", "group", "component", "category", "label_id",
-                "label_en", "n", "share", "share_w"]]
+    return out[CAT_COLUMNS]
 
 
 def resolve_targets(spec, study_targets: dict | None, region_id: str) -> dict[str, tuple[float, str]]:
@@ -170,8 +173,7 @@ def achievement(aggregates: pd.DataFrame, spec, study_targets: dict | None = Non
         sub["target"] = sub["component"].map({c: v[0] for c, v in tg.items()})
         sub["target_source"] = sub["component"].map({c: v[1] for c, v in tg.items()})
         rows.append(sub)
-    cols = ["index", "wave", "level", "region_id", "group", "component", "score", "target",
-            "achievement", "achievement_pct", "target_source"]
+    cols = ACH_COLUMNS
     if not rows:
         return pd.DataFrame(columns=cols)
     out = pd.concat(rows, ignore_index=True).rename(columns={"mean": "score"})

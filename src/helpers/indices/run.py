@@ -14,14 +14,23 @@ from ..design import census_weights, design_spec
 from ..errors import InputError
 from ..io import write_parquet
 from ..study import Study, load_study
-from .aggregate import achievement, aggregate, category_distribution
+from .aggregate import ACH_COLUMNS, AGG_COLUMNS, CAT_COLUMNS, achievement, aggregate, category_distribution
 from .compliance import compliance_20jp
 from .engine import item_matrix, score
-from .reliability import reliability
-from .sensitivity import sensitivity
+from .reliability import REL_COLUMNS, reliability
+from .sensitivity import SENS_COLUMNS, sensitivity
 from .spec import IndexSpec, load_spec
 from .uncertainty import stage_tables as uncertainty_tables
 from .weights import read_registry, response_rates, unit_weights
+
+#: the study-level tables of stage 02 and their columns: written with these
+#: columns even when empty (a study without targets still has an achievement table)
+TABLE_COLUMNS = {
+    "aggregates": AGG_COLUMNS, "categories": CAT_COLUMNS, "achievement": ACH_COLUMNS,
+    "reliability": REL_COLUMNS, "sensitivity": SENS_COLUMNS,
+    "response_rates": ["index", "wave", "region_id", "unit_id", "unit_type", "headcount", "n", "response_rate",
+                       "weight"],
+}
 
 ID_COLUMNS = ["respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "education",
               "position_type", "status"]
@@ -91,6 +100,14 @@ def scores_frame(rows: pd.DataFrame, spec: IndexSpec, weight: pd.Series | pd.Dat
     return out.reset_index(drop=True)
 
 
+def _empty(columns: list[str]) -> pd.DataFrame:
+    """A table with its columns and no rows (text columns as strings, counts and
+    statistics as floats), so readers can query it as any other."""
+    text = {"index", "level", "region_id", "group", "component", "category", "label_id", "label_en",
+            "target_source", "item", "scenario", "weights", "aggregation", "unit_id", "unit_type"}
+    return pd.DataFrame({c: pd.Series(dtype="string" if c in text else "float64") for c in columns})
+
+
 def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict:
     """Run stage 02 for a study; returns a small summary for display.
 
@@ -104,15 +121,16 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
     resp_path = out_dir / "respondents.parquet"
     if not resp_path.exists():
         raise InputError("respondents.parquet not found: run stage 01 (01_clean) first", file=resp_path)
-    df = pd.read_parquet(resp_path)
+    from ..clean import read_respondents
+
+    df = read_respondents(resp_path)
     registry = read_registry(study.registry_path)
     inst_map = instrument_index_map()
     spec_paths = study.option("indices_options", "specs", default={}) or {}
     threshold = float(study.option("indices_options", "jp_threshold", default=20))
     study_targets = study.option("targets", default={}) or {}
 
-    tables: dict[str, list[pd.DataFrame]] = {k: [] for k in (
-        "aggregates", "categories", "achievement", "reliability", "sensitivity", "response_rates")}
+    tables: dict[str, list[pd.DataFrame]] = {k: [] for k in TABLE_COLUMNS}
     summary: dict = {"study": study.id, "indices": {}, "files": []}
     for index_id in (indices or list(study.indices)):
         spec = load_spec(spec_paths.get(index_id, index_id))
@@ -154,7 +172,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
 
     for name, frames in tables.items():
         frames = [f for f in frames if f is not None and len(f)]
-        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        table = pd.concat(frames, ignore_index=True) if frames else _empty(TABLE_COLUMNS[name])
         summary["files"].append(write_parquet(table, out_dir / f"{name}.parquet").name)
 
     hr = df.copy()
