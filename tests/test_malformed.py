@@ -156,7 +156,7 @@ def test_unknown_columns_never_reach_outputs_and_nips_are_pointed_out(fx):
     processed = fx / "data/processed/fx"
     rej = pd.read_parquet(processed / "rejected.parquet")
     assert len(rej) and not [c for c in rej.columns if "NIP" in c or "Induk" in c or "Saran" in c]
-    for f in processed.iterdir():
+    for f in (p for p in processed.rglob("*") if p.is_file()):  # respondents.parquet is a dataset folder
         blob = f.read_bytes()
         assert b"198001012005011003" not in blob and b"Pelatihan lebih sering" not in blob, f.name
         assert b"19850312" not in blob, f.name  # the respondents' NIPs, in any column

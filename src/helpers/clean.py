@@ -153,6 +153,7 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
     opts = ctx.opts
     scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
     out_dir = Path(study.processed_dir)
+    fresh = write and not out_dir.exists()  # a run that fails leaves no empty output folder behind
     tmp_root = Path(tempfile.mkdtemp(prefix=".clean-", dir=_mkdir(out_dir) if write else None))
     try:
         staged = tmp_root / "staged"
@@ -253,6 +254,10 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
             out["tables"] = {"respondents": resp, "rejected": rej, "log": log, "review": review,
                              "unit_rows": pd.concat(unit_rows, ignore_index=True)}
         return out
+    except BaseException:
+        if fresh:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
 
