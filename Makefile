@@ -14,6 +14,9 @@ VENV    := .venv
 PY      ?= $(shell for p in python3 python3.13 python3.12 python3.11 python; do \
              $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 PYTEST_ARGS ?= -n 2
+# parallelism is over processes; one BLAS thread each (see src/helpers/__init__.py)
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 ifeq ($(origin PYTHON), undefined)
 PYTHON := $(VENV)/bin/python
