@@ -35,7 +35,7 @@ TXT = {
            "rank": "Peringkat [IK 90%]",
            "rank_note": "Peringkat antardaerah (1 = tertinggi) dengan interval 90% dari analisis ketidakpastian indeks (pilihan penyusunan indeks dan galat sampling, {n} tarikan).",
            "cmp_h": "Perbandingan antardaerah",
-           "cmp_lead": "{index}: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
+           "cmp_lead": "{index}, gelombang terakhir tiap daerah: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
            "cmp_none": "Tidak ada pasangan daerah yang berbeda nyata.",
            "pair": "Pasangan", "diff": "Selisih", "p": "p (disesuaikan)"},
     "en": {"title": "Study Summary: {study}", "region": "Region", "index": "Index", "wave": "Wave",
@@ -48,7 +48,7 @@ TXT = {
            "rank": "Rank [90% interval]",
            "rank_note": "Rank among the regions (1 = highest) with the 90% interval of the index's uncertainty analysis (build choices and sampling error, {n} draws).",
            "cmp_h": "Regions compared",
-           "cmp_lead": "{index}: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
+           "cmp_lead": "{index}, each region's latest wave: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
            "cmp_none": "No pair of regions differs significantly.",
            "pair": "Pair", "diff": "Difference", "p": "p (adjusted)"},
 }
