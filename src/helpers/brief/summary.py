@@ -70,7 +70,9 @@ def summary_rows(reports: dict[str, dict]) -> list[dict]:
     rows = []
     for region, r in reports.items():
         for idx, b in r["indices"].items():
-            shown = {k: v for k, v in b["unit_types"].items() if not v["suppressed"] and v["mean"] is not None}
+            # the lowest of the types the brief could compare (a single unit is not "a type")
+            shown = {k: v for k, v in b["unit_types"].items()
+                     if not v["suppressed"] and v["mean"] is not None and v.get("tested", True)}
             lowest = min(shown, key=lambda k: shown[k]["mean"]) if shown else None
             rows.append({"region": region, "region_name": r["meta"]["region_name"], "index": idx,
                          "index_name": b["name"], "wave": b["wave"], "overall": b["overall"], "ci_low": b["ci_low"],
