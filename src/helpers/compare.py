@@ -210,11 +210,9 @@ def _design_descriptives(res, est: pd.DataFrame, scores: pd.DataFrame, comp: str
     desc["frame"] = "finite_population"
     units = scores[scores[comp].notna()].groupby(factor, observed=True)["unit_id"].nunique()
     desc["n_units"] = key.map({str(k): v for k, v in units.items()}).to_numpy()
-    untested = set(getattr(res, "untested", []))
-    desc["tested"] = ~key.isin(untested) & res.ok
-    memm = getattr(res, "model_emm", None)
-    if memm is not None:
-        m = memm.set_index("group")
+    desc["tested"] = ~key.isin(set(res.untested)) & res.ok
+    if res.model_emm is not None:
+        m = res.model_emm.set_index("group")
         desc["model_emm"] = key.map(m["emm"]).to_numpy()
         desc["model_emm_ci_low"] = key.map(m["ci_low"]).to_numpy()
         desc["model_emm_ci_high"] = key.map(m["ci_high"]).to_numpy()
@@ -238,7 +236,8 @@ def rank_units(scores: pd.DataFrame, index: str, region_id: str, k: int = 5, min
     if d["unit_id"].nunique() < 2:
         return pd.DataFrame(columns=UNITS_COLUMNS)
     r = unit_ranks(d, "overall", "unit_id", k=k)
-    types = d.drop_duplicates("unit_id").set_index(d.drop_duplicates("unit_id")["unit_id"].astype(str))["unit_type"]
+    first = d.drop_duplicates("unit_id")
+    types = pd.Series(first["unit_type"].to_numpy(), index=first["unit_id"].astype(str))
     r = r.rename(columns={"unit": "unit_id"})
     r.insert(0, "unit_type", r["unit_id"].map(types).astype(str))
     wave = d["wave"].dropna().iloc[0] if "wave" in d and d["wave"].notna().any() else np.nan

@@ -73,8 +73,7 @@ class DesignSpec:
 
     def describe(self, lang: str = "en") -> str:
         """The design in one phrase, for a brief's methods note."""
-        ps = " × ".join({"unit_id": "unit" if lang == "en" else "unit", "status": "status"}.get(c, c)
-                        for c in self.poststratify) or "-"
+        ps = " × ".join({"unit_id": "unit"}.get(c, c) for c in self.poststratify) or "-"
         if self.type == "census":
             return (f"census with nonresponse: units as strata, finite population correction from registry "
                     f"headcounts, post-stratified to headcounts by {ps}" if lang == "en" else

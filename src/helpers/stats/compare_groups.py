@@ -51,6 +51,8 @@ class Comparison:
     # group, mean: the estimates the primary test compares (EMMs of the mixed model,
     # design-based domain means), restricted to the groups it tested
     primary_means: pd.DataFrame | None = None
+    untested: list = field(default_factory=list)  # groups the primary test could not test (and why: notes)
+    model_emm: pd.DataFrame | None = None  # EMMs of the primary (unadjusted) mixed model, every group
 
     @property
     def primary(self) -> pd.Series | None:

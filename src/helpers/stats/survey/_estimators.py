@@ -188,6 +188,14 @@ class Estimators:
         return out, V
 
     # --- descriptive estimators ----------------------------------------------------------
+    def _columns(self, y):
+        """Names, values (0 where missing or outside the domain), observed indicators and
+        design df of the columns ``y``: the inputs of the mean and the total."""
+        cols = _as_list(y)
+        vals, oks = zip(*(self._num(c) for c in cols))
+        D = np.column_stack(oks).astype(float)
+        return cols, np.column_stack(vals) * D, D, [self._degf(ok) for ok in oks]
+
     def mean(self, y, level: float = 0.95, deff: str = "wor") -> pd.DataFrame:
         """Design-based mean of each column in ``y``, as R's ``svymean(..., na.rm=TRUE)``.
 
@@ -222,11 +230,7 @@ class Estimators:
         >>> SurveyDesign(d, strata="s", fpc="N").mean("y")["estimate"].item()
         3.0
         """
-        cols = _as_list(y)
-        vals, oks = zip(*(self._num(c) for c in cols))
-        D = np.column_stack(oks).astype(float)
-        A = np.column_stack(vals) * D
-        df = [self._degf(ok) for ok in oks]
+        cols, A, D, df = self._columns(y)
         return self._ratio_engine(A, D, D, cols, level, deff, df)[0]
 
     def total(self, y, level: float = 0.95, deff: str = "wor") -> pd.DataFrame:
@@ -242,11 +246,7 @@ class Estimators:
         >>> SurveyDesign(d, weights="w").total("y")["estimate"].item()
         60.0
         """
-        cols = _as_list(y)
-        vals, oks = zip(*(self._num(c) for c in cols))
-        D = np.column_stack(oks).astype(float)
-        A = np.column_stack(vals) * D
-        df = [self._degf(ok) for ok in oks]
+        cols, A, D, df = self._columns(y)
         return self._ratio_engine(A, None, D, cols, level, deff, df)[0]
 
     def ratio(self, num, den, level: float = 0.95, deff: str = "wor") -> pd.DataFrame:
