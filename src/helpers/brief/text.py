@@ -34,7 +34,7 @@ T = {
         "jp": "{share} ASN {ci} memenuhi 20 JP pelatihan per tahun (dari {n} ASN dengan data jam pelatihan).",
         "gap": "Kesenjangan terbesar menurut {factor} (kelompok ≥ {m} responden): {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
         "gap_each": "Menurut {factor} (kelompok ≥ {m} responden): selisih {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_test": " ({test}, {p})",
+        "gap_test": " ({test}, {p} Holm)",
         "sig": "; kelompok berbeda nyata secara statistik", "nsig": "; kelompok tidak berbeda nyata secara statistik",
         "training_focus": "Fokus pelatihan: {label}",
         "sections": {
@@ -66,7 +66,7 @@ T = {
         "jp": "{share} of staff {ci} meet the 20 training hours (JP) a year (of {n} with training-hour records).",
         "gap": "Largest gap by {factor} (groups of ≥ {m} respondents): {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
         "gap_each": "By {factor} (groups of ≥ {m} respondents): a gap of {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_test": " ({test}, {p})",
+        "gap_test": " ({test}, {p} Holm)",
         "sig": "; the groups differ significantly", "nsig": "; the groups do not differ significantly",
         "training_focus": "Training focus: {label}",
         "sections": {
