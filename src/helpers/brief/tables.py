@@ -56,7 +56,11 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "test": ("Uji", "Test", "text"),
     "unit": ("Unit kerja", "Unit", "text"),
     "unit_id": ("Kode unit", "Unit id", "text"),
-    "below_region": ("Di bawah rata-rata daerah", "Below the region's mean", "bool"),
+    "eb": ("Skor empiris-Bayes", "Empirical-Bayes score", "score"),
+    "rank_low": ("Peringkat: batas bawah 90% (1 = terendah)", "Rank: 90% low (1 = lowest)", "count"),
+    "rank_high": ("Peringkat: batas atas 90%", "Rank: 90% high", "count"),
+    "p_lowest_k": ("P(termasuk k terendah)", "P(among the k lowest)", "share"),
+    "robust": ("Pasti termasuk k terendah", "Robustly among the k lowest", "bool"),
     "factor": ("Faktor", "Factor", "text"),
     "group": ("Kelompok", "Group", "text"),
     "compliance_20jp": ("Memenuhi 20 JP", "Meets 20 hours", "share"),
@@ -127,9 +131,10 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
                           "frame": p.get("frame")})
         for u in b.get("priority_units", []):
             prio.append({"index": name, "unit": u.get("unit"), "unit_type": u.get("unit_type_label"),
-                         "n": u.get("n"), "mean": u.get("mean"), "ci_low": u.get("ci_low"),
-                         "ci_high": u.get("ci_high"), "below_region": u.get("below_region"),
-                         "unit_id": u.get("unit_id")})
+                         "n": u.get("n"), "eb": u.get("eb"), "rank_low": u.get("rank_low"),
+                         "rank_high": u.get("rank_high"), "p_lowest_k": u.get("p_lowest_k"),
+                         "robust": u.get("robust"), "mean": u.get("mean"), "ci_low": u.get("ci_low"),
+                         "ci_high": u.get("ci_high"), "unit_id": u.get("unit_id")})
         for f, g in (b.get("gaps") or {}).items():
             for gname, v in g["groups"].items():
                 gaps.append({"index": name, "factor": FACTORS.get(f, (f, f))[li], "group": gname, "n": v.get("n"),
