@@ -27,10 +27,10 @@ DARK, MID, LIGHT = "#222222", "#777777", "#d9d9d9"
 LABELS = {
     "id": {"mean": "Rata-rata (IK 95%)", "region": "Rata-rata daerah", "share": "% dari skor maksimum",
            "target": "Target", "adjusted": "Disesuaikan (model)", "differs": "berbeda nyata dari ≥ 1 jenis lain",
-           "same": "tidak berbeda nyata", "score": "Skor"},
+           "same": "tidak berbeda nyata", "untested": "tidak diuji (< 3 unit kerja)", "score": "Skor"},
     "en": {"mean": "Mean (95% CI)", "region": "Region mean", "share": "% of maximum score",
            "target": "Target", "adjusted": "Adjusted (model)", "differs": "differs significantly from ≥ 1 other type",
-           "same": "no significant difference", "score": "Score"},
+           "same": "no significant difference", "untested": "not tested (< 3 units)", "score": "Score"},
 }
 
 
@@ -137,8 +137,10 @@ def unit_types(block: dict, lang: str, path: Path) -> Path | None:
     has_emm = False
     for yi, (k, v) in enumerate(rows):
         real = bool(by.get(k, {}).get("higher_than") or by.get(k, {}).get("lower_than"))
+        tested = v.get("tested", True)  # a type of fewer than 3 units is shown, never tested
         ax.errorbar(v["mean"], yi, xerr=[[v["mean"] - (v["ci_low"] or v["mean"])], [(v["ci_high"] or v["mean"]) - v["mean"]]],
-                    fmt="o", color=DARK, mfc=DARK if real else "white", ms=5, capsize=2.5, lw=1)
+                    fmt="o" if tested else "s", color=DARK if tested else MID,
+                    mfc=DARK if real else "white", ms=5 if tested else 4.5, capsize=2.5, lw=1)
         if v.get("emm") is not None:
             has_emm = True
             ax.plot(v["emm"], yi + 0.22, marker="D", ms=3.2, color=MID, ls="none")
@@ -149,6 +151,8 @@ def unit_types(block: dict, lang: str, path: Path) -> Path | None:
     if block["comparison"].get("available"):
         ax.plot([], [], "o", color=DARK, mfc=DARK, label=lab["differs"])
         ax.plot([], [], "o", color=DARK, mfc="white", label=lab["same"])
+        if any(not v.get("tested", True) for _, v in rows):
+            ax.plot([], [], "s", color=MID, mfc="white", ms=4.5, label=lab["untested"])
     if has_emm:
         ax.plot([], [], "D", color=MID, ms=3.2, label=lab["adjusted"])
     ax.set_xlabel(lab["mean"])
