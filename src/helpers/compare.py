@@ -31,7 +31,7 @@ from .design import (DesignSpec, design_by, design_spec, design_subset, structur
 from .errors import InputError
 from .io import write_parquet
 from .stats import WaveComparison, compare_groups, compare_waves, p_adjust
-from .stats.clustered import design_comparison, type_comparison
+from .stats.clustered import MIN_UNITS, design_comparison, type_comparison
 from .stats.compare_groups import POSTHOC_FOR, make_reading
 from .stats.linked import linked_change
 from .stats.ranking import RANK_COLUMNS, unit_ranks
@@ -62,7 +62,6 @@ POSTHOC_COLUMNS = ["region_id", "index", "component", "factor", "test", "group_a
 UNITS_COLUMNS = ["region_id", "index", "component", "wave", "unit_id", "unit_type"] + RANK_COLUMNS[1:]
 # factors that are a property of the unit: compared with the mixed model's EMMs
 UNIT_LEVEL_FACTORS = ("unit_type",)
-MIN_UNITS = 3  # a unit type with fewer units is shown, flagged, not tested as a type
 # post-hoc tests whose p_adj is final as computed (Holm over the pairs of one component)
 FINAL_P_POSTHOC = ("emm_contrast", "svy_contrast", "linked_change", "within_person", "turnover")
 RESPONDENT_TESTS = ("anova", "welch", "kruskal", "tukey", "games_howell", "dunn")

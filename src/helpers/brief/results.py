@@ -38,7 +38,7 @@ from ..stats.compare_groups import POSTHOC_FOR
 from ..study import Study
 from ..vocabulary import AGE_LABELS, EDUCATION, unit_types
 from .disclosure import suppress, suppress_small_compliance, suppress_small_region
-from ..compare import MIN_UNITS
+from ..stats.clustered import MIN_UNITS
 from .inputs import RegionInputs, as_study, load_region
 
 DEMOGRAPHICS = ("sex", "age_band", "education", "position_type", "status")

@@ -23,10 +23,12 @@ import pandas as pd
 
 from .mixed import emm_contrasts, emm_wald, mixed_model
 
-__all__ = ["design_comparison", "type_comparison"]
+__all__ = ["MIN_UNITS", "design_comparison", "type_comparison"]
+
+MIN_UNITS = 3  # a type with fewer units is shown and flagged, not tested as a type
 
 
-def type_comparison(df: pd.DataFrame, dv: str, group: str, cluster: str, min_units: int = 3,
+def type_comparison(df: pd.DataFrame, dv: str, group: str, cluster: str, min_units: int = MIN_UNITS,
                     p_adjust: str = "holm") -> dict:
     """Compare a unit-level ``group`` with units as the replication level.
 
