@@ -24,7 +24,8 @@ import pandas as pd
 from helpers.indices.run import rows_for, scores_frame
 from helpers.indices.spec import load_spec
 from helpers.indices.uncertainty import monte_carlo
-from helpers.indices.weights import read_registry, unit_weights
+from helpers.indices.weights import unit_weights
+from helpers.registry import load_registry
 from helpers.study import load_study
 
 
@@ -35,7 +36,7 @@ def load() -> str:
 def study_frames(study_id: str):
     s = load_study(study_id)
     df = pd.read_parquet(s.processed_dir / "respondents.parquet")
-    reg = read_registry(s.registry_path)
+    reg = load_registry(s)
     for ix in s.indices:
         spec = load_spec(ix)
         rows = rows_for(df, spec).reset_index(drop=True)

@@ -269,7 +269,7 @@ def target_findings(study, specs: dict) -> list[Finding]:
 
 
 def registry_findings(study) -> list[Finding]:
-    from .units import load_registry
+    from .registry import load_registry
 
     path = study.registry_path
     if not path.exists():

@@ -44,13 +44,13 @@ from .codebook import Codebook, load_codebook
 from .errors import InputError
 from .io import atomic_path, replace_dir
 from .readers import read_table
+from .registry import load_registry
 from .schema import validate_respondents
 from .study import Study, slugify
 from .units import (
     REVIEW_COLUMNS,
     UnitMatcher,
     load_manual_aliases,
-    load_registry,
     manual_aliases_path,
     review_table,
 )
@@ -124,7 +124,7 @@ def context(study: Study) -> RunContext:
     """Load the registry, manual unit decisions, pseudonym key and region names
     once for the run; codebooks are loaded on first use and kept."""
     opts = q.options(study.option("quality", default={}))
-    registry = load_registry(study.registry_path)
+    registry = load_registry(study)
     manual = load_manual_aliases(manual_aliases_path(study.id), registry)
     inside, outside = _unit_matchers(study, registry, manual, opts)
     return RunContext(study=study, opts=opts, registry=registry, manual=manual, key=nipmod.load_key(),
@@ -922,7 +922,7 @@ def validate(study: Study) -> list[checks.Finding]:
     registry = None
     if not any(f.is_error and f.column in ("unit_id", "registry") for f in found):
         try:
-            registry = load_registry(study.registry_path)
+            registry = load_registry(study)
         except InputError:
             registry = None  # already reported by config_findings
     manual = None

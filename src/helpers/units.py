@@ -87,22 +87,6 @@ def normalise_unit_name(names: pd.Series, phrases: bool = True) -> pd.Series:
     return s.map(dict(zip(uniq.tolist(), expanded.tolist()))).astype("string")
 
 
-def load_registry(path: str | Path) -> pd.DataFrame:
-    """Read ``units.csv`` (columns per docs/architecture.md)."""
-    from .readers import read_table
-
-    reg = read_table(path)
-    need = ["unit_id", "unit_name", "unit_type", "region_id"]
-    missing = [c for c in need if c not in reg.columns]
-    if missing:
-        from .errors import InputError
-        raise InputError("unit registry lacks columns", file=path, row=1, column=missing[0],
-                         expected=", ".join(need + ["parent_unit_id", "headcount_pns", "headcount_pppk", "aliases"]))
-    if "aliases" not in reg.columns:
-        reg["aliases"] = pd.NA
-    return reg
-
-
 def manual_aliases_path(study_id: str) -> Path:
     return paths.config_dir() / "unit_aliases" / f"{study_id}.csv"
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io import read_json
+from ..registry import unit_names
 from ..study import Study, load_study
 
 OPTIONAL = ("aggregates", "categories", "achievement", "reliability", "response_rates",
@@ -76,11 +77,5 @@ def load_region(study: Study | str | Path, region: str) -> RegionInputs:
         out.tables[name] = read_region_table(folder / f"{name}.parquet", region)
     if (folder / "cleaning_summary.json").exists():
         out.cleaning = read_json(folder / "cleaning_summary.json")
-    reg = study.registry_path
-    if reg.exists():
-        try:
-            units = pd.read_csv(reg, dtype=str, usecols=["unit_id", "unit_name"])
-            out.unit_names = dict(zip(units["unit_id"], units["unit_name"]))
-        except (ValueError, pd.errors.ParserError):
-            out.unit_names = {}  # names are cosmetic: ids are shown instead
+    out.unit_names = unit_names(study)
     return out

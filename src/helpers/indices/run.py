@@ -21,7 +21,8 @@ from .reliability import REL_COLUMNS, reliability
 from .sensitivity import SENS_COLUMNS, sensitivity
 from .spec import IndexSpec, load_spec
 from .uncertainty import stage_tables as uncertainty_tables
-from .weights import read_registry, response_rates, unit_weights
+from ..registry import load_registry
+from .weights import response_rates, unit_weights
 
 #: the study-level tables of stage 02 and their columns: written with these
 #: columns even when empty (a study without targets still has an achievement table)
@@ -124,7 +125,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
     from ..clean import read_respondents
 
     df = read_respondents(resp_path)
-    registry = read_registry(study.registry_path)
+    registry = load_registry(study)
     inst_map = instrument_index_map()
     spec_paths = study.option("indices_options", "specs", default={}) or {}
     threshold = float(study.option("indices_options", "jp_threshold", default=20))

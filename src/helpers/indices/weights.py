@@ -24,28 +24,11 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-
-REGISTRY_COLUMNS = ("unit_id", "unit_type", "region_id")
-
-
-def read_registry(path: str | Path) -> pd.DataFrame:
-    """Read ``units.csv`` and check the columns weighting needs."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("unit registry not found", file=path, expected="units.csv with unit_id, headcounts")
-    reg = pd.read_csv(path, dtype={"unit_id": str, "region_id": str, "unit_type": str})
-    missing = [c for c in REGISTRY_COLUMNS if c not in reg.columns]
-    if missing:
-        raise InputError("unit registry lacks columns", file=path, column=missing[0],
-                         expected=", ".join(REGISTRY_COLUMNS) + ", headcount_pns, headcount_pppk")
-    return reg
-
 
 def headcount(registry: pd.DataFrame, population: Sequence[str] = ("headcount_pns", "headcount_pppk")) -> pd.Series:
     """Headcount per unit_id: the sum of the population columns present."""
