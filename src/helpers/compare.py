@@ -47,8 +47,11 @@ FACTORS = {  # factor column -> (Indonesian, English) label used in readings
 }
 REGION_FACTOR = ("region_id", ("wilayah", "region"))
 COVARIATES = ["age", "sex", "education", "position_type", "status"]
+# not scores: ids, factors and the design columns (``fpc``, the unit's headcount, is
+# numeric and was compared across unit types as if it were a component, inside the
+# Holm families of the real components)
 META = {"respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "age_band",
-        "education", "position_type", "status", "weight", "category", "golongan"}
+        "education", "position_type", "status", "weight", "category", "golongan", "fpc", "ps_cell"}
 
 DESC_COLUMNS = ["region_id", "index", "component", "factor", "group", "n", "mean", "sd", "ci_low",
                 "ci_high", "emm", "emm_ci_low", "emm_ci_high", "subgroup", "se", "df", "deff", "frame",
