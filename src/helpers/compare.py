@@ -438,9 +438,9 @@ def compare_region(study, region_id: str, min_n: int | None = None, alpha: float
     >>> compare_region(load_study("sample"), "kota-bontang")["compare_omnibus"]   # doctest: +SKIP
     """
     from . import catalog
-    from .study import Study, load_study
+    from .study import load_study
 
-    study = study if isinstance(study, Study) else load_study(study)
+    study = load_study(study) if isinstance(study, str) else study
     min_n, n_lowest = _options(study, min_n)
     results, units = [], []
     for index in study.indices:
@@ -458,9 +458,10 @@ def compare_region(study, region_id: str, min_n: int | None = None, alpha: float
     return _region_tables(results, units, alpha) if results else {}
 
 
-def compare_region_task(region_id: str, study_id: str, min_n: int | None, alpha: float) -> dict:
-    """:func:`compare_region` by study id, for a Dask worker (reads the region's scores itself)."""
-    return compare_region(study_id, region_id, min_n=min_n, alpha=alpha)
+def compare_region_task(region_id: str, study, min_n: int | None, alpha: float) -> dict:
+    """:func:`compare_region` for a Dask worker (``study``: a Study or its id; the
+    worker reads the region's scores itself from the shared processed folder)."""
+    return compare_region(study, region_id, min_n=min_n, alpha=alpha)
 
 
 def _regions_of(study, indices: list[str]) -> list[str]:
@@ -517,7 +518,7 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
 
         regions = _regions_of(study, indices)
         with connect(workers=workers, scheduler=scheduler) as client:
-            got = map_regions(client, compare_region_task, regions, study.id, min_n, alpha, label="03_compare")
+            got = map_regions(client, compare_region_task, regions, study, min_n, alpha, label="03_compare")
         failed = {r: g for r, g in zip(regions, got) if isinstance(g, BaseException)}
         if failed:
             r, e = next(iter(failed.items()))
