@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import paths
+from .. import catalog, paths
 from ..design import census_weights, design_spec
 from ..errors import InputError
 from ..io import write_parquet
@@ -49,6 +49,20 @@ def _schema_file(path: Path) -> Path:
             raise InputError("respondents.parquet holds no Parquet file: run stage 01 again", file=path)
         return files[0]
     return path
+
+
+#: rows per Parquet row group of ``scores_<index>``: a reader of one region
+#: (``catalog.read(..., region=...)``, a stage 03 task per region) decodes only the
+#: row groups whose region_id range covers it, ~64 k rows instead of the whole file
+SCORES_ROW_GROUP = 65_536
+
+
+def _write_scores(sc: pd.DataFrame, path: Path) -> Path:
+    from ..io import atomic_path
+
+    with atomic_path(path) as tmp:
+        sc.to_parquet(tmp, index=False, row_group_size=SCORES_ROW_GROUP)
+    return Path(path)
 
 
 def instrument_index_map() -> dict[str, str]:
@@ -171,7 +185,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
             info["out_of_range_masked"] = int((np.isnan(x) & ~np.isnan(raw)).sum())
         w = census_weights(rows, registry, design_spec(study), population=spec.population, by=["wave"])
         sc = scores_frame(rows, spec, w)
-        path = write_parquet(sc, out_dir / f"scores_{index_id}.parquet")
+        path = _write_scores(sc, catalog.path(study, catalog.scores(index_id)))
         summary["files"].append(path.name)
 
         agg = aggregate(sc, ["overall", *spec.components], index=index_id,
