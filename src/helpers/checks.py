@@ -112,8 +112,8 @@ def config_findings(study, stage: str | None = None) -> list[Finding]:
     """Every configuration problem of ``study`` (a :class:`helpers.study.Study`);
     reads YAML and the unit registry, never a survey file. ``stage="01_clean"``
     leaves out the index specs and targets, which stage 01 does not read."""
-    from . import quality as q
-    from .codebook import load_codebook
+    from .clean import quality as q
+    from .clean.codebook import load_codebook
 
     f = study.config_file
     raw = study.raw
@@ -457,7 +457,7 @@ def _expected(cb, target, res, m) -> str:
         e = res["expected"][m].dropna()
         if len(e):
             return str(e.iloc[0])
-    from .clean import _expected_values
+    from .clean.run import _expected_values
 
     return _expected_values(cb, target)
 

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths
-from .errors import ConfigError, InputError
+from .. import paths
+from ..errors import ConfigError, InputError
 
 # ----------------------------------------------------------------------------------------------
 # built-in demographic label sets (keys are compared after _norm_code: upper case, no spaces,

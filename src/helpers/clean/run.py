@@ -1,9 +1,9 @@
 """Stage 01: turn every raw export of a study into one clean respondent table.
 
 ``run(study)`` reads each source named in the study file with
-:func:`helpers.readers.read_table`, maps its columns through the instrument
+:func:`helpers.clean.readers.read_table`, maps its columns through the instrument
 codebook, pseudonymises the NIP, matches units to the registry, applies the
-quality rules of :mod:`helpers.quality` and writes, in ``data/processed/<study>/``:
+quality rules of :mod:`helpers.clean.quality` and writes, in ``data/processed/<study>/``:
 
 - ``respondents.parquet``: kept rows (columns in docs/architecture.md; item
   columns hold the answers as given: reverse keying is the index engine's job);
@@ -37,16 +37,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import checks
+from .. import checks
 from . import nip as nipmod
 from . import quality as q
 from .codebook import Codebook, load_codebook
-from .errors import InputError
-from .io import atomic_path, replace_dir
+from ..errors import InputError
+from ..io import atomic_path, replace_dir
 from .readers import read_table
-from .registry import load_registry
+from ..registry import load_registry
 from .schema import validate_respondents
-from .study import Study, slugify
+from ..study import Study, slugify
 from .units import (
     REVIEW_COLUMNS,
     UnitMatcher,
@@ -890,7 +890,7 @@ def _write_all(out_dir: Path, respondents: Path, rejected, log, summary, review)
     when everything was written (ExitStack closes the atomic paths in reverse order)."""
     import json
 
-    from .io import _json_default, _nan_to_none
+    from ..io import _json_default, _nan_to_none
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:

@@ -25,7 +25,7 @@ straightliner  reject       the same answer on every item of the grid (``scope: 
 missing_items  flag         share of missing items in an area above ``max_share``; a row
                             with no item answered at all is rejected (``reject_empty``)
 other_region   reject       the respondent's region or unit is not one of the study's
-out_of_range / reject cell  handled by :mod:`helpers.codebook`: cell set missing, logged
+out_of_range / reject cell  handled by :mod:`helpers.clean.codebook`: cell set missing, logged
 unknown_label
 ============== ============ ================================================================
 """

@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import InputError
-from .vocabulary import EDUCATION
+from ..errors import InputError
+from ..vocabulary import EDUCATION
 
 GOLONGAN = [f"{r}/{c}" for r in ("I", "II", "III") for c in "abcd"] + [f"IV/{c}" for c in "abcde"]
 PERSONAL = ("nip", "name", "nama", "email")

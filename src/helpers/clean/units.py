@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from . import paths
-from .errors import ConfigError
+from .. import paths
+from ..errors import ConfigError
 
 THRESHOLD = 90.0
 MARGIN = 4.0
