@@ -457,7 +457,7 @@ def _expected(cb, target, res, m) -> str:
         e = res["expected"][m].dropna()
         if len(e):
             return str(e.iloc[0])
-    from .clean.run import _expected_values
+    from .clean.inspect import expected_values as _expected_values
 
     return _expected_values(cb, target)
 
