@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -331,14 +332,42 @@ def raise_errors(found: list[Finding], what: str) -> None:
 def looks_like_nip(cells: pd.Series, min_share: float = 0.5) -> bool:
     """Whether most non-empty cells are 18-digit NIPs (birth date, appointment
     month, sex digit, sequence; spaces or dots allowed)."""
-    s = cells.dropna().astype("string").head(500)
+    s = _first_present(cells, 500).astype("string")
     if len(s) == 0:
         return False
     return float(s.str.match(NIP_LIKE.pattern).mean()) >= min_share
 
 
+def _first_present(cells: pd.Series, n: int) -> pd.Series:
+    """The first ``n`` non-missing cells (``cells.dropna().head(n)``) without a
+    pass over the whole column: a column is asked about 500 cells, not its length."""
+    k = 2 * n
+    while True:
+        head = cells.iloc[:k].dropna()
+        if len(head) >= n or k >= len(cells):
+            return head.head(n)
+        k *= 4
+
+
 def nip_like_columns(raw: pd.DataFrame, columns) -> list[str]:
-    return [c for c in columns if looks_like_nip(raw[c])]
+    """The ``columns`` of ``raw`` whose cells look like NIPs (remembered per
+    frame: stage 01 asks about the same columns of a file several times)."""
+    ref, memo = _NIP_LIKE.get(id(raw), (None, None))
+    if ref is None or ref() is not raw:
+        if len(_NIP_LIKE) > 8:
+            _NIP_LIKE.clear()
+        memo = {}
+        _NIP_LIKE[id(raw)] = (weakref.ref(raw), memo)
+    out = []
+    for c in columns:
+        if c not in memo:
+            memo[c] = looks_like_nip(raw[c])
+        if memo[c]:
+            out.append(c)
+    return out
+
+
+_NIP_LIKE: dict[int, tuple] = {}  # id(frame) -> (weak reference, column -> looks like NIPs)
 
 
 def source_findings(raw: pd.DataFrame, cb, mapping: dict[str, str], file, unknown_columns: list[str],

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import checks
 from . import nip as nipmod
 from . import quality as q
-from .codebook import Codebook
+from .codebook import PROBLEMS, Codebook
 from .context import RunContext, checkpoint, read_raw
 from .schema import PERSONAL_FIELDS
 from .units import map_region, match_source_units
@@ -47,6 +47,7 @@ class Source:
     cb: Codebook
     raw: pd.DataFrame
     mapping: dict[str, str]  # raw column -> target (item id or field)
+    meta: dict  # the reader's attrs (header row, malformed rows, cell problems...)
     frame: pd.DataFrame
     logs: list[pd.DataFrame]
     norm: pd.DataFrame | None = None  # normalised NIP + its status
@@ -90,7 +91,11 @@ def read_source(ctx: RunContext, src, order0: int) -> Source:
     df = pd.DataFrame({"source_file": src.file, "source_row": rows.astype("int64"),
                        "instrument": cb.id, "wave": pd.array([src.wave] * n, dtype="Int64"),
                        "_order": order0 + np.arange(n)})
-    return Source(src, cb, raw, mapping, df, [column_log(src.file, raw, mapping, cb)])
+    log = column_log(src.file, raw, mapping, cb)
+    # the reader's attrs leave the frame while the steps run: pandas copies attrs
+    # deeply into every Series taken from the frame (thousands per file)
+    meta, raw.attrs = raw.attrs, {}
+    return Source(src, cb, raw, mapping, meta, df, [log])
 
 
 def pseudonymise(ctx: RunContext, s: Source) -> None:
@@ -112,7 +117,7 @@ def decode_fields(ctx: RunContext, s: Source) -> None:
     does not decode is set missing and logged; derived fields (duration from
     start and end, age from a birth date or year) filled in."""
     raw, inv, cb, df, src = s.raw, s.inv, s.cb, s.frame, s.src
-    decimal = raw.attrs.get("decimal", ".")
+    decimal = s.meta.get("decimal", ".")
     for name, col in ((f, inv[f]) for f in cb.fields if f in inv and f not in PERSONAL_FIELDS
                       and not cb.fields[f].personal and f not in ("unit", "region")):
         res = cb.field_values(name, raw[col], decimal=decimal)
@@ -176,18 +181,16 @@ def decode_items(ctx: RunContext, s: Source) -> None:
     and logged (one log frame for every such cell); the reader's cell problems logged."""
     raw, inv, cb, df = s.raw, s.inv, s.cb, s.frame
     s.items = items = [i for i in cb.item_ids if i in inv]
-    values, found = {}, []  # found: (item, problem, row positions), in the log's order
-    for it in items:
-        res = cb.response_values(raw[inv[it]])
-        values[it] = res["value"].to_numpy()
-        prob = res["problem"].to_numpy(dtype=object, na_value=None)
-        if any(p is not None for p in prob):
-            for name in ("unknown_label", "out_of_range"):
-                pos = np.flatnonzero(prob == name)
-                if len(pos):
-                    found.append((it, name, pos))
-    if values:
-        df = s.frame = pd.concat([df, pd.DataFrame(values, index=df.index)], axis=1)
+    cols = [inv[it] for it in items]
+    values, problems = cb.response_matrix(raw[cols])
+    found = []  # (item, problem, row positions), in the log's order: item by item
+    for j in np.flatnonzero(problems.any(axis=0)):
+        for code in (1, 2):
+            pos = np.flatnonzero(problems[:, j] == code)
+            if len(pos):
+                found.append((items[j], PROBLEMS[code], pos))
+    if items:
+        df = s.frame = pd.concat([df, pd.DataFrame(values, columns=items, index=df.index)], axis=1)
     if found:
         pos = np.concatenate([f[2] for f in found])
         col = np.concatenate([np.full(len(f[2]), inv[f[0]], dtype=object) for f in found])
@@ -198,7 +201,7 @@ def decode_items(ctx: RunContext, s: Source) -> None:
                                     "respondent_id": df["respondent_id"].to_numpy()[pos], "column": col,
                                     "old_value": old, "new_value": "", "rule": rule, "action": "set_missing"}))
     df["answered_share"] = df[items].notna().mean(axis=1) if items else 1.0
-    s.logs += cell_problem_logs(df, raw, s.mapping)
+    s.logs += cell_problem_logs(df, s.meta, s.mapping)
 
 
 def place_units(ctx: RunContext, s: Source) -> None:
@@ -257,7 +260,7 @@ def apply_rules(ctx: RunContext, s: Source) -> None:
     rejected mask in ``s.reasons`` (blank rows count for no other rule)."""
     df, raw, items, cb, opts = s.frame, s.raw, s.items, s.cb, ctx.opts
     rules = []
-    malformed = malformed_rows(df, raw)
+    malformed = malformed_rows(df, s.meta)
     r = q.blank_rows(df, raw, opts["blank_row"])
     if malformed is not None:  # a row the reader could not split is malformed, not blank
         r.reject = r.reject & ~malformed.reject
@@ -276,7 +279,7 @@ def apply_rules(ctx: RunContext, s: Source) -> None:
     elig = not_blank & ~empty_res.reject
     rules.append(q.speeders(df, opts["speeder"], eligible=elig))
     if cb.kind == "survey":
-        warn_rule_off(rules[-1], df, raw, s.src.file, opts["speeder"], s.logs)
+        warn_rule_off(rules[-1], df, s.meta, s.src.file, opts["speeder"], s.logs)
     if items:
         rules.append(q.straightliners(df, df[items], cb.areas(), opts["straightliner"]))
     rules.append(q.other_region(df, s.outside.fillna(False), s.detail, opts["other_region"]))
@@ -296,6 +299,7 @@ def result(ctx: RunContext, s: Source) -> SourceResult:
     """The cleaned source and its summary. The raw text stays as read: personal
     columns are replaced by the pseudonym only when rejected rows are taken."""
     raw, mapping, cb, inv = s.raw, s.mapping, s.cb, s.inv
+    raw.attrs = s.meta
     raw.attrs["personal_columns"] = [inv[f.name] for f in cb.fields.values()
                                      if (f.personal or f.name in PERSONAL_FIELDS) and f.name in inv]
     mark_publishable(raw, mapping, cb)
@@ -339,11 +343,11 @@ def check_mapping(raw: pd.DataFrame, cb: Codebook, path: Path) -> dict[str, str]
     return mapping
 
 
-def malformed_rows(df: pd.DataFrame, raw: pd.DataFrame):
+def malformed_rows(df: pd.DataFrame, attrs: dict):
     """Rows the reader could not split into cells (``attrs["malformed_rows"]``: an
     unclosed quote, more cells than the header): always rejected, with the
     reader's reason in the cleaning log."""
-    bad = raw.attrs.get("malformed_rows") or {}
+    bad = attrs.get("malformed_rows") or {}
     if not bad:
         return None
     mask = np.zeros(len(df), dtype=bool)
@@ -355,7 +359,7 @@ def malformed_rows(df: pd.DataFrame, raw: pd.DataFrame):
                         f"{int(mask.sum())} row(s) the reader could not split into cells")
 
 
-def warn_rule_off(rr, df: pd.DataFrame, raw: pd.DataFrame, file: str, opts: dict, logs: list) -> None:
+def warn_rule_off(rr, df: pd.DataFrame, attrs: dict, file: str, opts: dict, logs: list) -> None:
     """A rule the study enabled that cannot run on this file is said, never silent:
     a warning and a cleaning-log row at the header row."""
     if not opts.get("enabled", True) or not (rr.note or "").startswith("rule off"):
@@ -364,15 +368,15 @@ def warn_rule_off(rr, df: pd.DataFrame, raw: pd.DataFrame, file: str, opts: dict
         import warnings
 
         warnings.warn(f"{file}: {rr.rule}: {rr.note}", stacklevel=2)
-    logs.append(pd.DataFrame({"source_file": [file], "source_row": [raw.attrs.get("header_row", 1)],
+    logs.append(pd.DataFrame({"source_file": [file], "source_row": [attrs.get("header_row", 1)],
                               "respondent_id": [""], "column": ["duration_s"], "old_value": [""],
                               "new_value": [rr.note], "rule": [rr.rule], "action": ["off"]}, columns=q.LOG_COLUMNS))
 
 
-def cell_problem_logs(df: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, str]) -> list[pd.DataFrame]:
+def cell_problem_logs(df: pd.DataFrame, attrs: dict, mapping: dict[str, str]) -> list[pd.DataFrame]:
     """Cleaning-log rows for the reader's cell problems (xlsx error cells such as
     ``#N/A`` and formulas saved without a value): the cell was read as missing."""
-    probs = [p for p in raw.attrs.get("cell_problems", []) if p["column"] in mapping and 0 <= p["index"] < len(df)]
+    probs = [p for p in attrs.get("cell_problems", []) if p["column"] in mapping and 0 <= p["index"] < len(df)]
     if not probs:
         return []
     idx = np.array([p["index"] for p in probs])
