@@ -7,9 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .context import RunContext, read_raw
-from .schema import PERSONAL_FIELDS
-from .steps import SourceResult, mark_publishable
+from .steps import SourceResult
 
 def within_file_rejects(res: SourceResult) -> tuple[np.ndarray, pd.Series]:
     """Rows the within-file rules reject, and their ``;``-joined rule codes."""
@@ -69,24 +67,16 @@ def rejected_duplicates(raw_rows: pd.DataFrame) -> pd.DataFrame:
     return part
 
 
-def reread_raw(ctx: RunContext, i: int, rows: pd.DataFrame, part: pd.DataFrame | None) -> pd.DataFrame:
-    """The raw rows of source ``i`` that the duplicate rule rejected but were not
-    kept aside (the earlier copy of a person met again in a later file): read the
-    file again and take those rows (``rows``: their ``source_row``, ``_order`` and
-    pseudonym), personal cells replaced by the pseudonym."""
-    src = ctx.study.sources[i]
-    raw = read_raw(ctx.study, src)
-    cb = ctx.codebook(src.instrument)
-    mapping = cb.map_headers(list(raw.columns))
-    inv = {v: k for k, v in mapping.items()}
-    raw.attrs["personal_columns"] = [inv[f.name] for f in cb.fields.values()
-                                     if (f.personal or f.name in PERSONAL_FIELDS) and f.name in inv]
-    mark_publishable(raw, mapping, cb)
-    pos = rows["source_row"].to_numpy() - raw.attrs.get("header_row", 1) - 1
-    sub = raw.iloc[pos][raw.attrs["publishable_columns"]].reset_index(drop=True)
-    more = protect(sub, raw.attrs, rows["respondent_id"].to_numpy(), src.file, rows["source_row"].to_numpy(),
-                    rows["_order"].to_numpy())
-    return more if part is None else pd.concat([part, more], ignore_index=True)
+def staged_raw(path, order) -> pd.DataFrame:
+    """The staged raw rows (:func:`raw_rows` of a source's eligible rows) whose
+    run-wide ``_order`` is in ``order``: the copies the duplicate rule rejected."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(path)
+    t = t.filter(pc.is_in(t["_order"], pa.array(np.asarray(order, dtype="int64"))))
+    return t.to_pandas()
 
 
 def concat_rejected(parts: list[pd.DataFrame]) -> pd.DataFrame:

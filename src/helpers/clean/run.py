@@ -22,21 +22,24 @@ problem as a line of text, writing nothing.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from .. import catalog, checks
 from ..study import Study
 from . import quality as q
-from .context import checkpoint, context
+from .context import RunContext, checkpoint, context
 from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, read_respondents, respondent_schema, review_of,
                       stage, summary_of, write_all)
-from .rejected import (concat_rejected, name_cells, raw_rows, rejected_duplicates, rejected_part, reread_raw,
+from .rejected import (concat_rejected, name_cells, raw_rows, rejected_duplicates, rejected_part, staged_raw,
                        within_file_rejects)
 from .schema import validate_respondents
 from .steps import clean_source
@@ -44,6 +47,79 @@ from .steps import clean_source
 #: the columns of a source kept for the study-wide duplicate rule: keys, not answers
 KEY_COLUMNS = ["respondent_id", "id_from_nip", "source_file", "source_row", "answered_share", "submitted_at",
                "_order", "_source"]
+
+
+#: sources of a run are cleaned in this many worker processes (``ASN_CLEAN_WORKERS``;
+#: default: the machine's cores, used only from PARALLEL_FROM sources on)
+PARALLEL_FROM = 8
+#: a source's run-wide row order starts at i * ORDER_STEP (a source has fewer rows)
+ORDER_STEP = 1 << 32
+
+
+def clean_part(ctx: RunContext, i: int, staged: Path, return_tables: bool = False) -> dict:
+    """Source ``i`` cleaned, its within-file verdicts taken and its rows staged
+    (``<i>.parquet``: the rows that survived, in the respondent dtypes;
+    ``raw-<i>.parquet``: their raw text, protected, for the duplicate rule to
+    take the rejected copies from). Returns what the study-wide steps need: the
+    pseudonym keys, rejected rows, log, unit queries and counts."""
+    src = ctx.study.sources[i]
+    opts = ctx.opts
+    scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
+    res = clean_source(ctx, src, i * ORDER_STEP)
+    reject, reason_txt = within_file_rejects(res)
+    eligible = pd.Series(~reject, index=res.frame.index)
+    fb = q.fallback_keys(res.frame, name_cells(res), eligible, opts["duplicate"])
+    k = res.frame.loc[eligible.to_numpy(), [c for c in KEY_COLUMNS + scope if c in res.frame.columns
+                                            and c != "_source"]].assign(_source=i)
+    k["_fallback"] = fb[eligible.to_numpy()].to_numpy()
+    raw_rows(res, eligible.to_numpy()).to_parquet(staged / f"raw-{i:05d}.parquet", index=False)
+    stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
+    return {"items": res.items, "keys": k, "rejected": rejected_part(res, reject, reason_txt),
+            "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries,
+            "unit_rows": res.frame[["source_file", "source_row", "unit_id"]] if return_tables else None,
+            "summary": (res.summary, int(len(res.frame)), {r: m.to_numpy(dtype=bool) for r, m in res.reasons.items()})}
+
+
+def workers(n_sources: int) -> int:
+    """Worker processes for a run of ``n_sources`` sources (1: in this process)."""
+    env = os.environ.get("ASN_CLEAN_WORKERS")
+    if env:
+        return max(1, int(env))
+    if n_sources < PARALLEL_FROM or multiprocessing.current_process().daemon or sys.platform == "win32":
+        return 1  # a daemon process (a Dask worker) may not start children; few sources do not pay the start
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+               n_sources)
+
+
+_POOL_CTX: dict = {}  # the run context, inherited by forked workers (never pickled)
+
+
+def _pool_part(i: int, staged: Path, return_tables: bool):
+    try:
+        return clean_part(_POOL_CTX["ctx"], i, staged, return_tables)
+    except Exception:
+        return None  # the parent cleans the source again itself, so it raises the real error
+
+
+def _clean_all(ctx: RunContext, staged: Path, return_tables: bool):
+    """``(i, clean_part(...))`` for every source, in source order: in this
+    process, or in forked workers (sources are independent until the duplicate
+    rule; results come back in order, each small: keys, rejected rows, log)."""
+    n = len(ctx.study.sources)
+    w = workers(n)
+    if w <= 1:
+        for i in range(n):
+            yield i, clean_part(ctx, i, staged, return_tables)
+        return
+    _POOL_CTX["ctx"] = ctx
+    try:
+        with ProcessPoolExecutor(max_workers=w, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_pool_part, i, staged, return_tables) for i in range(n)]
+            for i, f in enumerate(futures):
+                part = f.result()
+                yield i, part if part is not None else clean_part(ctx, i, staged, return_tables)
+    finally:
+        _POOL_CTX.clear()
 
 
 def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
@@ -60,7 +136,6 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
     checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
     ctx = context(study)
     opts = ctx.opts
-    scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
     out_dir = Path(study.processed_dir)
     fresh = write and not out_dir.exists()  # a run that fails leaves no empty output folder behind
     tmp_root = Path(tempfile.mkdtemp(prefix=".clean-", dir=mkdir(out_dir) if write else None))
@@ -68,39 +143,17 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         staged = tmp_root / "staged"
         staged.mkdir()
         summaries, keys, logs, rejected, reviews, unit_rows, items = {}, [], [], [], [], [], {}
-        raw_keep: dict[int, pd.DataFrame] = {}  # raw rows that may become duplicates
-        seen: set = set()
-        order0 = 0
-        for i, src in enumerate(study.sources):
-            res = clean_source(ctx, src, order0)
-            order0 += len(res.frame)
-            for it in res.items:
+        for i, part in _clean_all(ctx, staged, return_tables):
+            src = study.sources[i]
+            for it in part["items"]:
                 items.setdefault(it, None)
-            reject, reason_txt = within_file_rejects(res)
-            eligible = pd.Series(~reject, index=res.frame.index)
-            names = name_cells(res)
-            fb = q.fallback_keys(res.frame, names, eligible, opts["duplicate"])
-            k = res.frame.loc[eligible.to_numpy(), [c for c in KEY_COLUMNS + scope if c in res.frame.columns
-                                                    and c != "_source"]].assign(_source=i)
-            k["_fallback"] = fb[eligible.to_numpy()].to_numpy()
-            keys.append(k)
-            # the raw text of rows whose person may be met again (here or in an earlier file)
-            person = k["respondent_id"].where(k["id_from_nip"], None)
-            pk = pd.concat([person.dropna(), k["_fallback"].dropna().astype("string")])
-            pkl = pk.tolist()
-            met = np.fromiter((x in seen for x in pkl), dtype=bool, count=len(pkl))
-            maybe = pk[pk.duplicated(keep=False).to_numpy() | met].index.unique()
-            seen.update(pkl)
-            raw_keep[i] = raw_rows(res, res.frame.index.isin(maybe))
-            rejected.append(rejected_part(res, reject, reason_txt))
-            logs.append([lg for lg in res.logs if len(lg)])
-            reviews.append(res.unit_queries)
+            keys.append(part["keys"])
+            rejected.append(part["rejected"])
+            logs.append(part["logs"])
+            reviews.append(part["review"])
             if return_tables:
-                unit_rows.append(res.frame[["source_file", "source_row", "unit_id"]])
-            summaries[src.file] = (res.summary, int(len(res.frame)), {r: m.to_numpy(dtype=bool)
-                                                                     for r, m in res.reasons.items()})
-            stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
-            del res  # free the source before the next one is read
+                unit_rows.append(part["unit_rows"])
+            summaries[src.file] = part["summary"]
             checkpoint("staged")
 
         # duplicates across every file, on the pseudonym keys alone
@@ -115,14 +168,9 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
             if s["raw_rows"] != s["kept"] + s["rejected"]:
                 raise AssertionError(f"{f}: raw rows {s['raw_rows']} != kept {s['kept']} + rejected {s['rejected']}")
 
-        # rejected duplicates: their raw rows (re-read only if an earlier file's copy lost)
+        # rejected duplicates: their raw rows, from the raw text staged with each source
         for i, rows in kt.loc[dup_mask].groupby("_source"):
-            part = raw_keep.get(int(i))
-            missing = rows[~rows["_order"].isin(part["_order"])] if part is not None else rows
-            if len(missing):
-                part = reread_raw(ctx, int(i), missing, part)
-            rejected.append(rejected_duplicates(part[part["_order"].isin(rows["_order"])]))
-        raw_keep.clear()
+            rejected.append(rejected_duplicates(staged_raw(staged / f"raw-{int(i):05d}.parquet", rows["_order"])))
 
         bounds = {}
         for src in study.sources:
