@@ -48,9 +48,12 @@ def validate(study: Study) -> list[checks.Finding]:
     regions = region_lookup(study)
     err = checks.ERROR
     matchers, codebooks = None, {}
+    mapped_by: dict[str, set[str]] = {}  # instrument -> targets its sources' headers map to
+    unread: set[str] = set()  # instruments with a source that could not be read or mapped
     for src in study.sources:
         path = study.raw_dir / src.file
         if not path.exists():
+            unread.add(src.instrument)
             continue  # reported by config_findings
         try:
             if src.instrument not in codebooks:
@@ -59,6 +62,7 @@ def validate(study: Study) -> list[checks.Finding]:
             raw = read_raw(study, src)
         except InputError as exc:
             found.append(checks._from_exc(exc))
+            unread.add(src.instrument)
             continue
         hdr = raw.attrs.get("header_row", 1)
         rel = checks._rel(path)
@@ -69,7 +73,9 @@ def validate(study: Study) -> list[checks.Finding]:
             mapping = cb.map_headers(list(raw.columns))
         except InputError as exc:
             found.append(checks.Finding(err, exc.message, rel, hdr, exc.column, exc.expected, exc.found))
+            unread.add(src.instrument)
             continue
+        mapped_by.setdefault(cb.id, set()).update(mapping.values())
         for f in cb.missing_required(mapping):
             found.append(checks.Finding(err, "required column missing", rel, hdr, f, expected=expect(cb, f)))
         if cb.kind == "survey" and not any(t in set(cb.item_ids) for t in mapping.values()):
@@ -111,7 +117,9 @@ def validate(study: Study) -> list[checks.Finding]:
                     checks.WARNING, f"{len(rv)} unit name(s) need a person's decision (e.g. {rv['raw_name'].iloc[0]!r}); "
                                     "their rows keep no unit until then", rel, None, inv["unit"],
                     expected=f"a registry unit; add them to {checks._rel(manual_aliases_path(study.id))}"))
-    return found
+    # items no source provides, judged only on instruments whose every source was read
+    read = {i: m for i, m in mapped_by.items() if i not in unread}
+    return found + checks.coverage_findings(study, read)
 
 
 def expected_values(cb: Codebook, target: str) -> str:
