@@ -45,7 +45,7 @@ def start(kernel_name: str, cwd: Path, extra_arguments: list[str]):
     binds it ("Address already in use", papermill #511, jupyter_client #276 /
     #487). Socket files in a private folder cannot collide. Where Unix sockets
     are not available (Windows) it falls back to TCP; a kernel that dies at
-    start is then retried by the caller (:func:`helpers.pipeline.make_brief`)."""
+    start is then retried by the caller (:func:`helpers.pipeline.run.make_brief`)."""
     import tempfile
 
     from jupyter_client.manager import AsyncKernelManager
