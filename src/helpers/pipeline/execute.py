@@ -60,12 +60,17 @@ def offered(name: str, parameters: dict, optional: dict) -> dict:
     return {**parameters, **{k: v for k, v in extra.items() if k in declared}}
 
 
-def execute_notebook(name: str, output: Path, parameters: dict, **engine_kwargs) -> Path:
+def execute_notebook(name: str, output: Path, parameters: dict, save_every_cell: bool = True,
+                     **engine_kwargs) -> Path:
     """Execute ``notebooks/<name>.ipynb`` with papermill into ``output``.
 
     The environment variables that locate the workspace are passed on, so the
     kernel reads and writes the same folders as the caller. ``engine_kwargs``
     go to papermill's engine (e.g. ``km``, an already started kernel).
+    ``save_every_cell=False`` writes ``output`` once at the end (or when a cell
+    fails) instead of before and after every cell: a brief's notebook carries
+    its figures, and 30-odd rewrites with schema validation cost more CPU than
+    its export to HTML.
     """
     import papermill as pm
 
@@ -80,6 +85,7 @@ def execute_notebook(name: str, output: Path, parameters: dict, **engine_kwargs)
         progress_bar=False,
         log_output=False,
         extra_arguments=KERNEL_ARGS,
+        request_save_on_cell_execute=save_every_cell,
         **engine_kwargs,
     )
     return output

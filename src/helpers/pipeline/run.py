@@ -193,7 +193,8 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
                 try:
                     preload()
                     with kernels.kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
-                        execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(stage)}, km=km)
+                        execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(stage)}, km=km,
+                                         save_every_cell=False)
                     export_brief(nb_out, stage, suffix=sfx)
                     break
                 except Exception as exc:
