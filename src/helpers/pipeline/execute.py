@@ -24,9 +24,11 @@ KERNEL_DEATH = ("DeadKernelError", "Kernel died", "kernel_info", "Address alread
                 "Kernel didn't respond", "RuntimeError: Kernel")
 
 
+@lru_cache(maxsize=1)
 def kernel_name() -> str:
     """The workspace kernel if registered (``make setup`` does), else the
-    ``python3`` kernel of the interpreter running this code."""
+    ``python3`` kernel of the interpreter running this code (looked up once per
+    process: the lookup walks every kernel folder)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
