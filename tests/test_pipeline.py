@@ -153,3 +153,18 @@ def test_a_kernel_command_of_another_interpreter_is_not_forked(tmp_path):
 
     assert forkserver.usable([sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "c.json"]) \
         == ["-f", "c.json"]
+
+
+def test_stage_fingerprints_leave_out_brief_and_pipeline_code():
+    """Editing the brief or the pipeline's orchestration reruns the briefs only."""
+    from helpers.study import load_study
+
+    study = load_study("sample")
+    pkg = Path(provenance.__file__).parent
+    stage = {p.relative_to(pkg).as_posix() for p in cache.code_and_config_files(study, "02_indices")
+             if p.is_relative_to(pkg)}
+    brief = {p.relative_to(pkg).as_posix() for p in cache.code_and_config_files(study, cache.BRIEF)
+             if p.is_relative_to(pkg)}
+    assert "indices/engine.py" in stage and "provenance.py" in stage
+    assert not any(p.startswith(("brief/", "pipeline/")) or p == "export.py" for p in stage)
+    assert {"brief/plots.py", "pipeline/run.py", "pipeline/forkserver.py", "export.py"} <= brief

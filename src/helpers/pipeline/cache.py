@@ -21,8 +21,10 @@ STAGES = ("01_clean", "02_indices", "03_compare")
 BRIEF = "04_brief"
 
 #: package code that only the briefs use (paths relative to ``helpers/``): editing
-#: it reruns the briefs, not stages 01-03
-BRIEF_ONLY_CODE = ("brief", "export.py", "templates", "pipeline/kernels.py")
+#: it reruns the briefs, not stages 01-03. The pipeline's own code is among it:
+#: it runs the stage notebooks but computes nothing in them (their parameters
+#: are in the fingerprint), while it writes each brief's manifest.
+BRIEF_ONLY_CODE = ("brief", "export.py", "templates", "pipeline")
 
 
 def _brief_only(rel: Path) -> bool:
