@@ -316,7 +316,7 @@ def rendered(fixture_study):
         "  - {id: kota-b, name: Kota B, kind: kota}\n",
         "  - {id: kota-b, name: Kota B, kind: kota}\n  - {id: kab-broken, name: Kabupaten Rusak}\n")
     cfg.write_text(text, encoding="utf-8")
-    from helpers.brief import kernels
+    from helpers.pipeline import kernels
 
     # the broken region starts the next brief's kernel early: kab-a runs in that warm kernel
     res = {r: make_brief(STUDY_ID, r, lang="id", force=True, output_root=str(root), prewarm=(r == "kab-broken"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -64,9 +65,15 @@ def _numfmt(ax, lang: str, axis: str = "x", decimals: int = 2) -> None:
 
 
 def _save(fig, path: Path) -> Path:
+    """The figure as a PNG: one draw of the Agg canvas (the constrained layout
+    runs inside it), then its pixels to the file. ``savefig`` draws the figure
+    twice, once for the layout and once for the pixels; the file is the same."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, facecolor="white", metadata={"Software": None})
+    fig.set_facecolor("white")
+    fig.canvas.draw()
+    matplotlib.image.imsave(path, np.asarray(fig.canvas.buffer_rgba()), format="png", origin="upper",
+                            dpi=fig.dpi, metadata={"Software": None})
     plt.close(fig)
     return path
 

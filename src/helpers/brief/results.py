@@ -24,7 +24,6 @@ Example
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
@@ -97,12 +96,9 @@ def _band(spec: IndexSpec, value: float | None) -> tuple[str | None, str | None]
 def input_fingerprint(study: Study) -> str:
     """First 16 hex of SHA-256 over the SHA-256 of every raw input (the same
     hashes ``manifest.json`` lists), so a reader can tie the brief to its data."""
-    from ..pipeline import input_hashes
+    from .. import provenance
 
-    h = hashlib.sha256()
-    for name, digest in sorted(input_hashes(study).items()):
-        h.update(f"{name}={digest}\n".encode())
-    return h.hexdigest()[:16]
+    return provenance.input_fingerprint(provenance.input_hashes(study))
 
 
 # ----------------------------------------------------------------------------- per index
