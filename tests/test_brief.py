@@ -22,7 +22,7 @@ import pytest
 from scipy import stats
 
 from _brief_fixture import STUDY_ID, write_fixture
-from helpers.brief import fmt
+from helpers import fmt
 from helpers.brief.disclosure import suppress
 
 RID = re.compile(r"R[0-9a-f]{16}")

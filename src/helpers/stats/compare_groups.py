@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import InputError
+from ..vocabulary import POSTHOC_FOR
 from ._prep import group_order
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
@@ -20,9 +21,6 @@ from .reliability import icc1
 
 __all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]
 
-# the post-hoc test that goes with each omnibus test: one map for stage 03 and the brief
-POSTHOC_FOR = {"anova": "tukey", "welch": "games_howell", "kruskal": "dunn",
-               "mixed_emm": "emm_contrast", "svy_wald": "svy_contrast"}
 
 OMNIBUS_COLUMNS = ["test", "statistic", "df1", "df2", "p", "p_adj", "effect_name", "effect_size",
                    "n", "k", "primary"]
