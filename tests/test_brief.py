@@ -82,7 +82,7 @@ def test_number_format_follows_the_language():
     assert fmt.integer(12500, "id") == "12.500" and fmt.integer(12500, "en") == "12,500"
     assert fmt.num(71.594, "id", 2) == "71,59"
     assert fmt.pct(0.4567, "id") == "45,7%" and fmt.pct(0.4567, "en") == "45.7%"
-    assert fmt.pvalue(0.0004, "id") == "p < 0,001" and fmt.pvalue(0.0312, "en") == "p = 0.031"
+    assert fmt.pvalue(0.0004, "id") == "p < 0,001" and fmt.pvalue(0.0312, "en") == "p = .031"
     assert fmt.ci(2.31, 2.45, "id") == "[2,31; 2,45]" and fmt.ci(2.31, 2.45, "en") == "[2.31, 2.45]"
     assert fmt.num(None, "id") == fmt.DASH
 

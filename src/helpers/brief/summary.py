@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from .. import paths  # noqa: E402
+from .. import catalog, paths  # noqa: E402
 from ..io import atomic_path, read_json, write_json  # noqa: E402
 from .. import fmt, strings  # noqa: E402
 from .render import _ci, _table, figure  # noqa: E402
@@ -58,15 +58,15 @@ def summary_rows(reports: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def region_comparison(processed: Path, alpha: float = 0.05) -> dict:
+def region_comparison(study, alpha: float = 0.05) -> dict:
     """Stage 03's comparison of the regions (``region_id = all``, overall score):
-    the primary design-based Wald test and its pairwise contrasts, per index."""
+    the primary design-based Wald test and its pairwise contrasts, per index.
+    ``study``: a Study, its id or its processed folder."""
     out = {}
-    om_p, ph_p = processed / "compare_omnibus.parquet", processed / "compare_posthoc.parquet"
-    if not om_p.exists() or not ph_p.exists():
+    if not catalog.exists(study, "compare_omnibus") or not catalog.exists(study, "compare_posthoc"):
         return out
-    om = pd.read_parquet(om_p, filters=[("region_id", "==", "all")])
-    ph = pd.read_parquet(ph_p, filters=[("region_id", "==", "all")])
+    om = catalog.read(study, "compare_omnibus", region="all")
+    ph = catalog.read(study, "compare_posthoc", region="all")
     for idx, g in om[(om["component"] == "overall") & om["primary"]].groupby("index"):
         r = g.iloc[0]
         if str(r["test"]) == "none":
@@ -81,10 +81,10 @@ def region_comparison(processed: Path, alpha: float = 0.05) -> dict:
     return out
 
 
-def region_ranks(processed: Path, rows: list[dict]) -> dict:
+def region_ranks(study, rows: list[dict]) -> dict:
     """Rank intervals of every region (per index, its reported wave) from the index's
     uncertainty analysis (``helpers.indices.uncertainty``)."""
-    path = processed / "uncertainty.parquet"
+    path = catalog.path(study, "uncertainty")
     if not path.exists():
         return {}
     unc = pd.read_parquet(path, filters=[("level", "==", "region")])
@@ -145,10 +145,10 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     missing = [r for r in wanted if r not in reports]
     tx = strings.get("summary", lang)
     rows = summary_rows(reports)
-    ranks = region_ranks(Path(st.processed_dir), rows)
+    ranks = region_ranks(st, rows)
     for r in rows:
         r["rank"] = ranks.get((r["region"], r["index"]))
-    compared = region_comparison(Path(st.processed_dir)) if len(reports) > 1 else {}
+    compared = region_comparison(st) if len(reports) > 1 else {}
     write_json({"study": st.id, "lang": lang, "regions": list(reports), "missing": missing, "rows": rows,
                 "region_comparison": compared}, folder / f"summary{sfx}.json")
     figs = {idx: _chart(rows, idx, lang, folder / f"summary_figures{sfx}" / f"{idx}.png")
