@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pandas as pd
 import pytest
 
 from _brief_fixture import STUDY_ID, write_fixture
