@@ -282,6 +282,28 @@ def test_unknown_region_and_empty_region_are_clear_errors(fixture_study):
         build_results(str(cfg), "kota-b", index="ip_asn")
 
 
+def test_a_missing_stage_table_is_an_error_naming_the_stage_never_recomputed(fixture_study):
+    from helpers import catalog
+    from helpers.brief.results import build_results
+    from helpers.errors import InputError
+
+    root, cfg = fixture_study
+    agg = catalog.path(STUDY_ID, "aggregates")
+    units = catalog.path(STUDY_ID, "compare_units")
+    try:
+        agg.rename(agg.with_suffix(".away"))
+        with pytest.raises(InputError, match=r"aggregates.parquet not found: run stage 02"):
+            build_results(str(cfg), "kab-a")
+    finally:
+        agg.with_suffix(".away").rename(agg)
+    try:  # an optional stage-03 table: the brief is built and says less
+        units.rename(units.with_suffix(".away"))
+        r = build_results(str(cfg), "kab-a")
+        assert r["index"]["priority_units"] == [] and r["index"]["overall"] is not None
+    finally:
+        units.with_suffix(".away").rename(units)
+
+
 def test_the_headline_index_is_a_parameter(fixture_study):
     from helpers.brief.results import build_results
 

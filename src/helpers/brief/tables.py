@@ -30,7 +30,7 @@ KINDS: dict[str, str] = {
     "tested": "bool", "effect_size": "effect", "frame": "text", "target": "score", "achievement_pct": "pct",
     "category": "text", "previous": "score", "change": "score", "change_ci_low": "score",
     "change_ci_high": "score", "unit_type": "text", "suppressed": "bool", "group_a": "text", "group_b": "text",
-    "diff": "score", "hedges_g": "effect", "p_adj": "p", "significant": "bool", "test": "text", "unit": "text",
+    "diff": "score", "p_adj": "p", "significant": "bool", "test": "text", "unit": "text",
     "unit_id": "text", "eb": "score", "rank_low": "count", "rank_high": "count", "p_lowest_k": "share",
     "robust": "bool", "factor": "text", "group": "text", "compliance_20jp": "share", "share_of_max": "share",
     "weakest_area": "text", "share": "share", "assumption": "text", "item": "text", "value": "count",
@@ -79,7 +79,7 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
             pairs.append({"index": name, "group_a": ut_label.get(p["group_a"], p["group_a"]),
                           "group_b": ut_label.get(p["group_b"], p["group_b"]), "diff": p.get("diff"),
                           "se": p.get("se"), "df": p.get("df"), "ci_low": p.get("ci_low"),
-                          "ci_high": p.get("ci_high"), "effect_size": p.get("effect_size", p.get("hedges_g")),
+                          "ci_high": p.get("ci_high"), "effect_size": p.get("effect_size"),
                           "p_adj": p.get("p_adj"), "significant": p.get("significant"), "test": p.get("test"),
                           "frame": p.get("frame")})
         for u in b.get("priority_units", []):
