@@ -22,7 +22,7 @@ import pytest
 from scipy import stats
 
 from _brief_fixture import STUDY_ID, write_fixture
-from helpers import fmt
+from helpers import catalog, fmt
 from helpers.brief.disclosure import suppress
 
 RID = re.compile(r"R[0-9a-f]{16}")
@@ -110,7 +110,7 @@ def _stratified_fpc(sc: pd.DataFrame, col: str = "overall") -> tuple[float, floa
 
 def test_headline_numbers_match_an_independent_computation(fixture_study, results):
     root, _ = fixture_study
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ikd")
     sc = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)]
     mean, se, dof = _stratified_fpc(sc)
     half = stats.t.ppf(0.975, dof) * se
@@ -124,7 +124,7 @@ def test_headline_numbers_match_an_independent_computation(fixture_study, result
     assert r["category"] == ("cukup" if round(mean, 2) <= 2.50 else "baik")
     for c in ["information", "communication", "content", "safety", "problem_solving"]:
         assert r["areas"][c]["mean"] == pytest.approx(_stratified_fpc(sc, c)[0], rel=1e-12)
-    prev = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    prev = catalog.read(STUDY_ID, "scores_ikd")
     sc_prev = prev[(prev["region_id"] == "kab-a") & (prev["wave"] == 2022)]
     assert r["previous"]["wave"] == 2022
     assert r["previous"]["change"] == pytest.approx(mean - _stratified_fpc(sc_prev)[0], rel=1e-10)
@@ -139,7 +139,7 @@ def test_change_since_the_previous_wave_accounts_for_the_linked_respondents(fixt
     from helpers.brief.text import headline_sentence
 
     root, _ = fixture_study
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ikd")
     a = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)].set_index("respondent_id")
     b = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2022)].set_index("respondent_id")
     m1 = np.average(a["overall"], weights=a["weight"])
@@ -240,7 +240,7 @@ def test_comparison_reads_stage_03_outputs(results):
 def test_second_index_with_targets_and_compliance(fixture_study, results):
     root, _ = fixture_study
     ip = results["indices"]["ip_asn"]
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ip_asn.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ip_asn")
     assert ip["overall"] == pytest.approx(sc["overall"].mean())
     assert ip["target"] == 75 and ip["achievement_pct"] == pytest.approx(100 * sc["overall"].mean() / 75)
     assert ip["areas"]["kualifikasi"]["achievement_pct"] == pytest.approx(100 * sc["kualifikasi"].mean() / 15)
@@ -387,7 +387,7 @@ def test_numbers_in_the_brief_match_results_json(rendered):
 
 def test_no_personal_or_pseudonymous_id_in_any_report_file(rendered):
     root, res = rendered
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ikd")
     ids = set(sc["respondent_id"])
     for f in res["kab-a"].folder.rglob("*"):
         if f.is_dir() or f.suffix == ".png":
