@@ -299,6 +299,8 @@ READINGS = {
         "change_differs": " Perubahan berbeda menurut {factor} ({chi}): {extremes}.",
         "change_no_differ": " Perubahan tidak jelas berbeda menurut {factor} ({chi}); {extremes}.",
         "change_by": " Menurut {factor}: {extremes}.",
+        "no_comparison": "Perbandingan tidak dapat dilakukan: {why}.",
+        "no_wave_comparison": "Perbandingan antar gelombang tidak dapat dilakukan: {why}.",
     },
     "en": {
         "omega_words": ["negligible", "small", "medium", "large"], "d_words": ["negligible", "small", "medium", "large"],
@@ -323,6 +325,8 @@ READINGS = {
         "change_differs": " The change differs by {factor} ({chi}): {extremes}.",
         "change_no_differ": " No clear difference in change by {factor} ({chi}); {extremes}.",
         "change_by": " By {factor}: {extremes}.",
+        "no_comparison": "No comparison possible: {why}.",
+        "no_wave_comparison": "No comparison between waves possible: {why}.",
     },
 }
 

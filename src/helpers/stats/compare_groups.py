@@ -16,7 +16,7 @@ from ._prep import group_order
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
-from .readings import reading
+from .readings import not_possible, reading
 from .reliability import icc1
 
 __all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]
@@ -139,13 +139,12 @@ def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataF
 
 
 def _empty(dv, group, cluster, notes, excluded, desc=None) -> Comparison:
-    msg_en = "; ".join(notes) if notes else "no comparison possible"
+    reading_id, reading_en = not_possible("; ".join(notes) if notes else "no comparison possible")
     return Comparison(dv=dv, group=group, cluster=cluster,
                       descriptives=desc if desc is not None else pd.DataFrame(columns=DESC_COLUMNS),
                       assumptions=pd.DataFrame(), omnibus=pd.DataFrame(columns=OMNIBUS_COLUMNS),
                       posthoc=pd.DataFrame(columns=POSTHOC_COLUMNS), notes=notes, excluded=excluded,
-                      reading_id=f"Perbandingan tidak dapat dilakukan: {msg_en}.",
-                      reading_en=f"No comparison possible: {msg_en}.", ok=False)
+                      reading_id=reading_id, reading_en=reading_en, ok=False)
 
 
 def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,

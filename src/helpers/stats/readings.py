@@ -75,6 +75,13 @@ def reading(factor: str | tuple[str, str], test_label: str, statistic: float, df
 
 
 
+def not_possible(why: str, waves: bool = False) -> tuple[str, str]:
+    """(reading_id, reading_en) of a comparison that could not be made; ``why``
+    (the test's notes) stays in English, as stage 03 writes its notes."""
+    key = "no_wave_comparison" if waves else "no_comparison"
+    return tuple(strings.get("readings", lang)[key].format(why=why) for lang in ("id", "en"))
+
+
 def _p_of(row, p_col: str) -> float:
     return float(row[p_col]) if math.isfinite(float(row[p_col])) else float(row["p"])
 
