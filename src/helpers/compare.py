@@ -29,7 +29,6 @@ import pandas as pd
 from .design import (DesignSpec, design_by, design_spec, design_subset, structural_design,
                      workforce_design)
 from .errors import InputError
-from .io import write_parquet
 from .stats import WaveComparison, compare_groups, compare_waves, p_adjust
 from .stats.clustered import MIN_UNITS, design_comparison, type_comparison
 from .stats.compare_groups import make_reading
