@@ -32,20 +32,15 @@ from .errors import InputError
 from .io import write_parquet
 from .stats import WaveComparison, compare_groups, compare_waves, p_adjust
 from .stats.clustered import MIN_UNITS, design_comparison, type_comparison
-from .stats.compare_groups import POSTHOC_FOR, make_reading
+from .stats.compare_groups import make_reading
 from .stats.linked import linked_change
 from .stats.ranking import RANK_COLUMNS, unit_ranks
-from .vocabulary import EDUCATION, age_band, unit_types
+from .vocabulary import EDUCATION, POSTHOC_FOR, age_band, factor_label, unit_types
 
-FACTORS = {  # factor column -> (Indonesian, English) label used in readings
-    "unit_type": ("jenis unit", "unit type"),
-    "sex": ("jenis kelamin", "sex"),
-    "age_band": ("kelompok umur", "age band"),
-    "education": ("pendidikan", "education"),
-    "position_type": ("jenis jabatan", "position type"),
-    "status": ("status kepegawaian", "employment status"),
-}
-REGION_FACTOR = ("region_id", ("wilayah", "region"))
+# factor column -> (Indonesian, English) label used in readings (helpers.vocabulary)
+FACTORS = {f: (factor_label(f, "id"), factor_label(f, "en"))
+           for f in ("unit_type", "sex", "age_band", "education", "position_type", "status")}
+REGION_FACTOR = ("region_id", (factor_label("region_id", "id"), factor_label("region_id", "en")))
 COVARIATES = ["age", "sex", "education", "position_type", "status"]
 META = {"respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "age_band",
         "education", "position_type", "status", "weight", "category", "golongan"}
