@@ -235,8 +235,9 @@ def test_validate_lists_problems_and_writes_nothing(fx):
     assert "unknown label 'Entah' in 1 column, 1 cell" in text
     assert "value out of range '7' in 1 column, 1 cell" in text
     # the file faults are handled by cleaning rules: warnings. The one error is the
-    # fixture's missing index spec (stage 01 does not need it, `run` would stop on it)
-    assert [p.message for p in problems if p.is_error] == ["index spec not found"]
+    # fixture's index without a spec (stage 01 does not need it, `run` would stop on it),
+    # said at the study file's key
+    assert [(p.message, p.column, p.found) for p in problems if p.is_error] == [("unknown index", "indices[0]", "ikd")]
     assert sum(not p.is_error for p in problems) >= 4
     assert "Kantor Antah Berantah" in text
     assert "region outside the study" in text and "Pemkab Kutai Timur" in text

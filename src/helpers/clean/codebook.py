@@ -217,16 +217,9 @@ class Codebook:
         Returns ``value`` (float, NaN when missing or invalid) and ``problem``
         (``unknown_label`` | ``out_of_range`` | NA). Decoded once per distinct cell.
         """
-        codes, uniq = pd.factorize(cells.astype("string"), use_na_sentinel=True)
-        memo = self.__dict__.setdefault("_decoded", {})  # cell text -> (value, problem), across files
-        uniq = [str(u) for u in uniq]
-        new = [u for u in uniq if u not in memo]
-        if new:
-            v, p = self._decode_unique(pd.Series(new, dtype="string"))
-            memo.update(zip(new, zip(v.astype("float64").to_numpy(na_value=np.nan), p.tolist())))
-        vals = np.array([memo[u][0] for u in uniq] + [np.nan], dtype="float64")
-        probs = np.array([memo[u][1] for u in uniq] + [pd.NA], dtype=object)
-        return pd.DataFrame({"value": vals[codes], "problem": pd.array(probs[codes], dtype="string")},
+        vals, probs = self.response_matrix(cells.to_frame())
+        names = np.array([pd.NA, *PROBLEMS[1:]], dtype=object)
+        return pd.DataFrame({"value": vals[:, 0], "problem": pd.array(names[probs[:, 0]], dtype="string")},
                             index=cells.index)
 
     def response_matrix(self, block: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -67,6 +67,32 @@ def rejected_duplicates(raw_rows: pd.DataFrame) -> pd.DataFrame:
     return part
 
 
+#: rows of raw text protected and written at a time (bounds the copy a very large file makes)
+RAW_CHUNK = 200_000
+
+
+def stage_raw(res: SourceResult, mask: np.ndarray, path) -> None:
+    """:func:`raw_rows` of the rows in ``mask``, written to ``path`` in chunks of
+    :data:`RAW_CHUNK` rows (raw cells are text: one schema, null columns as text)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+    writer, schema = None, None
+    try:
+        for a in range(0, max(len(pos), 1), RAW_CHUNK):
+            m = np.zeros(len(mask), dtype=bool)
+            m[pos[a:a + RAW_CHUNK]] = True
+            table = pa.Table.from_pandas(raw_rows(res, m), preserve_index=False)
+            if schema is None:
+                schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+                writer = pq.ParquetWriter(path, schema)
+            writer.write_table(table.cast(schema))
+    finally:
+        if writer is not None:
+            writer.close()
+
+
 def staged_raw(path, order) -> pd.DataFrame:
     """The staged raw rows (:func:`raw_rows` of a source's eligible rows) whose
     run-wide ``_order`` is in ``order``: the copies the duplicate rule rejected."""

@@ -39,7 +39,7 @@ from . import quality as q
 from .context import RunContext, checkpoint, context
 from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, read_respondents, respondent_schema, review_of,
                       stage, summary_of, write_all)
-from .rejected import (concat_rejected, name_cells, raw_rows, rejected_duplicates, rejected_part, staged_raw,
+from .rejected import (concat_rejected, name_cells, rejected_duplicates, rejected_part, stage_raw, staged_raw,
                        within_file_rejects)
 from .schema import validate_respondents
 from .steps import clean_source
@@ -72,7 +72,7 @@ def clean_part(ctx: RunContext, i: int, staged: Path, return_tables: bool = Fals
     k = res.frame.loc[eligible.to_numpy(), [c for c in KEY_COLUMNS + scope if c in res.frame.columns
                                             and c != "_source"]].assign(_source=i)
     k["_fallback"] = fb[eligible.to_numpy()].to_numpy()
-    raw_rows(res, eligible.to_numpy()).to_parquet(staged / f"raw-{i:05d}.parquet", index=False)
+    stage_raw(res, eligible.to_numpy(), staged / f"raw-{i:05d}.parquet")
     stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
     return {"items": res.items, "keys": k, "rejected": rejected_part(res, reject, reason_txt),
             "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries,

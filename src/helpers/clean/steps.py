@@ -299,11 +299,12 @@ def result(ctx: RunContext, s: Source) -> SourceResult:
     """The cleaned source and its summary. The raw text stays as read: personal
     columns are replaced by the pseudonym only when rejected rows are taken."""
     raw, mapping, cb, inv = s.raw, s.mapping, s.cb, s.inv
-    raw.attrs = s.meta
-    raw.attrs["personal_columns"] = [inv[f.name] for f in cb.fields.values()
-                                     if (f.personal or f.name in PERSONAL_FIELDS) and f.name in inv]
-    mark_publishable(raw, mapping, cb)
-    raw.attrs["name_column"] = inv.get("name")
+    meta = s.meta
+    meta["personal_columns"] = [inv[f.name] for f in cb.fields.values()
+                                if (f.personal or f.name in PERSONAL_FIELDS) and f.name in inv]
+    mark_publishable(raw, mapping, cb, meta)
+    meta["name_column"] = inv.get("name")
+    raw.attrs = meta  # back on the frame for the rejected rows (after the column checks: see read_source)
     summary = {"raw_rows": len(raw), "header_row": raw.attrs.get("header_row"), "instrument": cb.id,
                "columns_mapped": len(mapping), "items_found": len(s.items),
                "ignored_columns": [c for c in raw.columns if c not in mapping],
@@ -393,14 +394,15 @@ def unknown_columns(raw: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
     return [c for c in raw.columns if c not in mapping]
 
 
-def mark_publishable(raw: pd.DataFrame, mapping: dict[str, str], cb: Codebook) -> None:
-    """Which raw columns may appear in rejected.parquet: those the codebook maps or
-    lists under ``safe_columns``. Any of them whose cells look like NIPs (a
-    supervisor's NIP under a known header, a safe column holding NIPs) is masked."""
+def mark_publishable(raw: pd.DataFrame, mapping: dict[str, str], cb: Codebook, meta: dict) -> None:
+    """Which raw columns may appear in rejected.parquet (``meta["publishable_columns"]``):
+    those the codebook maps or lists under ``safe_columns``. Any of them whose cells
+    look like NIPs (a supervisor's NIP under a known header, a safe column holding
+    NIPs) is masked (``meta["masked_columns"]``)."""
     keep = [c for c in raw.columns if c in mapping or c in cb.safe_columns]
-    personal = set(raw.attrs.get("personal_columns", []))
-    raw.attrs["publishable_columns"] = keep
-    raw.attrs["masked_columns"] = checks.nip_like_columns(raw, [c for c in keep if c not in personal])
+    personal = set(meta.get("personal_columns", []))
+    meta["publishable_columns"] = keep
+    meta["masked_columns"] = checks.nip_like_columns(raw, [c for c in keep if c not in personal])
 
 
 def column_log(file: str, raw: pd.DataFrame, mapping: dict[str, str], cb: Codebook) -> pd.DataFrame:
