@@ -39,7 +39,7 @@ def readme(summary: dict) -> str:
     lines += [
         "- `_truth/faults.csv`: every injected fault, `source_file, source_row, fault, detail`",
         "  (`source_row` is the row a person sees in a spreadsheet, header row included, as",
-        "  `helpers.readers` reports it; a row can carry several faults).",
+        "  `helpers.clean.readers` reports it; a row can carry several faults).",
         "- `_truth/units_truth.csv`: the true `unit_id` of every non-blank row (empty for staff",
         "  of regions outside the study). Cleaning never reads `_truth/`; tests do.",
         "",
