@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -455,8 +456,16 @@ def compare_region(study, region_id: str, min_n: int | None = None, alpha: float
 
 def compare_region_task(region_id: str, study, min_n: int | None, alpha: float) -> dict:
     """:func:`compare_region` for a Dask worker (``study``: a Study or its id; the
-    worker reads the region's scores itself from the shared processed folder)."""
-    return compare_region(study, region_id, min_n=min_n, alpha=alpha)
+    worker reads the region's scores itself from the shared processed folder).
+
+    Warnings are returned with the tables (key ``"warnings"``) rather than
+    printed by the worker, so they reach the executed notebook, the run log, as
+    they do when stage 03 runs in-process."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables = compare_region(study, region_id, min_n=min_n, alpha=alpha)
+    seen = dict.fromkeys(f"{region_id}: {w.category.__name__}: {w.message}" for w in caught)
+    return {**tables, "warnings": list(seen)}
 
 
 def _regions_of(study, indices: list[str]) -> list[str]:
@@ -519,6 +528,9 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
             r, e = next(iter(failed.items()))
             raise InputError(f"stage 03 failed for {len(failed)} region(s), first {r}: {type(e).__name__}: {e}",
                              file=out_dir)
+        for g in got:
+            for message in g.pop("warnings", []):
+                warnings.warn(message, RuntimeWarning, stacklevel=2)
         pieces += [g for g in got if g]
     for index in indices:
         path = catalog.path(study, catalog.scores(index))
