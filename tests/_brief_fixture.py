@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from factories import workspace
+from helpers import catalog
 from helpers.indices import achievement, aggregate, category_distribution, load_spec
 from helpers.indices.compliance import compliance_20jp
 
@@ -77,13 +79,7 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
     rng = np.random.default_rng(seed)
     # a workspace of its own (ASN_WORKSPACE=root): the real config and notebooks
     # linked in, plus this study, so the pipeline finds the study by its id
-    real = Path(__file__).resolve().parents[1]
-    (root / "config" / "studies").mkdir(parents=True, exist_ok=True)
-    for name in ("indices", "instruments", "unit_types.yaml"):
-        if not (root / "config" / name).exists():
-            (root / "config" / name).symlink_to(real / "config" / name)
-    if not (root / "notebooks").exists():
-        (root / "notebooks").symlink_to(real / "notebooks")
+    workspace(root, config="link", notebooks=True)
     cfg = root / "config" / "studies" / f"{STUDY_ID}.yaml"
     cfg.write_text(
         f"id: {STUDY_ID}\ntitle: Fixture study\nsynthetic: true\nregistry: units.csv\n"
@@ -102,8 +98,8 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
     a22.loc[::2, "respondent_id"] = a23.loc[::2, "respondent_id"].to_numpy()  # same rows = same units
     ikd = pd.concat([a23, a22, _ikd_scores(rng, "kota-b", 2023, shift=0.2)], ignore_index=True)
     ip = _ip_scores(rng, "kab-a")
-    ikd.to_parquet(out / "scores_ikd.parquet", index=False)
-    ip.drop(columns=["technical_jp"]).to_parquet(out / "scores_ip_asn.parquet", index=False)
+    ikd.to_parquet(catalog.path(out, catalog.scores("ikd")), index=False)
+    ip.drop(columns=["technical_jp"]).to_parquet(catalog.path(out, catalog.scores("ip_asn")), index=False)
     targets = {"kab-a": {"ip_asn": {"kualifikasi": 15, "kompetensi": 31, "kinerja": 25, "disiplin": 4,
                                     "overall": 75}}}
     aggs, cats, achs = [], [], []
@@ -113,17 +109,17 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
         aggs.append(a)
         cats.append(category_distribution(sc, spec, index=idx))
         achs.append(achievement(a, spec, targets))
-    pd.concat(aggs, ignore_index=True).to_parquet(out / "aggregates.parquet", index=False)
-    pd.concat(cats, ignore_index=True).to_parquet(out / "categories.parquet", index=False)
-    pd.concat(achs, ignore_index=True).to_parquet(out / "achievement.parquet", index=False)
-    compliance_20jp(ip).to_parquet(out / "compliance_20jp.parquet", index=False)
+    pd.concat(aggs, ignore_index=True).to_parquet(catalog.path(out, "aggregates"), index=False)
+    pd.concat(cats, ignore_index=True).to_parquet(catalog.path(out, "categories"), index=False)
+    pd.concat(achs, ignore_index=True).to_parquet(catalog.path(out, "achievement"), index=False)
+    compliance_20jp(ip).to_parquet(catalog.path(out, "compliance_20jp"), index=False)
     rr = (ikd[ikd["wave"] == 2023].groupby(["wave", "region_id", "unit_id", "unit_type"]).size()
           .rename("n").reset_index())
     rr["headcount"] = rr["n"] * 2
     rr["response_rate"] = 0.5
     rr["weight"] = 2.0
     rr.insert(0, "index", "ikd")
-    rr.to_parquet(out / "response_rates.parquet", index=False)
+    rr.to_parquet(catalog.path(out, "response_rates"), index=False)
     from types import SimpleNamespace
 
     from helpers import compare
@@ -138,6 +134,6 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
                          "hr.csv": {"raw_rows": 190, "kept": 189, "rejected": 1,
                                     "rejected_by_rule": {"nip_invalid": 1}}},
                "total": {"raw_rows": 680, "kept": 642, "rejected": 38}}
-    (out / "cleaning_summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    (out / "respondents.parquet").write_bytes(b"")  # presence only; the brief never reads it
+    catalog.path(out, "cleaning_summary").write_text(json.dumps(summary), encoding="utf-8")
+    catalog.path(out, "respondents").write_bytes(b"")  # presence only; the brief never reads it
     return cfg

@@ -2,26 +2,22 @@
 fixture's Kabupaten A has IKD 2022 and 2023; the brief reports 2023)."""
 from __future__ import annotations
 
-import os
 
 import pandas as pd
 import pytest
 
-from _brief_fixture import STUDY_ID, write_fixture
+from _brief_fixture import STUDY_ID
+from factories import env
 
 
 @pytest.fixture(scope="module")
-def fx(tmp_path_factory):
-    root = tmp_path_factory.mktemp("explore")
-    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
-    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
-    cfg = write_fixture(root)
-    from helpers import explore
+def fx(brief_study):
+    root, cfg = brief_study("explore")
+    with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
+        from helpers import explore
 
-    yield explore, explore.load(STUDY_ID), cfg, pd.read_parquet(root / "data/processed" / STUDY_ID /
-                                                                 "aggregates.parquet")
-    for k, v in old.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        yield explore, explore.load(STUDY_ID), cfg, pd.read_parquet(root / "data/processed" / STUDY_ID /
+                                                                     "aggregates.parquet")
 
 
 def _agg(agg, level, wave, component="overall", region="kab-a"):

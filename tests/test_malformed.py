@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factories import make_fixture
 from helpers import checks, clean
 from helpers.errors import InputError
 from helpers.study import load_study
-from test_clean import make_fixture
 
 DATA = Path(__file__).resolve().parent / "data" / "malformed"
 ROOT = Path(__file__).resolve().parents[1]
