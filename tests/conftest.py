@@ -18,8 +18,9 @@ With pytest-xdist the workers share them: an OS file lock lets the first worker
 make one while the others wait, then they read it. Tests of one shared fixture
 run on one worker (``xdist_group``, with ``--dist loadgroup`` in pyproject), so
 the other worker keeps running the rest instead of waiting on the lock. A test
-using ``sample_run`` or ``sample_cleaned`` is marked ``slow`` here, so the marks
-cannot drift from what a test costs.
+using one of ``SLOW_FIXTURES`` is marked ``slow`` here, so the marks cannot drift
+from what a test costs; a test that runs a notebook or the pipeline itself
+carries ``@pytest.mark.slow``.
 """
 from __future__ import annotations
 
@@ -36,20 +37,22 @@ from factories import env
 ROOT = Path(__file__).resolve().parents[1]
 E2E_ROOT = ROOT / ".pytest_cache" / "e2e"
 
-#: session fixture -> the xdist group of the tests using it (and whether they are slow)
-SHARED = {"sample_run": ("sample_run", True), "sample_cleaned": ("sample_cleaned", True)}
+#: session fixtures whose tests run on one xdist worker (the group is the fixture's name)
+SHARED = ("sample_run", "sample_cleaned")
+#: fixtures that make a test slow: the pipeline, stage 01 on the whole sample, a
+#: brief rendered in a kernel (test_brief's ``rendered``)
+SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
-        for name, (group, slow) in SHARED.items():
-            if name in getattr(item, "fixturenames", ()):
-                if not item.get_closest_marker("xdist_group"):
-                    item.add_marker(pytest.mark.xdist_group(group))
-                if slow:
-                    item.add_marker(pytest.mark.slow)
-                break
+        used = set(getattr(item, "fixturenames", ()))
+        group = next((name for name in SHARED if name in used), None)
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @contextlib.contextmanager
