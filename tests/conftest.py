@@ -17,7 +17,8 @@ The expensive things are made once per test session and shared:
 With pytest-xdist the workers share them: an OS file lock lets the first worker
 make one while the others wait, then they read it. Tests of one shared fixture
 run on one worker (``xdist_group``, with ``--dist loadgroup`` in pyproject), so
-the other worker keeps running the rest instead of waiting on the lock. A test
+the other worker keeps running the rest instead of waiting on the lock; every
+other test runs on the worker of its module (module fixtures are made once). A test
 using one of ``SLOW_FIXTURES`` is marked ``slow`` here, so the marks cannot drift
 from what a test costs; a test that runs a notebook or the pipeline itself
 carries ``@pytest.mark.slow``.
@@ -48,8 +49,10 @@ SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
 def pytest_collection_modifyitems(items):
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
-        group = next((name for name in SHARED if name in used), None)
-        if group and not item.get_closest_marker("xdist_group"):
+        # the other tests stay with their module, so a module-scoped fixture is
+        # made once, not once per worker that got one of its tests
+        group = next((name for name in SHARED if name in used), item.nodeid.split("::")[0])
+        if not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))
         if used & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
