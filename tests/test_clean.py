@@ -177,7 +177,7 @@ def test_sample_study_fault_detection(sample_cleaned):
 
 
 def test_schema_guards_the_clean_table(fx):
-    from helpers.schema import validate_respondents
+    from helpers.clean.schema import validate_respondents
 
     study, _, _ = fx
     resp = clean.run(study, write=False, return_tables=True)["tables"]["respondents"]
@@ -255,7 +255,7 @@ def test_duplicate_fallback_can_be_switched_off(fx):
 
 
 def test_fallback_key_rules():
-    from helpers import quality as q
+    from helpers.clean import quality as q
 
     assert q.normalise_names(pd.Series(["Dr. Siti  Aminah, S.Kom., M.Si.", "SITI AMINAH", "Hj. Siti Aminah",
                                         None, " , "])).tolist() == \

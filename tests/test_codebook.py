@@ -1,4 +1,4 @@
-"""helpers.codebook: loading and validating instrument YAML, header mapping,
+"""helpers.clean.codebook: loading and validating instrument YAML, header mapping,
 labels -> values, demographic normalisation."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.codebook import load_codebook, normalise_field, parse_datetime
+from helpers.clean.codebook import load_codebook, normalise_field, parse_datetime
 from helpers.errors import ConfigError, InputError
 
 MINI = textwrap.dedent("""

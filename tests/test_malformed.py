@@ -333,3 +333,51 @@ def test_the_sample_study_validates_with_warnings_only_grouped():
     text = [str(f) for f in found]
     assert len(text) < 60  # grouped: one line per file and value, not per cell
     assert any("unknown label '2 atau 3' in 15 columns, 22 cells" in t for t in text)
+
+
+# ----------------------------------------------------------------------------------------------
+# validate reports, before any stage runs, what would stop stage 02 later
+# ----------------------------------------------------------------------------------------------
+def test_an_unknown_index_is_an_error_naming_the_study_file_and_key(sample_ws):
+    cfg = sample_ws / "config/studies/sample.yaml"
+    cfg.write_text(cfg.read_text().replace("indices:\n- ikd\n", "indices:\n- ikdd\n- ikd\n"))
+    errors = _errors(sample_ws)
+    assert len(errors) == 1, errors
+    assert errors[0].endswith("config/studies/sample.yaml, column 'indices[0]': unknown index (expected 'ikd', or "
+                              "one of bfi, ikd, ild, ip_asn (a spec in config/indices/), found 'ikdd')"), errors
+
+
+def _mini_spec(root: Path) -> None:
+    """An index spec over the fixture codebook's 12 items, one component per area."""
+    import yaml
+
+    from test_clean import ITEM_AREAS
+
+    spec = {"id": "ikd", "scale": {"min": 1, "max": 4},
+            "categories": {"round": 2, "bands": [{"id": "lo", "min": 1, "label": "Lo"},
+                                                 {"id": "hi", "min": 2.5, "label": "Hi"}]},
+            "index": {"aggregation": "mean", "min_share": 0.5,
+                      "children": [{"id": area, "items": [f"ikd_{a}_{c}_1" for c in range(1, 5)]}
+                                   for a, area in ITEM_AREAS]}}
+    (root / "config/indices").mkdir(exist_ok=True)
+    (root / "config/indices/ikd.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+
+def test_a_codebook_alias_that_matches_no_column_is_reported_before_any_stage(fx):
+    _mini_spec(fx)
+    assert [f for f in clean.validate(load_study("fx")) if f.is_error] == []
+    cb = fx / "config/instruments/mini.yaml"
+    cb.write_text(cb.read_text().replace("aliases: ['1.1 Pertanyaan 11']", "aliases: ['1.1 Pertanyan 11']"))
+    found = clean.validate(load_study("fx"))
+    errors = [str(f) for f in found if f.is_error]
+    # the index cannot be scored: an error naming the codebook and the item's aliases key
+    assert errors == ["config/instruments/mini.yaml, column 'items[ikd_1_1_1].aliases': 1 item(s) index 'ikd' "
+                      "scores match no column of any of the 2 source file(s) of 'mini': the index cannot be "
+                      "scored (expected an alias equal to a raw header, e.g. '1.1 Pertanyan 11', "
+                      "found ['ikd_1_1_1'])"], errors
+    # and per raw file, a warning naming the file, the item and where its aliases are
+    warn = [str(f) for f in found if not f.is_error and "match no column" in str(f)]
+    assert len(warn) == 2 and all("items[ikd_1_1_1].aliases of config/instruments/mini.yaml" in w for w in warn)
+    assert any(w.startswith("data/raw/fx/survey.csv, row 1, column 'ikd_1_1_1'") for w in warn), warn
+    r = cli(fx, "validate", "--study", "fx")
+    assert r.returncode == 1 and "items[ikd_1_1_1].aliases" in r.stdout, r.stdout + r.stderr

@@ -1,4 +1,4 @@
-"""helpers.nip: normalise, recover only what survived, validate, pseudonymise."""
+"""helpers.clean.nip: normalise, recover only what survived, validate, pseudonymise."""
 from __future__ import annotations
 
 import hashlib
@@ -7,8 +7,8 @@ import hmac
 import pandas as pd
 import pytest
 
-from helpers import nip as nipmod
-from helpers.nip import cross_check, normalise_nip, parse_nip, pseudonymise, respondent_ids
+from helpers.clean import nip as nipmod
+from helpers.clean.nip import cross_check, normalise_nip, parse_nip, pseudonymise, respondent_ids
 
 NIP = "198503152010012001"  # born 1985-03-15, CPNS 2010-01, female, sequence 001
 

@@ -1,4 +1,4 @@
-"""helpers.readers on real public files (../shared/external) and on every export
+"""helpers.clean.readers on real public files (../shared/external) and on every export
 format a region sends."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyreadstat
 import pytest
 
 from helpers.errors import InputError
-from helpers.readers import read_table, strip_footnote, to_number
+from helpers.clean.readers import read_table, strip_footnote, to_number
 
 EXTERNAL = Path("/work/shared/external")
 needs_external = pytest.mark.skipif(not EXTERNAL.exists(), reason="shared external data not mounted")

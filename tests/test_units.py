@@ -1,11 +1,11 @@
-"""helpers.units: registry matching, review file, honoured manual decisions."""
+"""helpers.clean.units: registry matching, review file, honoured manual decisions."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
 from helpers.errors import ConfigError
-from helpers.units import load_manual_aliases, match_units, normalise_unit_name, review_table
+from helpers.clean.units import load_manual_aliases, match_units, normalise_unit_name, review_table
 
 REG = pd.DataFrame({
     "unit_id": ["u1", "u2", "u3", "u4", "u5", "u6", "v1"],

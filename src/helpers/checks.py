@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,8 +113,8 @@ def config_findings(study, stage: str | None = None) -> list[Finding]:
     """Every configuration problem of ``study`` (a :class:`helpers.study.Study`);
     reads YAML and the unit registry, never a survey file. ``stage="01_clean"``
     leaves out the index specs and targets, which stage 01 does not read."""
-    from . import quality as q
-    from .codebook import load_codebook
+    from .clean import quality as q
+    from .clean.codebook import load_codebook
 
     f = study.config_file
     raw = study.raw
@@ -164,9 +165,17 @@ def config_findings(study, stage: str | None = None) -> list[Finding]:
             break
     # index specs
     specs = {}
-    for idx in study.indices:
+    from .indices.spec import load_spec, spec_path
+
+    for i, idx in enumerate(study.indices):
+        if not spec_path(idx).exists():  # a typo in the study file, said there (not as a missing spec file)
+            known = sorted(p.stem for p in (paths.config_dir() / "indices").glob("*.yaml"))
+            close = difflib.get_close_matches(str(idx), known, n=1, cutoff=0.6)
+            out.append(Finding(ERROR, "unknown index", f, None, f"indices[{i}]",
+                               expected=(f"{close[0]!r}, or one of " if close else "one of ")
+                               + ", ".join(known) + " (a spec in config/indices/)", found=idx))
+            continue
         try:
-            from .indices.spec import load_spec
             specs[idx] = load_spec(idx)
         except ConfigError as exc:
             out.append(_from_exc(exc))
@@ -229,6 +238,47 @@ def spec_findings(spec, codebooks: list) -> list[Finding]:
                 out.append(Finding(ERROR, f"category bands overlap: {a.id!r} ends at {a.max:g}, {b.id!r} starts "
                                           f"at {b.min:g}", file, None, "categories.bands",
                                    expected="each band to start above the previous one's max"))
+    return out
+
+
+def coverage_findings(study, mapped: dict[str, set[str]]) -> list[Finding]:
+    """Items an index spec of the study scores that its codebook has but whose
+    header and aliases match no column of any source of the index: the index
+    cannot be scored (stage 02 stops on the missing item columns). ``mapped``:
+    instrument id -> the targets its sources' headers mapped to (only sources
+    that were read; instruments with no source read are left out)."""
+    from .clean.codebook import load_codebook
+    from .indices.spec import load_spec
+
+    out = []
+    codebooks = []
+    for inst in mapped:
+        try:
+            codebooks.append(load_codebook(inst))
+        except ConfigError:
+            continue  # reported by config_findings
+    for idx in study.indices:
+        try:
+            spec = load_spec(idx)
+        except (ConfigError, FileNotFoundError):
+            continue  # reported by config_findings
+        cbs = [cb for cb in codebooks if cb.index == idx and cb.kind == "survey"]
+        if not cbs:
+            continue
+        got = set().union(*(mapped[cb.id] for cb in cbs))
+        for cb in cbs:
+            lost = [i for i in spec.items if i in set(cb.item_ids) and i not in got]
+            if not lost:
+                continue
+            first = cb.items.set_index("id").loc[lost[0]]
+            tried = [lost[0], *list(first["aliases"])[:2]]
+            n_src = sum(1 for s in study.sources if s.instrument == cb.id)
+            out.append(Finding(ERROR, f"{len(lost)} item(s) index {idx!r} scores match no column of any of the "
+                                      f"{n_src} source file(s) of {cb.id!r}: the index cannot be scored",
+                               _rel(cb.file), None, f"items[{lost[0]}].aliases",
+                               expected="an alias equal to a raw header, e.g. "
+                               + " or ".join(repr(t) for t in tried[1:] or tried),
+                               found=lost[:5]))
     return out
 
 
@@ -331,14 +381,47 @@ def raise_errors(found: list[Finding], what: str) -> None:
 def looks_like_nip(cells: pd.Series, min_share: float = 0.5) -> bool:
     """Whether most non-empty cells are 18-digit NIPs (birth date, appointment
     month, sex digit, sequence; spaces or dots allowed)."""
-    s = cells.dropna().astype("string").head(500)
+    s = _first_present(cells, 500)
     if len(s) == 0:
+        return False
+    # a NIP has 18 digits: a column whose cells are mostly shorter cannot qualify
+    # (exact under any regex engine; saves the match on label and number columns)
+    if float((s.str.len() >= 18).mean()) < min_share:
         return False
     return float(s.str.match(NIP_LIKE.pattern).mean()) >= min_share
 
 
+def _first_present(cells: pd.Series, n: int) -> pd.Series:
+    """``cells.dropna().head(n).astype("string")`` without a pass over the whole
+    column: a column is asked about its first ``n`` present cells, not its length."""
+    k = 2 * n
+    while True:
+        head = cells.array[:k].to_numpy(dtype=object, na_value=None)
+        vals = [v for v in head if v is not None]
+        if len(vals) >= n or k >= len(cells):
+            return pd.Series(vals[:n], dtype=object).astype("string")
+        k *= 4
+
+
 def nip_like_columns(raw: pd.DataFrame, columns) -> list[str]:
-    return [c for c in columns if looks_like_nip(raw[c])]
+    """The ``columns`` of ``raw`` whose cells look like NIPs (remembered per
+    frame: stage 01 asks about the same columns of a file several times)."""
+    ref, memo = _NIP_LIKE.get(id(raw), (None, None))
+    if ref is None or ref() is not raw:
+        if len(_NIP_LIKE) > 8:
+            _NIP_LIKE.clear()
+        memo = {}
+        _NIP_LIKE[id(raw)] = (weakref.ref(raw), memo)
+    out = []
+    for c in columns:
+        if c not in memo:
+            memo[c] = looks_like_nip(raw[c])
+        if memo[c]:
+            out.append(c)
+    return out
+
+
+_NIP_LIKE: dict[int, tuple] = {}  # id(frame) -> (weak reference, column -> looks like NIPs)
 
 
 def source_findings(raw: pd.DataFrame, cb, mapping: dict[str, str], file, unknown_columns: list[str],
@@ -367,7 +450,8 @@ def source_findings(raw: pd.DataFrame, cb, mapping: dict[str, str], file, unknow
             tried = [missing_items[0], *list(first["aliases"])[:2]]
             out.append(Finding(WARNING, f"{len(missing_items)} item(s) of the codebook match no column "
                                         f"(scored as missing)", file, hdr, missing_items[0],
-                               expected="a header " + " or ".join(repr(t) for t in tried)))
+                               expected="a header " + " or ".join(repr(t) for t in tried)
+                               + f" (items[{missing_items[0]}].aliases of {_rel(cb.file)})"))
         for area, ids in cb.areas().items():
             if found_items and not any(i in targets for i in ids):
                 out.append(Finding(WARNING, f"no column of area {area!r} found: the area gets no score", file,
@@ -457,7 +541,7 @@ def _expected(cb, target, res, m) -> str:
         e = res["expected"][m].dropna()
         if len(e):
             return str(e.iloc[0])
-    from .clean import _expected_values
+    from .clean.inspect import expected_values as _expected_values
 
     return _expected_values(cb, target)
 

@@ -65,9 +65,9 @@ def study_config_files(study: Study) -> list[Path]:
     sources, the index specs of its indices (``indices_options.specs`` overrides
     included), ``config/unit_types.yaml`` and its unit alias file. Another
     study's files, or a new file under ``config/``, leave its fingerprints alone."""
-    from .codebook import codebook_path
+    from .clean.codebook import codebook_path
     from .indices.spec import spec_path
-    from .units import manual_aliases_path
+    from .clean.units import manual_aliases_path
 
     files = [study.config_file]
     files += [codebook_path(i) for i in dict.fromkeys(s.instrument for s in study.sources)]

@@ -19,7 +19,7 @@ def load_registry(source) -> pd.DataFrame:
     """Read the registry of a study (a :class:`~helpers.study.Study`) or at a path.
 
     Raises :class:`InputError` when the file is missing or lacks a required column."""
-    from .readers import read_table
+    from .clean.readers import read_table
 
     path = Path(source.registry_path if hasattr(source, "registry_path") else source)
     if not path.exists():

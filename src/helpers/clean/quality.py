@@ -25,7 +25,7 @@ straightliner  reject       the same answer on every item of the grid (``scope: 
 missing_items  flag         share of missing items in an area above ``max_share``; a row
                             with no item answered at all is rejected (``reject_empty``)
 other_region   reject       the respondent's region or unit is not one of the study's
-out_of_range / reject cell  handled by :mod:`helpers.codebook`: cell set missing, logged
+out_of_range / reject cell  handled by :mod:`helpers.clean.codebook`: cell set missing, logged
 unknown_label
 ============== ============ ================================================================
 """
@@ -97,15 +97,19 @@ def log_frame(df: pd.DataFrame, mask: pd.Series | np.ndarray, column, old, new, 
     """Cleaning-log rows for the rows in ``mask`` (``old``/``new``/``column`` scalars or
     aligned Series)."""
     mask = np.asarray(mask, dtype=bool)
-    sub = df.loc[mask, ["source_file", "source_row", "respondent_id"]]
+    idx = np.flatnonzero(mask)
 
     def pick(v):
-        if isinstance(v, (pd.Series, np.ndarray)):
-            return np.asarray(v, dtype=object)[mask] if isinstance(v, np.ndarray) else v[mask].astype("object").to_numpy()
+        if isinstance(v, np.ndarray):
+            return np.asarray(v, dtype=object)[mask]
+        if isinstance(v, pd.Series):
+            return v.iloc[idx].astype("object").to_numpy()
         return v
 
-    out = sub.assign(column=pick(column), old_value=pick(old), new_value=pick(new), rule=rule, action=action)
-    return out.reset_index(drop=True)[LOG_COLUMNS]
+    # positions, not labels: a few array takes instead of a frame selection per call
+    out = {c: df[c].take(idx).reset_index(drop=True) for c in ("source_file", "source_row", "respondent_id")}
+    out.update(column=pick(column), old_value=pick(old), new_value=pick(new), rule=rule, action=action)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(idx)))[LOG_COLUMNS]
 
 
 def _result(rule: str, df: pd.DataFrame, found: pd.Series, opts: dict, column, old, new,

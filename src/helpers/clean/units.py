@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from . import paths
-from .errors import ConfigError
+from .. import paths
+from ..errors import ConfigError
+from ..study import Study, slugify
 
 THRESHOLD = 90.0
 MARGIN = 4.0
@@ -338,3 +339,76 @@ def review_table(matches: pd.DataFrame, counts: pd.DataFrame, registry: pd.DataF
     r["unit_id"] = pd.NA
     return (r.reindex(columns=REVIEW_COLUMNS).sort_values(["region_id", "n_rows", "raw_name"], ascending=[True, False, True])
             .reset_index(drop=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# regions: which study region a cell names, and the region names people append to unit names
+REGION_PREFIX = r"^(pemerintah|pemkab|pemkot|pemprov|kabupaten|kab|kota|provinsi|prov)-"
+
+
+def region_lookup(study: Study) -> dict[str, str]:
+    """Slug -> study region id, from each region's id, name and ``aliases`` (study
+    file), each also without its kind prefix (``"Pemkab Kukar"`` -> ``kukar``)."""
+    out = {}
+    raw_regions = {r.get("id") or slugify(r["name"]): r for r in study.raw.get("regions", []) if isinstance(r, dict)}
+    for r in study.regions:
+        aliases = raw_regions.get(r.id, {}).get("aliases") or []
+        for text in (r.id, r.name, *aliases):
+            s = slugify(str(text))
+            out[s] = r.id
+            while True:  # "pemerintah-kabupaten-x" -> "kabupaten-x" -> "x"
+                bare = pd.Series([s]).str.replace(REGION_PREFIX, "", regex=True).iloc[0]
+                if bare == s:
+                    break
+                s = bare
+                out.setdefault(s, r.id)
+    return out
+
+
+def map_region(cells: pd.Series, lookup: dict[str, str]) -> pd.Series:
+    """Region cells -> study region id (NA when the text names no study region)."""
+    uniq = pd.Series(cells.dropna().unique(), dtype="string")
+    slug = uniq.map(lambda t: slugify(str(t))).astype("string")
+    val = slug.map(lookup)
+    for _ in range(2):
+        slug = slug.str.replace(REGION_PREFIX, "", regex=True)
+        val = val.fillna(slug.map(lookup))
+    return cells.map(dict(zip(uniq.tolist(), val.tolist()))).astype("string")
+
+
+def region_names(study: Study) -> dict[str, list[str]]:
+    """Region id -> the names people append to unit names (name, aliases, bare name)."""
+    raw_regions = {r.get("id") or slugify(r["name"]): r for r in study.raw.get("regions", []) if isinstance(r, dict)}
+    out = {}
+    for r in study.regions:
+        names = [r.name, *(raw_regions.get(r.id, {}).get("aliases") or [])]
+        bare = [pd.Series([n]).str.replace(r"^(?i:(?:pemerintah|pemkab|pemkot|kabupaten|kab\.?|kota)\s+)+", "",
+                                           regex=True).iloc[0] for n in names]
+        out[r.id] = list(dict.fromkeys(names + bare + ["Kab. " + b for b in bare] + ["Kota " + b for b in bare]))
+    return out
+
+
+def unit_matchers(study: Study, registry: pd.DataFrame, manual, opts: dict) -> tuple:
+    """Unit matchers of the study's regions and of the registry's other regions,
+    built once per run (the registry side is the costly part of matching)."""
+    inside = registry["region_id"].isin({r.id for r in study.regions})
+    uo = opts.get("units", {})
+    return (UnitMatcher(registry[inside], manual, threshold=uo.get("threshold", 90), margin=uo.get("margin", 4),
+                        region_names=region_names(study)),
+            UnitMatcher(registry[~inside]) if (~inside).any() else None)
+
+
+def match_source_units(uq: pd.DataFrame, inside: UnitMatcher, outside: UnitMatcher | None
+                        ) -> tuple[pd.DataFrame, set]:
+    """Match a file's typed unit names within the study's regions; names that
+    match nothing there but a registry unit of a region outside the study are
+    returned apart (``foreign``) so the rows become ``other_region``."""
+    m = inside.match(uq)
+    foreign: set = set()
+    if outside is not None:
+        rv = m.loc[m["method"] == "review", ["raw_name"]].assign(region_id=pd.NA)
+        if len(rv):
+            mo = outside.match(rv)
+            foreign = set(mo.loc[mo["unit_id"].notna(), "raw_name"])
+            m = m[~(m["raw_name"].isin(foreign) & (m["method"] == "review"))]
+    return m, foreign

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 SNIFF_LINES = 60
 # a free-text answer pasted from a document can exceed the csv module's 128 KiB

@@ -13,9 +13,25 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 
-from .errors import InputError
-from .vocabulary import EDUCATION
+from ..errors import InputError
+from ..vocabulary import EDUCATION
+
+#: the columns of respondents.parquet, in order: ids, fields, then items, then HR fields
+FIELD_COLUMNS = ["submitted_at", "duration_s", "sex", "age", "education", "golongan", "position_type", "status"]
+HR_COLUMNS = ["skp_score", "skp_predikat", "sanction", "leadership_training", "functional_training",
+              "technical_jp", "seminars_2y"]
+HR_TYPES = {"skp_score": pyarrow.float64(), "skp_predikat": pyarrow.string(), "sanction": pyarrow.string(),
+            "leadership_training": pyarrow.bool_(), "functional_training": pyarrow.bool_(),
+            "technical_jp": pyarrow.float64(), "seminars_2y": pyarrow.float64()}
+ID_COLUMNS = ["respondent_id", "source_file", "source_row", "instrument", "wave", "region_id", "unit_id",
+              "unit_type"]
+STRING_COLUMNS = ("source_file", "instrument", "region_id", "unit_id", "unit_type", "sex", "education", "golongan",
+                  "position_type", "status", "respondent_id")
+#: codebook fields that never leave stage 01 (with any field marked ``personal: true``)
+PERSONAL_FIELDS = {"nip", "name"}
+
 
 GOLONGAN = [f"{r}/{c}" for r in ("I", "II", "III") for c in "abcd"] + [f"IV/{c}" for c in "abcde"]
 PERSONAL = ("nip", "name", "nama", "email")

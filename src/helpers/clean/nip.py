@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from .. import paths
 
 KEY_ENV = "ASN_PSEUDONYM_KEY"
 MIN_CPNS_AGE = 18

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths
-from .errors import ConfigError, InputError
+from .. import paths
+from ..errors import ConfigError, InputError
 
 # ----------------------------------------------------------------------------------------------
 # built-in demographic label sets (keys are compared after _norm_code: upper case, no spaces,
@@ -228,6 +228,26 @@ class Codebook:
         probs = np.array([memo[u][1] for u in uniq] + [pd.NA], dtype=object)
         return pd.DataFrame({"value": vals[codes], "problem": pd.array(probs[codes], dtype="string")},
                             index=cells.index)
+
+    def response_matrix(self, block: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`response_values` of every column of ``block`` at once (one
+        factorisation over all item cells of a file instead of one per item):
+        ``values`` (rows x columns, NaN when missing or invalid) and problem
+        codes (``PROBLEMS[code]``: 0 none, 1 ``unknown_label``, 2 ``out_of_range``)."""
+        n, k = block.shape
+        flat = np.concatenate([block[c].astype("string").to_numpy(dtype=object, na_value=None)
+                               for c in block.columns]) if k else np.array([], dtype=object)
+        codes, uniq = pd.factorize(flat, use_na_sentinel=True)
+        memo = self.__dict__.setdefault("_decoded", {})
+        uniq = [str(u) for u in uniq]
+        new = [u for u in uniq if u not in memo]
+        if new:
+            v, p = self._decode_unique(pd.Series(new, dtype="string"))
+            memo.update(zip(new, zip(v.astype("float64").to_numpy(na_value=np.nan), p.tolist())))
+        vals = np.array([memo[u][0] for u in uniq] + [np.nan], dtype="float64")
+        code = {None: 0, "unknown_label": 1, "out_of_range": 2}
+        probs = np.array([code[None if memo[u][1] is pd.NA else memo[u][1]] for u in uniq] + [0], dtype="int8")
+        return vals[codes].reshape(k, n).T, probs[codes].reshape(k, n).T
 
     def _label_table(self) -> dict[str, float]:
         if not hasattr(self, "_labels"):
@@ -439,8 +459,15 @@ def codebook_path(instrument: str | PathLike) -> Path:
     return paths.config_dir() / "instruments" / f"{instrument}.yaml"
 
 
+_LOADED: dict[tuple, Codebook] = {}
+#: problem codes of :meth:`Codebook.response_matrix`
+PROBLEMS = (None, "unknown_label", "out_of_range")
+
+
 def load_codebook(instrument: str | PathLike) -> Codebook:
-    """Load and validate ``config/instruments/<instrument>.yaml`` (or a YAML path).
+    """Load and validate ``config/instruments/<instrument>.yaml`` (or a YAML path);
+    kept while the file is unchanged (``validate`` and ``run`` load each codebook
+    of a study, and building the alias tables is the costly part).
 
     Raises
     ------
@@ -452,6 +479,16 @@ def load_codebook(instrument: str | PathLike) -> Codebook:
     if not path.exists():
         raise ConfigError("instrument codebook not found", file=path,
                           expected="config/instruments/<id>.yaml")
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _LOADED:
+        if len(_LOADED) > 32:
+            _LOADED.clear()
+        _LOADED[key] = _load_codebook(path)
+    return _LOADED[key]
+
+
+def _load_codebook(path: Path) -> Codebook:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:

@@ -1,0 +1,178 @@
+"""Stage 01's outputs: the respondent table staged per source, then published as
+a Parquet dataset partitioned by region; the cleaning log, summary and unit
+review; all five written together (``write_all``); ``read_respondents`` reads
+the dataset back.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .. import catalog
+from ..io import _json_default, _nan_to_none, atomic_path, replace_dir
+from . import quality as q
+from .schema import FIELD_COLUMNS, HR_COLUMNS, HR_TYPES, ID_COLUMNS, STRING_COLUMNS
+from .steps import SourceResult
+from .units import REVIEW_COLUMNS, review_table
+
+def mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def convert(frame: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    """The respondent columns of one source in the dtypes of docs/architecture.md."""
+    cols = ID_COLUMNS + FIELD_COLUMNS + items + [c for c in HR_COLUMNS if c in frame.columns]
+    out = {}
+    for c in cols:
+        if c not in frame.columns:
+            col = pd.Series(np.nan if c in items or c in ("duration_s", "age") else pd.NA, index=frame.index,
+                            dtype="float64" if c in items or c in ("duration_s", "age") else "string")
+        else:
+            col = frame[c]
+        if c in STRING_COLUMNS:
+            col = col.astype("string")
+        elif c == "submitted_at":
+            col = pd.to_datetime(col)
+        elif c in ("duration_s", "age") or c in items:
+            col = col.astype("float64") if col.dtype == "float64" else pd.to_numeric(col).astype("float64")
+        out[c] = col
+    out["_order"] = frame["_order"]
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def stage(res: SourceResult, keep: np.ndarray, path: Path) -> None:
+    """The rows of a source that survived the within-file rules, as Parquet:
+    they wait there for the study-wide duplicate rule."""
+    convert(res.frame.loc[keep], res.items).to_parquet(path, index=False)
+
+
+def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
+    """One Arrow schema for every part of the dataset (a dataset is read with
+    the schema of its parts): the columns of docs/architecture.md, each typed as
+    the first source that has a value type for it."""
+    types: dict[str, pa.DataType] = {}
+    for p in staged:
+        for f in pq.read_schema(p):
+            if f.name not in types or pa.types.is_null(types[f.name]):
+                types[f.name] = f.type
+    # every HR field once any export has one: an index spec scores the SKP score or
+    # the 2022 predikat, whichever a region's export has (the other is empty)
+    hr = HR_COLUMNS if any(c in types for c in HR_COLUMNS) else []
+    cols = ID_COLUMNS + FIELD_COLUMNS + items + hr
+    fields = []
+    for c in cols:
+        t = types.get(c, HR_TYPES.get(c, pa.float64() if c in items or c in ("duration_s", "age") else pa.string()))
+        fields.append(pa.field(c, pa.string() if pa.types.is_null(t) else t))
+    return pa.schema(fields)
+
+
+VALIDATE_ROWS = 300_000
+
+
+def publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd.DataFrame:
+    """Write a staged source, without its rejected duplicates, into the dataset:
+    one file per region, ``<out>/region_id=<id>/part-<i>.parquet`` (the region
+    is in the folder name, not in the file). Returns the rows, for the schema check."""
+    t = pq.read_table(staged)
+    if drop:
+        t = t.filter(pc.invert(pc.is_in(t["_order"], pa.array(sorted(drop), t["_order"].type))))
+    t = t.drop_columns(["_order"])
+    cols = []
+    for f in schema:
+        cols.append(t[f.name].cast(f.type) if f.name in t.column_names else pa.nulls(len(t), f.type))
+    t = pa.table(cols, schema=schema)
+    df = t.to_pandas(types_mapper=_string_mapper)
+    if len(t) == 0:
+        return df
+    for r in sorted(pc.unique(t["region_id"]).drop_null().to_pylist()):
+        sub = t.filter(pc.equal(t["region_id"], r)).drop_columns(["region_id"])
+        pq.write_table(sub, mkdir(out / f"region_id={r}") / f"part-{i:05d}.parquet")
+    return df
+
+
+def _string_mapper(t: pa.DataType):
+    return pd.StringDtype() if pa.types.is_string(t) or pa.types.is_large_string(t) else None
+
+
+def read_respondents(path: str | Path, regions: list[str] | None = None, columns: list[str] | None = None
+                     ) -> pd.DataFrame:
+    """``respondents.parquet`` as one DataFrame in the column order and dtypes of
+    docs/architecture.md: a dataset partitioned by region (``region_id=<id>/``)
+    or, as written before, a single file. ``regions`` reads only those partitions.
+
+    >>> resp = read_respondents(study.processed_dir / "respondents.parquet", regions=["kota-bontang"])  # doctest: +SKIP
+    """
+    path = Path(path)
+    filters = [("region_id", "in", list(regions))] if regions is not None else None
+    df = pd.read_parquet(path, columns=columns, filters=filters)
+    if "region_id" in df.columns:
+        df["region_id"] = df["region_id"].astype("string")
+        if columns is None:
+            order = [c for c in ID_COLUMNS if c in df.columns]
+            df = df[order + [c for c in df.columns if c not in order]]
+    return df.reset_index(drop=True)
+
+
+def log_table(logs: list[list[pd.DataFrame]], dup: q.RuleResult) -> pd.DataFrame:
+    frames = [lg for per in logs for lg in per] + ([dup.log] if len(dup.log) else [])
+    if not frames:
+        return pd.DataFrame(columns=q.LOG_COLUMNS)
+    log = pd.concat(frames, ignore_index=True).reindex(columns=q.LOG_COLUMNS)
+    return log.sort_values(["source_file", "source_row", "rule"], kind="stable").reset_index(drop=True)
+
+
+def summary_of(summaries: dict, kt: pd.DataFrame, dup: q.RuleResult) -> dict:
+    dup_per_file = kt.loc[dup.reject.to_numpy(dtype=bool), "source_file"].value_counts().to_dict() if len(kt) else {}
+    files = {}
+    for f, (s0, n, reasons) in summaries.items():
+        reject = np.zeros(n, dtype=bool)
+        for m in reasons.values():
+            reject |= m
+        n_dup = int(dup_per_file.get(f, 0))
+        s = dict(s0)
+        found = dict(s0["found"])
+        found["duplicate"] = n_dup
+        by_rule = {k: int(v.sum()) for k, v in reasons.items()}
+        by_rule["duplicate"] = n_dup
+        s.update(kept=int(n - reject.sum() - n_dup), rejected=int(reject.sum() + n_dup), found=found,
+                 rejected_by_rule=by_rule)
+        files[f] = s
+    total = {k: sum(f[k] for f in files.values()) for k in ("raw_rows", "kept", "rejected")}
+    return {"files": files, "total": total}
+
+
+def review_of(uq: pd.DataFrame, registry: pd.DataFrame, regions) -> pd.DataFrame:
+    if uq.empty:
+        return pd.DataFrame(columns=["source_file", *REVIEW_COLUMNS])
+    counts = uq[["raw_name", "region_id", "n_rows"]].groupby(["raw_name", "region_id"], dropna=False)["n_rows"] \
+        .sum().reset_index()
+    files = uq.groupby(["raw_name", "region_id"], dropna=False)["source_file"].agg(
+        lambda s: "|".join(sorted(set(s)))).reset_index()
+    m = uq.drop(columns=["n_rows", "source_file"]).drop_duplicates(["raw_name", "region_id"])
+    rv = review_table(m, counts, registry)
+    return files.merge(rv, on=["raw_name", "region_id"], how="inner")[["source_file", *rv.columns]]
+
+
+def write_all(out_dir: Path, respondents: Path, rejected, log, summary, review) -> None:
+    """Write the four files to temporary files and move the respondents dataset
+    (already written beside them) into place; the old outputs are replaced only
+    when everything was written (ExitStack closes the atomic paths in reverse order)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        tmp = {name: stack.enter_context(atomic_path(out_dir / catalog.table(name).file)) for name in
+               ("rejected", "cleaning_log", "cleaning_summary", "unit_match_review")}
+        rejected.to_parquet(tmp["rejected"], index=False)
+        log.to_csv(tmp["cleaning_log"], index=False)
+        tmp["cleaning_summary"].write_text(json.dumps(_nan_to_none(summary), indent=2, sort_keys=True,
+                                                           ensure_ascii=False, default=_json_default) + "\n",
+                                                encoding="utf-8")
+        review.to_csv(tmp["unit_match_review"], index=False)
+        replace_dir(respondents, out_dir / catalog.table("respondents").file)

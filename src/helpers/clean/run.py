@@ -1,0 +1,219 @@
+"""Stage 01: turn every raw export of a study into one clean respondent table.
+
+``run(study)`` reads each source named in the study file with
+:func:`helpers.clean.readers.read_table`, maps its columns through the instrument
+codebook, pseudonymises the NIP, matches units to the registry, applies the
+quality rules of :mod:`helpers.clean.quality` and writes, in ``data/processed/<study>/``:
+
+- ``respondents.parquet``: kept rows (columns in docs/architecture.md; item
+  columns hold the answers as given: reverse keying is the index engine's job);
+- ``rejected.parquet``: ``source_file, source_row, reasons`` + the raw row as text,
+  personal columns replaced by the pseudonym;
+- ``cleaning_log.csv``: one row per change or finding;
+- ``cleaning_summary.json``: counts per rule per file;
+- ``unit_match_review.csv``: typed unit names a person must decide.
+
+Per file, raw rows = kept + rejected is checked before anything is written, and
+all five files are replaced together only after every one was written, so a
+crash leaves the previous outputs intact.
+
+``validate(study)`` runs the same reading and mapping and returns every
+problem as a line of text, writing nothing.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from .. import catalog, checks
+from ..study import Study
+from . import quality as q
+from .context import RunContext, checkpoint, context
+from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, read_respondents, respondent_schema, review_of,
+                      stage, summary_of, write_all)
+from .rejected import (concat_rejected, name_cells, raw_rows, rejected_duplicates, rejected_part, staged_raw,
+                       within_file_rejects)
+from .schema import validate_respondents
+from .steps import clean_source
+
+#: the columns of a source kept for the study-wide duplicate rule: keys, not answers
+KEY_COLUMNS = ["respondent_id", "id_from_nip", "source_file", "source_row", "answered_share", "submitted_at",
+               "_order", "_source"]
+
+
+#: sources of a run are cleaned in this many worker processes (``ASN_CLEAN_WORKERS``;
+#: default: the machine's cores, used only from PARALLEL_FROM sources on)
+PARALLEL_FROM = 8
+#: a source's run-wide row order starts at i * ORDER_STEP (a source has fewer rows)
+ORDER_STEP = 1 << 32
+
+
+def clean_part(ctx: RunContext, i: int, staged: Path, return_tables: bool = False) -> dict:
+    """Source ``i`` cleaned, its within-file verdicts taken and its rows staged
+    (``<i>.parquet``: the rows that survived, in the respondent dtypes;
+    ``raw-<i>.parquet``: their raw text, protected, for the duplicate rule to
+    take the rejected copies from). Returns what the study-wide steps need: the
+    pseudonym keys, rejected rows, log, unit queries and counts."""
+    src = ctx.study.sources[i]
+    opts = ctx.opts
+    scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
+    res = clean_source(ctx, src, i * ORDER_STEP)
+    reject, reason_txt = within_file_rejects(res)
+    eligible = pd.Series(~reject, index=res.frame.index)
+    fb = q.fallback_keys(res.frame, name_cells(res), eligible, opts["duplicate"])
+    k = res.frame.loc[eligible.to_numpy(), [c for c in KEY_COLUMNS + scope if c in res.frame.columns
+                                            and c != "_source"]].assign(_source=i)
+    k["_fallback"] = fb[eligible.to_numpy()].to_numpy()
+    raw_rows(res, eligible.to_numpy()).to_parquet(staged / f"raw-{i:05d}.parquet", index=False)
+    stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
+    return {"items": res.items, "keys": k, "rejected": rejected_part(res, reject, reason_txt),
+            "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries,
+            "unit_rows": res.frame[["source_file", "source_row", "unit_id"]] if return_tables else None,
+            "summary": (res.summary, int(len(res.frame)), {r: m.to_numpy(dtype=bool) for r, m in res.reasons.items()})}
+
+
+def workers(n_sources: int) -> int:
+    """Worker processes for a run of ``n_sources`` sources (1: in this process)."""
+    env = os.environ.get("ASN_CLEAN_WORKERS")
+    if env:
+        return max(1, int(env))
+    if n_sources < PARALLEL_FROM or multiprocessing.current_process().daemon or sys.platform == "win32":
+        return 1  # a daemon process (a Dask worker) may not start children; few sources do not pay the start
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+               n_sources)
+
+
+_POOL_CTX: dict = {}  # the run context, inherited by forked workers (never pickled)
+
+
+def _pool_part(i: int, staged: Path, return_tables: bool):
+    try:
+        return clean_part(_POOL_CTX["ctx"], i, staged, return_tables)
+    except Exception:
+        return None  # the parent cleans the source again itself, so it raises the real error
+
+
+def _clean_all(ctx: RunContext, staged: Path, return_tables: bool):
+    """``(i, clean_part(...))`` for every source, in source order: in this
+    process, or in forked workers (sources are independent until the duplicate
+    rule; results come back in order, each small: keys, rejected rows, log)."""
+    n = len(ctx.study.sources)
+    w = workers(n)
+    if w <= 1:
+        for i in range(n):
+            yield i, clean_part(ctx, i, staged, return_tables)
+        return
+    _POOL_CTX["ctx"] = ctx
+    try:
+        with ProcessPoolExecutor(max_workers=w, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_pool_part, i, staged, return_tables) for i in range(n)]
+            for i, f in enumerate(futures):
+                part = f.result()
+                yield i, part if part is not None else clean_part(ctx, i, staged, return_tables)
+    finally:
+        _POOL_CTX.clear()
+
+
+def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
+    """Clean every source of ``study``; write the five outputs; return a summary
+    (counts; with ``return_tables`` also the tables themselves, for tests and the notebook).
+
+    One source at a time (memory bounded by the largest source): each is read,
+    mapped, checked by the within-file rules, and its surviving rows are staged
+    as Parquet; only their pseudonym keys stay in memory. The duplicate rule then
+    runs over the keys of every file, and each staged source is written, without
+    its duplicates, into the ``respondents.parquet`` dataset partitioned by region.
+    """
+    # the configuration checks of `validate` (misspelt keys, unknown components, registry...)
+    checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
+    ctx = context(study)
+    opts = ctx.opts
+    out_dir = Path(study.processed_dir)
+    fresh = write and not out_dir.exists()  # a run that fails leaves no empty output folder behind
+    tmp_root = Path(tempfile.mkdtemp(prefix=".clean-", dir=mkdir(out_dir) if write else None))
+    try:
+        staged = tmp_root / "staged"
+        staged.mkdir()
+        summaries, keys, logs, rejected, reviews, unit_rows, items = {}, [], [], [], [], [], {}
+        for i, part in _clean_all(ctx, staged, return_tables):
+            src = study.sources[i]
+            for it in part["items"]:
+                items.setdefault(it, None)
+            keys.append(part["keys"])
+            rejected.append(part["rejected"])
+            logs.append(part["logs"])
+            reviews.append(part["review"])
+            if return_tables:
+                unit_rows.append(part["unit_rows"])
+            summaries[src.file] = part["summary"]
+            checkpoint("staged")
+
+        # duplicates across every file, on the pseudonym keys alone
+        kt = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=KEY_COLUMNS)
+        fb_all = pd.Series(kt.pop("_fallback").to_numpy(), dtype="UInt64") if len(kt) else None
+        dup = q.duplicates(kt, pd.Series(True, index=kt.index), opts["duplicate"], fallback=fb_all)
+        dup_mask = dup.reject.to_numpy(dtype=bool)
+        checkpoint("duplicates")
+
+        summary = summary_of(summaries, kt, dup)
+        for f, s in summary["files"].items():  # the invariant, enforced before writing
+            if s["raw_rows"] != s["kept"] + s["rejected"]:
+                raise AssertionError(f"{f}: raw rows {s['raw_rows']} != kept {s['kept']} + rejected {s['rejected']}")
+
+        # rejected duplicates: their raw rows, from the raw text staged with each source
+        for i, rows in kt.loc[dup_mask].groupby("_source"):
+            rejected.append(rejected_duplicates(staged_raw(staged / f"raw-{int(i):05d}.parquet", rows["_order"])))
+
+        bounds = {}
+        for src in study.sources:
+            cb = ctx.codebook(src.instrument)
+            if cb.scale_min is not None:
+                bounds.update({it: (cb.scale_min, cb.scale_max) for it in cb.item_ids if it in items})
+        schema = respondent_schema(list(items), [staged / f"{i:05d}.parquet" for i in range(len(study.sources))])
+        resp_dir = tmp_root / catalog.table("respondents").file
+        drop = dict(iter(kt.loc[dup_mask].groupby("_source")["_order"])) if dup_mask.any() else {}
+        n_resp, batch = 0, []
+        for i in range(len(study.sources)):
+            part = publish(staged / f"{i:05d}.parquet", set(drop.get(i, ())), schema, resp_dir, i)
+            n_resp += len(part)
+            batch.append(part)
+            # the schema is checked on batches of files: pandera costs per call, not per row
+            if sum(map(len, batch)) >= VALIDATE_ROWS or i == len(study.sources) - 1:
+                df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
+                validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
+                batch = []
+        if n_resp == 0:  # a dataset needs one file to carry its columns, even when no row is kept
+            pq.write_table(schema.empty_table(), mkdir(resp_dir) / "part-empty.parquet")
+        checkpoint("respondents + schema")
+
+        rej = concat_rejected(rejected)
+        log = log_table(logs, dup)
+        uq = pd.concat(reviews, ignore_index=True)
+        review = review_of(uq, ctx.registry, ctx.regions)
+        summary["unit_review_rows"] = len(review)
+        summary["duplicate_note"] = dup.note
+        checkpoint("rejected + log")
+        if write:
+            write_all(out_dir, resp_dir, rej, log, summary, review)
+            checkpoint("write")
+        out = {"respondents": n_resp, "rejected": len(rej), "log_rows": len(log),
+               "unit_review": len(review), "files": summary["files"], "out_dir": str(out_dir)}
+        if return_tables:
+            resp = read_respondents(out_dir / catalog.table("respondents").file if write else resp_dir)
+            out["tables"] = {"respondents": resp, "rejected": rej, "log": log, "review": review,
+                             "unit_rows": pd.concat(unit_rows, ignore_index=True)}
+        return out
+    except BaseException:
+        if fresh:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
