@@ -15,10 +15,11 @@ The expensive things are made once per test session and shared:
   written once; each module gets its own copy, so a module may change it.
 
 With pytest-xdist the workers share them: an OS file lock lets the first worker
-make one while the others wait, then they read it. Tests of one shared fixture
-run on one worker (``xdist_group``, with ``--dist loadgroup`` in pyproject), so
-the other worker keeps running the rest instead of waiting on the lock; every
-other test runs on the worker of its module (module fixtures are made once). A test
+make one while the others wait, then they read it. ``--dist loadfile``
+(pyproject) keeps a module's tests on one worker, so a module-scoped fixture is
+made once, not once per worker. (``--dist loadgroup`` with ``xdist_group``
+marks would also keep the sample's tests together, but xdist 3.8.0 here spread
+even explicitly marked tests over both workers.) A test
 using one of ``SLOW_FIXTURES`` is marked ``slow`` here, so the marks cannot drift
 from what a test costs; a test that runs a notebook or the pipeline itself
 carries ``@pytest.mark.slow``.
@@ -38,23 +39,14 @@ from factories import env
 ROOT = Path(__file__).resolve().parents[1]
 E2E_ROOT = ROOT / ".pytest_cache" / "e2e"
 
-#: session fixtures whose tests run on one xdist worker (the group is the fixture's name)
-SHARED = ("sample_run", "sample_cleaned")
 #: fixtures that make a test slow: the pipeline, stage 01 on the whole sample, a
 #: brief rendered in a kernel (test_brief's ``rendered``)
 SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
-        used = set(getattr(item, "fixturenames", ()))
-        # the other tests stay with their module, so a module-scoped fixture is
-        # made once, not once per worker that got one of its tests
-        group = next((name for name in SHARED if name in used), item.nodeid.split("::")[0])
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(group))
-        if used & SLOW_FIXTURES:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
