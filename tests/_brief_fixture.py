@@ -98,8 +98,8 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
     a22.loc[::2, "respondent_id"] = a23.loc[::2, "respondent_id"].to_numpy()  # same rows = same units
     ikd = pd.concat([a23, a22, _ikd_scores(rng, "kota-b", 2023, shift=0.2)], ignore_index=True)
     ip = _ip_scores(rng, "kab-a")
-    ikd.to_parquet(catalog.path(out, catalog.scores("ikd")), index=False)
-    ip.drop(columns=["technical_jp"]).to_parquet(catalog.path(out, catalog.scores("ip_asn")), index=False)
+    ikd.to_parquet(catalog.path(out, "scores_ikd"), index=False)
+    ip.drop(columns=["technical_jp"]).to_parquet(catalog.path(out, "scores_ip_asn"), index=False)
     targets = {"kab-a": {"ip_asn": {"kualifikasi": 15, "kompetensi": 31, "kinerja": 25, "disiplin": 4,
                                     "overall": 75}}}
     aggs, cats, achs = [], [], []

@@ -22,7 +22,7 @@ from scipy import stats
 
 from _brief_fixture import STUDY_ID
 from factories import env
-from helpers.brief import fmt
+from helpers import catalog, fmt
 from helpers.brief.disclosure import suppress
 
 RID = re.compile(r"R[0-9a-f]{16}")
@@ -72,7 +72,7 @@ def test_number_format_follows_the_language():
     assert fmt.integer(12500, "id") == "12.500" and fmt.integer(12500, "en") == "12,500"
     assert fmt.num(71.594, "id", 2) == "71,59"
     assert fmt.pct(0.4567, "id") == "45,7%" and fmt.pct(0.4567, "en") == "45.7%"
-    assert fmt.pvalue(0.0004, "id") == "p < 0,001" and fmt.pvalue(0.0312, "en") == "p = 0.031"
+    assert fmt.pvalue(0.0004, "id") == "p < 0,001" and fmt.pvalue(0.0312, "en") == "p = .031"
     assert fmt.ci(2.31, 2.45, "id") == "[2,31; 2,45]" and fmt.ci(2.31, 2.45, "en") == "[2.31, 2.45]"
     assert fmt.num(None, "id") == fmt.DASH
 
@@ -100,7 +100,7 @@ def _stratified_fpc(sc: pd.DataFrame, col: str = "overall") -> tuple[float, floa
 
 def test_headline_numbers_match_an_independent_computation(fixture_study, results):
     root, _ = fixture_study
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ikd")
     sc = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)]
     mean, se, dof = _stratified_fpc(sc)
     half = stats.t.ppf(0.975, dof) * se
@@ -114,7 +114,7 @@ def test_headline_numbers_match_an_independent_computation(fixture_study, result
     assert r["category"] == ("cukup" if round(mean, 2) <= 2.50 else "baik")
     for c in ["information", "communication", "content", "safety", "problem_solving"]:
         assert r["areas"][c]["mean"] == pytest.approx(_stratified_fpc(sc, c)[0], rel=1e-12)
-    prev = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    prev = catalog.read(STUDY_ID, "scores_ikd")
     sc_prev = prev[(prev["region_id"] == "kab-a") & (prev["wave"] == 2022)]
     assert r["previous"]["wave"] == 2022
     assert r["previous"]["change"] == pytest.approx(mean - _stratified_fpc(sc_prev)[0], rel=1e-10)
@@ -129,7 +129,7 @@ def test_change_since_the_previous_wave_accounts_for_the_linked_respondents(fixt
     from helpers.brief.text import headline_sentence
 
     root, _ = fixture_study
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ikd")
     a = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2023)].set_index("respondent_id")
     b = sc[(sc["region_id"] == "kab-a") & (sc["wave"] == 2022)].set_index("respondent_id")
     m1 = np.average(a["overall"], weights=a["weight"])
@@ -230,7 +230,7 @@ def test_comparison_reads_stage_03_outputs(results):
 def test_second_index_with_targets_and_compliance(fixture_study, results):
     root, _ = fixture_study
     ip = results["indices"]["ip_asn"]
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ip_asn.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ip_asn")
     assert ip["overall"] == pytest.approx(sc["overall"].mean())
     assert ip["target"] == 75 and ip["achievement_pct"] == pytest.approx(100 * sc["overall"].mean() / 75)
     assert ip["areas"]["kualifikasi"]["achievement_pct"] == pytest.approx(100 * sc["kualifikasi"].mean() / 15)
@@ -272,6 +272,28 @@ def test_unknown_region_and_empty_region_are_clear_errors(fixture_study):
         build_results(str(cfg), "kota-b", index="ip_asn")
 
 
+def test_a_missing_stage_table_is_an_error_naming_the_stage_never_recomputed(fixture_study):
+    from helpers import catalog
+    from helpers.brief.results import build_results
+    from helpers.errors import InputError
+
+    root, cfg = fixture_study
+    agg = catalog.path(STUDY_ID, "aggregates")
+    units = catalog.path(STUDY_ID, "compare_units")
+    try:
+        agg.rename(agg.with_suffix(".away"))
+        with pytest.raises(InputError, match=r"aggregates.parquet not found: run stage 02"):
+            build_results(str(cfg), "kab-a")
+    finally:
+        agg.with_suffix(".away").rename(agg)
+    try:  # an optional stage-03 table: the brief is built and says less
+        units.rename(units.with_suffix(".away"))
+        r = build_results(str(cfg), "kab-a")
+        assert r["index"]["priority_units"] == [] and r["index"]["overall"] is not None
+    finally:
+        units.with_suffix(".away").rename(units)
+
+
 def test_the_headline_index_is_a_parameter(fixture_study):
     from helpers.brief.results import build_results
 
@@ -306,7 +328,7 @@ def rendered(fixture_study):
         "  - {id: kota-b, name: Kota B, kind: kota}\n",
         "  - {id: kota-b, name: Kota B, kind: kota}\n  - {id: kab-broken, name: Kabupaten Rusak}\n")
     cfg.write_text(text, encoding="utf-8")
-    from helpers.brief import kernels
+    from helpers.pipeline import kernels
 
     # the broken region starts the next brief's kernel early: kab-a runs in that warm kernel
     res = {r: make_brief(STUDY_ID, r, lang="id", force=True, output_root=str(root), prewarm=(r == "kab-broken"))
@@ -355,7 +377,7 @@ def test_numbers_in_the_brief_match_results_json(rendered):
 
 def test_no_personal_or_pseudonymous_id_in_any_report_file(rendered):
     root, res = rendered
-    sc = pd.read_parquet(root / "data/processed" / STUDY_ID / "scores_ikd.parquet")
+    sc = catalog.read(STUDY_ID, "scores_ikd")
     ids = set(sc["respondent_id"])
     for f in res["kab-a"].folder.rglob("*"):
         if f.is_dir() or f.suffix == ".png":

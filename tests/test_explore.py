@@ -3,7 +3,6 @@ fixture's Kabupaten A has IKD 2022 and 2023; the brief reports 2023)."""
 from __future__ import annotations
 
 
-import pandas as pd
 import pytest
 
 from _brief_fixture import STUDY_ID
@@ -16,8 +15,9 @@ def fx(brief_study):
     with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
         from helpers import explore
 
-        yield explore, explore.load(STUDY_ID), cfg, pd.read_parquet(root / "data/processed" / STUDY_ID /
-                                                                     "aggregates.parquet")
+        from helpers import catalog
+
+        yield explore, explore.load(STUDY_ID), cfg, catalog.read(STUDY_ID, "aggregates")
 
 
 def _agg(agg, level, wave, component="overall", region="kab-a"):
@@ -49,6 +49,17 @@ def test_unit_types_and_units_are_one_wave(fx):
     assert ut.set_index("group")["mean"].to_dict() == pytest.approx(ref.to_dict())
     low = explore.lowest_units(data, "ikd", region="kab-a", n=100, min_n=1)
     assert set(low["wave"]) == {2023} and not low["group"].duplicated().any()
+
+
+def test_tables_are_the_catalogs_and_an_unknown_name_says_which_exist(fx):
+    from helpers.errors import InputError
+
+    explore, data, cfg, agg = fx
+    assert {"aggregates", "scores_ikd", "compare_omnibus"} <= set(data.tables)
+    assert data["aggregates"].equals(agg)
+    with pytest.raises(InputError, match="no processed table 'aggregate'") as e:
+        data["aggregate"]
+    assert "aggregates" in str(e.value)
 
 
 def test_a_wave_can_be_chosen(fx):

@@ -9,7 +9,8 @@ Stages (each a module, each called from one notebook):
 - :mod:`helpers.stats`    statistical tests (pingouin-style, tidy DataFrames)
 - :mod:`helpers.compare`  03_compare: unit-type and demographic comparisons
 - :mod:`helpers.brief`    04_brief: results.json, tables and text of a policy brief
-- :mod:`helpers.pipeline` run the notebooks with papermill, manifest, verify
+- :mod:`helpers.pipeline` run the notebooks with papermill (cache, execute, kernels, run, verify)
+- :mod:`helpers.provenance` input hashes, package versions, the contents of manifest.json
 """
 
 import os as _os

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import paths
 from .errors import ConfigError, InputError
@@ -102,8 +101,9 @@ def _unknown_keys(data: dict, known: set, file, where: str) -> list[Finding]:
 
 
 def known_unit_types() -> set[str]:
-    path = paths.config_dir() / "unit_types.yaml"
-    return set((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).keys()) if path.exists() else set()
+    from .vocabulary import unit_types
+
+    return set(unit_types())
 
 
 # ----------------------------------------------------------------------------------------------

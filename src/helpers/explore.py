@@ -3,7 +3,7 @@
 >>> from helpers import explore
 >>> data = explore.load("sample")
 >>> data.tables                      # what is there
->>> data["scores_ikd"].head()        # any processed table by its file name
+>>> data["scores_ikd"].head()        # any processed table by its catalog name
 >>> explore.overview(data, "ikd")    # index per region with n and 95% CI (latest wave)
 >>> explore.overview(data, "ikd", wave=2022)
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import catalog
 from .errors import InputError
 from .study import Study, load_study
 
@@ -35,21 +36,22 @@ class ProcessedData:
 
     @property
     def tables(self) -> list[str]:
-        return sorted(p.stem for p in self.folder.glob("*.parquet"))
+        """The catalog's tables (``helpers.catalog``) this study has on disk."""
+        names = [catalog.scores(i) for i in self.study.indices] + [
+            n for n in catalog.TABLES if n != "scores"]
+        return sorted(n for n in names if catalog.exists(self.study, n))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
-            path = self.folder / f"{name}.parquet"
-            if not path.exists():
+            try:
+                known = catalog.exists(self.study, name)
+            except KeyError:
+                known = False
+            if not known:
                 raise InputError(
-                    f"no processed table {name!r} for study {self.study.id!r}", file=path,
+                    f"no processed table {name!r} for study {self.study.id!r}", file=self.folder,
                     expected=f"one of {self.tables} (run `make reports` first if the list is empty)")
-            if path.is_dir():  # a dataset partitioned by region (respondents.parquet)
-                from .clean import read_respondents
-
-                self._cache[name] = read_respondents(path)
-            else:
-                self._cache[name] = pd.read_parquet(path)
+            self._cache[name] = catalog.read(self.study, name)
         return self._cache[name]
 
 

@@ -14,10 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-NOTE = {
-    "id": "Kelompok dengan kurang dari {k} responden tidak ditampilkan (kontrol pengungkapan).",
-    "en": "Groups with fewer than {k} respondents are not shown (disclosure control).",
-}
+from .. import strings
 
 
 def suppress(df: pd.DataFrame, min_cell: int = 5, n_col: str = "n",
@@ -36,15 +33,9 @@ def suppress(df: pd.DataFrame, min_cell: int = 5, n_col: str = "n",
 
 
 def note(min_cell: int, lang: str = "id") -> str:
-    return NOTE.get(lang, NOTE["en"]).format(k=min_cell)
+    return strings.get("disclosure", lang).format(k=min_cell)
 
 
-REGION_NOTE = {
-    "id": ("Daerah ini hanya memiliki {n} responden dengan skor {index}, kurang dari batas minimum {k}: "
-           "tidak ada statistik yang diterbitkan agar tidak ada orang yang dapat dikenali."),
-    "en": ("This region has only {n} respondent(s) with a {index} score, fewer than the minimum of {k}: "
-           "no statistics are published, so that no person can be recognised."),
-}
 #: block keys that say nothing about any person's answers (labels, counts, scale, method notes)
 REGION_KEEP = {"id", "name", "wave", "waves", "scale", "bands", "n", "components", "disclosures", "assumptions",
                "assumed_components", "points", "by_construction", "weighted", "response", "gap_order"}
@@ -75,7 +66,7 @@ def suppress_small_region(block: dict, min_cell: int = 5, lang: str = "id") -> d
                comparison={"available": False, "omnibus": {}, "pairs": [], "real_differences": [],
                            "by_unit_type": {}, "areas_significant": []})
     out["suppressed"] = True
-    out["suppressed_note"] = REGION_NOTE.get(lang, REGION_NOTE["en"]).format(n=n, k=min_cell,
+    out["suppressed_note"] = strings.get("region_suppressed", lang).format(n=n, k=min_cell,
                                                                             index=block.get("name", ""))
     return out
 

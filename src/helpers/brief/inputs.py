@@ -1,9 +1,12 @@
 """Read the processed tables of one study for one region.
 
-The brief reads only what stages 01-03 wrote in ``data/processed/<study>/``
-(plus unit names from the study's unit registry). Optional tables (compliance,
-comparisons, reliability, ...) come back empty when absent, so a study without
-HR records or without stage 03 still gets a brief that says what is missing.
+The brief reads only what stages 01-03 wrote in ``data/processed/<study>/``,
+through :mod:`helpers.catalog` (plus unit names from the study's unit registry,
+:mod:`helpers.registry`). The scores and stage 02's ``aggregates`` are required:
+without them an :class:`~helpers.errors.InputError` names the stage to run (the
+brief never recomputes a stage's numbers). Every other table is optional and
+comes back empty when absent, so a study without HR records or without stage 03
+still gets a brief that says what is missing.
 """
 from __future__ import annotations
 
@@ -12,28 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import catalog
 from ..errors import InputError
-from ..io import read_json
 from ..registry import unit_names
 from ..study import Study, load_study
 
-OPTIONAL = ("aggregates", "categories", "achievement", "reliability", "response_rates",
+REQUIRED = ("aggregates",)
+OPTIONAL = ("categories", "achievement", "reliability", "response_rates",
             "compliance_20jp", "compare_descriptives", "compare_omnibus", "compare_posthoc",
             "compare_models", "compare_units", "uncertainty", "sensitivity_indices")
-
-
-def read_region_table(path: Path, region: str) -> pd.DataFrame:
-    """Rows of ``path`` whose ``region_id`` is ``region`` (pushed down to Parquet,
-    so a national table is not read whole); empty if the file is missing."""
-    if not path.exists():
-        return pd.DataFrame()
-    try:
-        return pd.read_parquet(path, filters=[("region_id", "==", region)])
-    except Exception:  # no region_id column (e.g. an empty table written without columns)
-        df = pd.read_parquet(path)
-        if "region_id" not in df.columns:
-            return df.iloc[0:0]
-        return df[df["region_id"].astype(str) == region].reset_index(drop=True)
 
 
 @dataclass
@@ -56,26 +46,29 @@ def as_study(study: Study | str | Path) -> Study:
 def load_region(study: Study | str | Path, region: str) -> RegionInputs:
     """Every processed table a brief needs, restricted to ``region``.
 
-    Raises :class:`InputError` when the study has no processed outputs at all or
-    the region has no scores for any index (a brief would be empty)."""
+    Raises :class:`InputError` when the study has no processed outputs at all,
+    the region has no scores for any index (a brief would be empty), or a
+    required table is missing (naming the stage that writes it)."""
     study = as_study(study)
     study.region(region)  # ConfigError for an unknown region id
-    folder = Path(study.processed_dir)
-    if not (folder / "respondents.parquet").exists() and not any(folder.glob("scores_*.parquet")):
+    folder = catalog.folder(study)
+    scored = [idx for idx in study.indices if catalog.exists(study, catalog.scores(idx))]
+    if not catalog.exists(study, "respondents") and not scored:
         raise InputError("no processed outputs: run stages 01-03 first (python -m helpers run)",
                          file=folder, expected="scores_<index>.parquet and aggregates.parquet")
     out = RegionInputs(study, region)
-    for idx in study.indices:
-        sc = read_region_table(folder / f"scores_{idx}.parquet", region)
+    for idx in scored:
+        sc = catalog.read(study, catalog.scores(idx), region=region)
         if len(sc):
             out.scores[idx] = sc
     if not out.scores:
         raise InputError(f"region {region!r} has no scored respondents in any index",
                          file=folder / "scores_<index>.parquet", column="region_id",
                          expected=f"rows with region_id == {region!r}")
+    for name in REQUIRED:
+        out.tables[name] = catalog.read(study, name, region=region, missing="raise")
     for name in OPTIONAL:
-        out.tables[name] = read_region_table(folder / f"{name}.parquet", region)
-    if (folder / "cleaning_summary.json").exists():
-        out.cleaning = read_json(folder / "cleaning_summary.json")
+        out.tables[name] = catalog.read(study, name, region=region)
+    out.cleaning = catalog.read(study, "cleaning_summary")
     out.unit_names = unit_names(study)
     return out

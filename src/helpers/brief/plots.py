@@ -13,25 +13,18 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from . import fmt  # noqa: E402
-from .text import FACTORS, group_label  # noqa: E402
+from .. import fmt, strings  # noqa: E402
+from ..vocabulary import factor_label, group_label  # noqa: E402
 
 WIDTH = 6.6  # inches: the A4 text width at 16 mm margins
 DPI = 150
 DARK, MID, LIGHT = "#222222", "#777777", "#d9d9d9"
-LABELS = {
-    "id": {"mean": "Rata-rata (IK 95%)", "region": "Rata-rata daerah", "share": "% dari skor maksimum",
-           "target": "Target", "adjusted": "Disesuaikan (model)", "differs": "berbeda nyata dari ≥ 1 jenis lain",
-           "same": "tidak berbeda nyata", "untested": "tidak diuji (< 3 unit kerja)", "score": "Skor"},
-    "en": {"mean": "Mean (95% CI)", "region": "Region mean", "share": "% of maximum score",
-           "target": "Target", "adjusted": "Adjusted (model)", "differs": "differs significantly from ≥ 1 other type",
-           "same": "no significant difference", "untested": "not tested (< 3 units)", "score": "Score"},
-}
 
 
 def ordered_areas(block: dict) -> list[tuple[str, dict]]:
@@ -55,7 +48,7 @@ def style() -> None:
 
 
 def _lab(lang: str) -> dict:
-    return LABELS.get(lang, LABELS["en"])
+    return strings.get("charts", lang)
 
 
 def _numfmt(ax, lang: str, axis: str = "x", decimals: int = 2) -> None:
@@ -64,9 +57,15 @@ def _numfmt(ax, lang: str, axis: str = "x", decimals: int = 2) -> None:
 
 
 def _save(fig, path: Path) -> Path:
+    """The figure as a PNG: one draw of the Agg canvas (the constrained layout
+    runs inside it), then its pixels to the file. ``savefig`` draws the figure
+    twice, once for the layout and once for the pixels; the file is the same."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, facecolor="white", metadata={"Software": None})
+    fig.set_facecolor("white")
+    fig.canvas.draw()
+    matplotlib.image.imsave(path, np.asarray(fig.canvas.buffer_rgba()), format="png", origin="upper",
+                            dpi=fig.dpi, metadata={"Software": None})
     plt.close(fig)
     return path
 
@@ -208,7 +207,7 @@ def priority_units(block: dict, lang: str, path: Path) -> Path | None:
     ax.set_yticks(range(len(units)), [_wrap(u["unit"], 40) for u in units[::-1]])
     k = (block.get("priority") or {}).get("k", len(units))
     ax.axvline(k + 0.5, color=DARK, ls="--", lw=0.8)
-    ax.set_xlabel("peringkat (1 = terendah), interval 90%" if lang == "id" else "rank (1 = lowest), 90% interval")
+    ax.set_xlabel(_lab(lang)["rank_axis"])
     ax.set_xlim(0.5, None)
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
@@ -236,7 +235,7 @@ def demographic_gaps(block: dict, lang: str, path: Path) -> Path | None:
         if prev is not None and f != prev:
             y += 0.6
         ys.append(y)
-        labels.append(f"{FACTORS.get(lang, FACTORS['en']).get(f, f)}: {group_label(name, lang)}")
+        labels.append(f"{factor_label(f, lang)}: {group_label(name, lang)}")
         prev = f
         y += 1
     ys = np.array(ys)

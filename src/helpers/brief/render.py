@@ -10,11 +10,11 @@ import base64
 from html import escape
 from pathlib import Path
 
-from . import fmt
+from .. import fmt, strings
 from .disclosure import note as suppression_note
 from .plots import ordered_areas
+from ..vocabulary import factor_label
 from .text import (
-    FACTORS,
     focus,
     gap_sentence,
     group_label,
@@ -27,100 +27,13 @@ from .text import (
     unit_type_sentence,
 )
 
-W = {
-    "id": {"value": "Nilai", "ci": "IK 95%", "category": "Kategori", "target": "Target", "ach": "Capaian",
-           "prev": "Gelombang sebelumnya", "change": "Perubahan", "area": "Area / dimensi", "unit": "Unit kerja", "type": "Jenis unit",
-           "n": "n", "mean": "Rata-rata", "weakest": "Area terlemah", "focus": "Fokus pelatihan yang disarankan",
-           "jp": "Patuh 20 JP", "diff": "Selisih", "pair": "Pasangan", "p": "p (disesuaikan)",
-           "raw": "Baris mentah", "files": "Berkas sumber", "clean": "Baris bersih", "rejected": "Ditolak", "rr": "Tingkat respons",
-           "reasons": "Alasan penolakan", "units_surveyed": "Unit dengan responden",
-           "eb": "Skor EB", "rank": "Peringkat (1 = terendah; interval 90%)", "p_low": "P({k} terendah)",
-           "untested": "{types}: masing-masing kurang dari {m} unit, sehingga ditampilkan tetapi tidak diuji sebagai jenis (selisihnya tak dapat dipisahkan dari efek unit itu sendiri).",
-           "no_real": "Tidak ada pasangan jenis unit yang berbeda nyata setelah koreksi uji berganda.",
-           "real_pairs": "Pasangan yang berbeda nyata (p disesuaikan < {a}):",
-           "more_pairs": "{k} selisih terbesar dari {n} pasangan yang berbeda nyata; daftar lengkap di tables.xlsx (lembar pairs).",
-           "shared": "Berkas {files} memuat beberapa daerah; angkanya untuk seluruh berkas.",
-           "fig_areas": "Rata-rata per area dengan interval kepercayaan 95%.",
-           "fig_ut": "Rata-rata per jenis unit dengan IK 95%; garis putus-putus: rata-rata daerah.",
-           "fig_heat": "Rata-rata jenis unit × area (makin gelap makin tinggi).",
-           "fig_prio": "Unit dengan skor empiris-Bayes terendah (n ≥ {k}): skor yang disusutkan ke rata-rata daerah sesuai ketidakpastiannya, interval peringkat 90% (1 = terendah) dan peluang termasuk {n} terendah. ● = pasti termasuk {n} terendah (P ≥ {p}). Rata-rata unit dan IK 95% (koreksi populasi terbatas) ada di tables.xlsx.",
-           "fig_gaps": "Rata-rata indeks per kelompok demografis, dengan IK 95%.",
-           "methods": [
-               "Skor per responden menurut spesifikasi indeks ({spec}).",
-               "Angka pegawai saat ini (daerah, area, jenis unit, unit, kelompok) adalah estimasi berbasis desain: {design}; galat baku linearisasi Taylor dengan koreksi populasi terbatas, IK 95% t (df = responden − unit). Efek desain rata-rata daerah: {deff}.",
-               "Jenis unit dibandingkan dengan unit sebagai tingkat replikasi (ICC {icc}, {k} unit): model campuran intersep acak, uji Wald F atas EMM (df = unit − jenis), pasangan sebagai kontras EMM (Holm); jenis dengan kurang dari {m} unit tidak diuji. Kelompok demografis dan daerah: uji Wald F berbasis desain dengan unit sebagai klaster. Uji tingkat responden hanya sebagai analisis sensitivitas (tahap 03).",
-               "Keluarga Holm, satu per bagian: jenis unit (indeks + area; pasangan), kesenjangan demografis (faktor × komponen), perubahan antar gelombang (komponen). α = {alpha}.",
-               "{change}",
-               "Unit prioritas: skor empiris-Bayes model campuran, peringkat disimulasikan; disebut prioritas hanya bila P(termasuk {n} terendah) ≥ {p}.",
-               "{model}",
-               "{suppress}",
-           ],
-           "change_method": "Perubahan antar gelombang: {linked} responden ditautkan dengan pseudonim; IK memperhitungkan tumpang tindih (linearisasi per orang, tanpa koreksi populasi terbatas).",
-           "model_ok": "Model campuran konvergen, tidak di batas ruang parameter.",
-           "model_doubtful": "Perhatian: model campuran jenis unit meragukan ({why}); uji jenis unit perlu dibaca dengan hati-hati.",
-           "assumptions": "Asumsi yang diungkapkan",
-           "same_weakest": "{Noun} terlemah sama di semua jenis unit: {area}. Fokus pelatihan yang disarankan: {focus}.",
-           "training_lead": "Area terlemah tiap jenis unit (skor relatif terhadap maksimum area) menentukan fokus pelatihan yang disarankan.",
-           "mean_of": "Rata-rata ({area})",
-           "assumed": "* komponen yang dihitung dengan asumsi; lihat Catatan metode.",
-           "change_note": "Perubahan dari gelombang {wave}: {linked} responden ada di kedua gelombang (ditautkan dengan pseudonim); IK memperhitungkan tumpang tindih ini. Perubahan dalam-individu {within} {wci}; pergantian responden (hanya {wave2} vs hanya {wave}) {turn} {tci}.",
-           "change_test": " Uji: {test}, {p}.",
-           "repro": "Jalankan ulang: <code>{cmd}</code>. Periksa setiap angka: <code>{verify}</code>. Sidik jari input (SHA-256 berkas mentah): <code>{fp}</code>; rincian hash, versi paket dan waktu ada di <code>manifest.json</code> dalam folder laporan ini. Semua angka ada di <code>results.json</code>.",
-           },
-    "en": {"value": "Value", "ci": "95% CI", "category": "Category", "target": "Target", "ach": "Achievement",
-           "prev": "Previous wave", "change": "Change", "area": "Area / dimension", "unit": "Work unit", "type": "Unit type",
-           "n": "n", "mean": "Mean", "weakest": "Weakest area", "focus": "Recommended training focus",
-           "jp": "20 JP compliant", "diff": "Difference", "pair": "Pair", "p": "p (adjusted)",
-           "raw": "Raw rows", "files": "Source files", "clean": "Clean rows", "rejected": "Rejected", "rr": "Response rate",
-           "reasons": "Rejection reasons", "units_surveyed": "Units with respondents",
-           "eb": "EB score", "rank": "Rank (1 = lowest; 90% interval)", "p_low": "P(lowest {k})",
-           "untested": "{types}: fewer than {m} units each, so shown but not tested as a type (their difference cannot be told apart from that unit's own effect).",
-           "no_real": "No pair of unit types differs significantly after multiple-testing correction.",
-           "real_pairs": "Pairs that differ significantly (adjusted p < {a}):",
-           "more_pairs": "The {k} largest of {n} significant differences; the full list is in tables.xlsx (sheet pairs).",
-           "shared": "File(s) {files} hold several regions; their figures are for the whole file.",
-           "fig_areas": "Mean per area with 95% confidence interval.",
-           "fig_ut": "Mean per unit type with 95% CI; dashed line: region mean.",
-           "fig_heat": "Mean by unit type × area (darker is higher).",
-           "fig_prio": "The units with the lowest empirical-Bayes scores (n ≥ {k}): scores shrunk toward the region mean by their uncertainty, 90% rank interval (1 = lowest) and the probability of being among the {n} lowest. ● = robustly among the {n} lowest (P ≥ {p}). Unit means with 95% CIs (finite population correction) are in tables.xlsx.",
-           "fig_gaps": "Index mean per demographic group, with 95% CI.",
-           "methods": [
-               "Scores per respondent from the index spec ({spec}).",
-               "Workforce figures (region, areas, unit types, units, groups) are design-based estimates: {design}; Taylor-linearised SEs with the finite population correction, t-based 95% CIs (df = respondents − units). Design effect of the region mean: {deff}.",
-               "Unit types are compared with units as the replication level (ICC {icc}, {k} units): a random-intercept model, a Wald F test of its EMMs (df = units − types), pairs as EMM contrasts (Holm); types of fewer than {m} units are not tested. Demographic groups and regions: design-based Wald F tests with units as clusters. Respondent-level tests only as a sensitivity view (stage 03).",
-               "Holm families, one per section: unit types (index + areas; pairs), demographic gaps (factors × components), change between waves (components). α = {alpha}.",
-               "{change}",
-               "Priority units: empirical-Bayes scores of the mixed model, simulated ranks; named only when P(among the {n} lowest) ≥ {p}.",
-               "{model}",
-               "{suppress}",
-           ],
-           "change_method": "Change between waves: {linked} respondents linked by pseudonym; the CI accounts for the overlap (per-person linearisation, no finite population correction).",
-           "model_ok": "The mixed model converged and is not at a boundary of the parameter space.",
-           "model_doubtful": "Caution: the unit-type mixed model is doubtful ({why}); read the unit-type tests with care.",
-           "assumptions": "Disclosed assumptions",
-           "same_weakest": "The weakest {noun} is the same in every unit type: {area}. Recommended training focus: {focus}.",
-           "training_lead": "Each unit type's weakest area (score relative to the area's maximum) sets its recommended training focus.",
-           "mean_of": "Mean ({area})",
-           "assumed": "* component scored with an assumption; see the Methods note.",
-           "change_note": "Change since wave {wave}: {linked} respondents answered both waves (linked by pseudonym); the CI accounts for this overlap. Within-person change {within} {wci}; turnover of respondents (only {wave2} vs only {wave}) {turn} {tci}.",
-           "change_test": " Test: {test}, {p}.",
-           "repro": "Rerun: <code>{cmd}</code>. Check every number: <code>{verify}</code>. Input fingerprint (SHA-256 of the raw files): <code>{fp}</code>; the per-file hashes, package versions and timings are in <code>manifest.json</code> in this report folder. Every number is in <code>results.json</code>.",
-           },
-}
 MAX_PAIRS = 6
 MAX_PAIRS_OTHER = 4  # a further index gets a shorter list: the brief must stay within 6 pages
-RULES = {
-    "id": {"duplicate": "duplikat", "speeder": "terlalu cepat", "straightliner": "jawaban seragam",
-           "blank_row": "baris kosong", "other_region": "daerah lain", "out_of_range": "di luar rentang",
-           "missing_items": "banyak item kosong", "nip_invalid": "NIP tidak valid", "unknown_unit": "unit tak dikenal"},
-    "en": {"duplicate": "duplicate", "speeder": "speeder", "straightliner": "straight-lining",
-           "blank_row": "blank row", "other_region": "other region", "out_of_range": "out of range",
-           "missing_items": "too many missing items", "nip_invalid": "invalid NIP", "unknown_unit": "unknown unit"},
-}
 
 
 def w(lang: str) -> dict:
-    return W.get(lang, W["en"])
+    """The section strings in ``lang`` (:data:`helpers.strings.SECTIONS`)."""
+    return strings.get("sections", lang)
 
 
 def figure(path: Path | None, caption: str = "", width: str = "100%") -> str:
@@ -178,7 +91,7 @@ def headline_table(r: dict, b: dict) -> str:
                     fmt.DASH if a["achievement_pct"] is None else fmt.num(a["achievement_pct"], lang, 2) + "%"]
         if prev:
             p = prev["areas"].get(c)
-            row += [fmt.num(p, lang, dec), _signed(None if p is None or a["mean"] is None else a["mean"] - p, lang)]
+            row += [fmt.num(p, lang, dec), fmt.signed(None if p is None or a["mean"] is None else a["mean"] - p, lang)]
         rows.append(row)
     total = [f"<strong>{escape(b['name'])}</strong>", fmt.integer(b["n"]["respondents"], lang),
              f"<strong>{fmt.num(b['overall'], lang, dec)}</strong>", _ci(b["ci_low"], b["ci_high"], lang, dec)]
@@ -186,7 +99,7 @@ def headline_table(r: dict, b: dict) -> str:
         total += [fmt.num(b.get("target"), lang, dec),
                   fmt.DASH if b.get("achievement_pct") is None else fmt.num(b["achievement_pct"], lang, 2) + "%"]
     if prev:
-        total += [fmt.num(prev["overall"], lang, dec), "<strong>" + _signed(prev.get("change"), lang) + "</strong>"]
+        total += [fmt.num(prev["overall"], lang, dec), "<strong>" + fmt.signed(prev.get("change"), lang) + "</strong>"]
     rows.append(total)
     cat = f'<p class="category">{escape(ww["category"])}: <strong>{escape(b["category_label"] or fmt.DASH)}</strong></p>'
     notes = []
@@ -196,8 +109,8 @@ def headline_table(r: dict, b: dict) -> str:
         wp, to = prev.get("within_person") or {}, prev.get("turnover") or {}
         n = ww["change_note"].format(
             wave=prev["wave"], wave2=b["wave"], linked=fmt.integer(prev["test"].get("n_linked"), lang),
-            within=_signed(wp.get("estimate"), lang), wci=fmt.ci(wp.get("ci_low"), wp.get("ci_high"), lang),
-            turn=_signed(to.get("estimate"), lang), tci=fmt.ci(to.get("ci_low"), to.get("ci_high"), lang))
+            within=fmt.signed(wp.get("estimate"), lang), wci=fmt.ci(wp.get("ci_low"), wp.get("ci_high"), lang),
+            turn=fmt.signed(to.get("estimate"), lang), tci=fmt.ci(to.get("ci_low"), to.get("ci_high"), lang))
         n += ww["change_test"].format(test=test_name(prev["test"]["test"], lang), p=fmt.pvalue(
             prev["test"]["p_adj"] if prev["test"].get("p_adj") is not None else prev["test"]["p"], lang))
         notes.append(escape(n))
@@ -208,13 +121,6 @@ def headline_table(r: dict, b: dict) -> str:
 def _ci(lo, hi, lang: str, decimals: int = 2) -> str:
     """A confidence interval for a table cell, never broken over two lines."""
     return f'<span class="nw">{fmt.ci(lo, hi, lang, decimals)}</span>'
-
-
-def _signed(x, lang: str) -> str:
-    """A change with its sign: ``+0,15``, ``−0,08`` (a true minus sign)."""
-    if fmt.is_missing(x):
-        return fmt.DASH
-    return ("+" if x >= 0.005 else ("−" if x <= -0.005 else "±")) + fmt.num(abs(x), lang, 2)
 
 
 def headline_section(r: dict, figures: dict) -> str:
@@ -289,7 +195,7 @@ def gaps_section(r: dict, figures: dict) -> str:
     sentences = [gap_sentence(b, lang, f, each=True) for f in b.get("gap_order", list(gaps))
                  if gaps[f].get("gap") is not None]
     items = "".join(f"<li>{escape(s)}</li>" for s in sentences if s)
-    hidden = [f"{FACTORS[lang].get(f, f)}: {group_label(n, lang)}" for f, g in gaps.items()
+    hidden = [f"{factor_label(f, lang)}: {group_label(n, lang)}" for f, g in gaps.items()
               for n, v in g["groups"].items() if v["suppressed"]]
     note = (f'<p class="note">{escape(suppression_note(r["meta"]["min_cell"], lang))} ({escape(", ".join(hidden))})</p>'
             if hidden else "")
@@ -339,7 +245,7 @@ def data_quality_box(r: dict) -> str:
     ww = w(lang)
     dq = r["data_quality"]
     resp = r["index"].get("response") or {}
-    rules = RULES.get(lang, RULES["en"])
+    rules = strings.get("rules", lang)
     by_count = sorted(dq["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
     reasons = ", ".join(f"{escape(rules.get(k, k))} {fmt.integer(v, lang)}" for k, v in by_count)
     rows = [[ww["files"], escape(", ".join(dq.get("files") or [])) or fmt.DASH],
@@ -380,11 +286,8 @@ def methods_note(r: dict) -> str:
     rel = b.get("reliability", {}).get("overall")
     if rel and rel.get("alpha") is not None:
         ci = fmt.ci(rel.get("alpha_ci_low"), rel.get("alpha_ci_high"), lang) if rel.get("alpha_ci_low") is not None else ""
-        lines.append(("Reliabilitas (α Cronbach) indeks, gelombang ini: " if lang == "id"
-                      else "Reliability (Cronbach's α) of the index, this wave: ")
-                     + fmt.num(rel["alpha"], lang, 2) + (f" {ci}" if ci else "")
-                     + ((" (IK bootstrap klaster unit)" if lang == "id" else " (cluster bootstrap over units)")
-                        if ci else ""))
+        lines.append(ww["reliability"] + fmt.num(rel["alpha"], lang, 2) + (f" {ci}" if ci else "")
+                     + (ww["reliability_ci"] if ci else ""))
     out = "".join(f"<li>{escape(s)}</li>" for s in lines)
     for bl in r["indices"].values():  # every reported index states its own assumptions
         if bl.get("assumptions"):
@@ -435,31 +338,6 @@ def sections(r: dict, figures: dict) -> dict[str, str]:
     }
 
 
-UNC_WORDS = {
-    "id": {"h": "Ketidakpastian peringkat", "type": "Jenis unit", "rank": "Peringkat", "interval": "Rentang 90 %",
-           "score": "Nilai (median)",
-           "lead": "Peringkat dihitung ulang {n} kali dengan pilihan penyusunan indeks yang berbeda (bobot, agregasi, "
-                   "komponen yang ditinggalkan, aturan jawaban minimum) dan dengan bootstrap responden dalam unit.",
-           "driver": "Pilihan penyusunan yang paling menggerakkan nilai daerah: {name} (indeks Sobol total {st} [{lo}; {hi}]).",
-           "stable": "Peringkat tetap (1 = tertinggi dari {of}): {types}.",
-           "moving": "Peringkat yang bergeser (interval 90%): {types}.",
-           "inputs": {"weights": "bobot komponen", "aggregation": "cara agregasi", "normalisation": "normalisasi",
-                      "leave_one_out": "meninggalkan satu komponen", "min_share": "aturan jawaban minimum",
-                      "survey_weights": "bobot survei", "sampling": "ketidakpastian sampel"}},
-    "en": {"h": "Rank uncertainty", "type": "Unit type", "rank": "Rank", "interval": "90 % interval",
-           "score": "Score (median)",
-           "lead": "Ranks were recomputed {n} times under different build choices of the index (weights, "
-                   "aggregation, leaving a component out, the minimum-answered rule) and a bootstrap of "
-                   "respondents within units.",
-           "driver": "The build choice that moves the region's score most: {name} (total-order Sobol' index {st} [{lo}; {hi}]).",
-           "stable": "Ranks that do not move (1 = highest of {of}): {types}.",
-           "moving": "Ranks that move (90% interval): {types}.",
-           "inputs": {"weights": "component weights", "aggregation": "aggregation", "normalisation": "normalisation",
-                      "leave_one_out": "leaving one component out", "min_share": "the minimum-answered rule",
-                      "survey_weights": "survey weights", "sampling": "sampling uncertainty"}},
-}
-
-
 def uncertainty_section(r: dict) -> str:
     """One paragraph: how stable the unit types' ranks are when the index is rebuilt
     under other defensible choices and resampled (median and 90% interval, 1 =
@@ -469,7 +347,7 @@ def uncertainty_section(r: dict) -> str:
     u = b.get("uncertainty") or {}
     if not u.get("unit_types"):
         return ""
-    ww = UNC_WORDS.get(lang, UNC_WORDS["en"])
+    ww = strings.get("uncertainty", lang)
     labels = {k: v.get("label", k) for k, v in (b.get("unit_types") or {}).items()}
     order = sorted(u["unit_types"], key=lambda k: u["unit_types"][k]["rank"]["median"])
     stable = [labels.get(k, k) + f' ({fmt.integer(u["unit_types"][k]["rank"]["median"], lang)})' for k in order

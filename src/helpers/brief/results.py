@@ -24,21 +24,20 @@ Example
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import catalog
 from ..design import FRAMES, design_spec
 from ..indices.engine import categorise
 from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
-from ..stats.compare_groups import POSTHOC_FOR
-from ..study import Study
-from ..vocabulary import AGE_LABELS, EDUCATION, unit_types
-from .disclosure import suppress, suppress_small_compliance, suppress_small_region
 from ..stats.clustered import MIN_UNITS
+from ..study import Study
+from ..vocabulary import AGE_LABELS, EDUCATION, POSTHOC_FOR, unit_types
+from .disclosure import suppress, suppress_small_compliance, suppress_small_region
 from .inputs import RegionInputs, as_study, load_region
 
 DEMOGRAPHICS = ("sex", "age_band", "education", "position_type", "status")
@@ -97,12 +96,9 @@ def _band(spec: IndexSpec, value: float | None) -> tuple[str | None, str | None]
 def input_fingerprint(study: Study) -> str:
     """First 16 hex of SHA-256 over the SHA-256 of every raw input (the same
     hashes ``manifest.json`` lists), so a reader can tie the brief to its data."""
-    from ..pipeline import input_hashes
+    from .. import provenance
 
-    h = hashlib.sha256()
-    for name, digest in sorted(input_hashes(study).items()):
-        h.update(f"{name}={digest}\n".encode())
-    return h.hexdigest()[:16]
+    return provenance.input_fingerprint(provenance.input_hashes(study))
 
 
 # ----------------------------------------------------------------------------- per index
@@ -130,7 +126,8 @@ def _overall_and_areas(inp, idx, spec, lang, wave) -> dict:
         from ..errors import InputError
 
         raise InputError("aggregates.parquet has no region rows for this index and wave: rerun stage 02",
-                         file="aggregates.parquet", column="index", expected=f"{idx} rows for wave {wave}")
+                         file=catalog.path(inp.study, "aggregates"), column="index",
+                         expected=f"{idx} rows for wave {wave}")
     reg = reg.set_index("component")
     rows = {c: _estimate(reg.loc[c]) for c in comps if c in reg.index}
     ach = inp.table("achievement")

@@ -19,39 +19,10 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from .. import paths  # noqa: E402
+from .. import catalog, paths  # noqa: E402
 from ..io import atomic_path, read_json, write_json  # noqa: E402
-from . import fmt  # noqa: E402
-from .render import _ci, _signed, _table, figure  # noqa: E402
-
-TXT = {
-    "id": {"title": "Ringkasan Studi: {study}", "region": "Daerah", "index": "Indeks", "wave": "Gelombang",
-           "value": "Nilai [IK 95%]", "ci": "IK 95%", "cat": "Kategori", "n": "Responden (unit)", "units": "Unit",
-           "weakest": "Area terlemah", "lowest": "Jenis unit terendah", "jp": "Patuh 20 JP",
-           "change": "Perubahan", "change_note": "Perubahan: selisih dengan gelombang sebelumnya (tahun dalam kurung); * = nyata secara statistik.",
-           "fig": "Nilai indeks per daerah dengan IK 95%.",
-           "lead": "{k} daerah. Angka diambil dari results.json tiap laporan daerah; rincian dan metode ada di ringkasan kebijakan masing-masing daerah.",
-           "missing": "Daerah tanpa laporan: {r}.",
-           "rank": "Peringkat [IK 90%]",
-           "rank_note": "Peringkat antardaerah (1 = tertinggi) dengan interval 90% dari analisis ketidakpastian indeks (pilihan penyusunan indeks dan galat sampling, {n} tarikan).",
-           "cmp_h": "Perbandingan antardaerah",
-           "cmp_lead": "{index}, gelombang terakhir tiap daerah: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
-           "cmp_none": "Tidak ada pasangan daerah yang berbeda nyata.",
-           "pair": "Pasangan", "diff": "Selisih", "p": "p (disesuaikan)"},
-    "en": {"title": "Study Summary: {study}", "region": "Region", "index": "Index", "wave": "Wave",
-           "value": "Value [95% CI]", "ci": "95% CI", "cat": "Category", "n": "Respondents (units)", "units": "Units",
-           "weakest": "Weakest area", "lowest": "Lowest unit type", "jp": "20 JP compliant",
-           "change": "Change", "change_note": "Change: difference from the previous wave (year in brackets); * = statistically significant.",
-           "fig": "Index value per region with 95% CI.",
-           "lead": "{k} regions. Figures come from each regional report's results.json; details and methods are in each region's policy brief.",
-           "missing": "Regions without a report: {r}.",
-           "rank": "Rank [90% interval]",
-           "rank_note": "Rank among the regions (1 = highest) with the 90% interval of the index's uncertainty analysis (build choices and sampling error, {n} draws).",
-           "cmp_h": "Regions compared",
-           "cmp_lead": "{index}, each region's latest wave: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
-           "cmp_none": "No pair of regions differs significantly.",
-           "pair": "Pair", "diff": "Difference", "p": "p (adjusted)"},
-}
+from .. import fmt, strings  # noqa: E402
+from .render import _ci, _table, figure  # noqa: E402
 
 
 SHORT = {"ikd": "IKD", "ip_asn": "IP ASN", "ild": "ILD"}
@@ -61,7 +32,7 @@ def _change(row: dict, lang: str) -> str:
     """``+0,12 (2022)*``: the change since the previous wave, * when significant."""
     if row.get("change") is None:
         return fmt.DASH
-    return (_signed(row["change"], lang) + f" ({row['previous_wave']})"
+    return (fmt.signed(row["change"], lang) + f" ({row['previous_wave']})"
             + ("*" if row.get("change_significant") else ""))
 
 
@@ -87,15 +58,15 @@ def summary_rows(reports: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def region_comparison(processed: Path, alpha: float = 0.05) -> dict:
+def region_comparison(study, alpha: float = 0.05) -> dict:
     """Stage 03's comparison of the regions (``region_id = all``, overall score):
-    the primary design-based Wald test and its pairwise contrasts, per index."""
+    the primary design-based Wald test and its pairwise contrasts, per index.
+    ``study``: a Study, its id or its processed folder."""
     out = {}
-    om_p, ph_p = processed / "compare_omnibus.parquet", processed / "compare_posthoc.parquet"
-    if not om_p.exists() or not ph_p.exists():
+    if not catalog.exists(study, "compare_omnibus") or not catalog.exists(study, "compare_posthoc"):
         return out
-    om = pd.read_parquet(om_p, filters=[("region_id", "==", "all")])
-    ph = pd.read_parquet(ph_p, filters=[("region_id", "==", "all")])
+    om = catalog.read(study, "compare_omnibus", region="all")
+    ph = catalog.read(study, "compare_posthoc", region="all")
     for idx, g in om[(om["component"] == "overall") & om["primary"]].groupby("index"):
         r = g.iloc[0]
         if str(r["test"]) == "none":
@@ -110,10 +81,10 @@ def region_comparison(processed: Path, alpha: float = 0.05) -> dict:
     return out
 
 
-def region_ranks(processed: Path, rows: list[dict]) -> dict:
+def region_ranks(study, rows: list[dict]) -> dict:
     """Rank intervals of every region (per index, its reported wave) from the index's
     uncertainty analysis (``helpers.indices.uncertainty``)."""
-    path = processed / "uncertainty.parquet"
+    path = catalog.path(study, "uncertainty")
     if not path.exists():
         return {}
     unc = pd.read_parquet(path, filters=[("level", "==", "region")])
@@ -172,12 +143,12 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
            for r in wanted}
     reports = {r: read_json(p) for r, p in res.items() if p is not None}
     missing = [r for r in wanted if r not in reports]
-    tx = TXT.get(lang, TXT["en"])
+    tx = strings.get("summary", lang)
     rows = summary_rows(reports)
-    ranks = region_ranks(Path(st.processed_dir), rows)
+    ranks = region_ranks(st, rows)
     for r in rows:
         r["rank"] = ranks.get((r["region"], r["index"]))
-    compared = region_comparison(Path(st.processed_dir)) if len(reports) > 1 else {}
+    compared = region_comparison(st) if len(reports) > 1 else {}
     write_json({"study": st.id, "lang": lang, "regions": list(reports), "missing": missing, "rows": rows,
                 "region_comparison": compared}, folder / f"summary{sfx}.json")
     figs = {idx: _chart(rows, idx, lang, folder / f"summary_figures{sfx}" / f"{idx}.png")

@@ -15,91 +15,44 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import strings
 from ..io import atomic_path
+from ..vocabulary import factor_label
 
 #: number format per kind of value (Excel codes; the display follows the reader's locale)
 FORMATS = {"score": "#,##0.00", "se": "0.000", "share": "0.0%", "pct": '0.0"%"', "count": "#,##0", "p": "0.0000",
            "int": "0", "text": "General", "bool": "General", "effect": "0.00"}
 
-#: column key -> (Bahasa Indonesia, English, kind)
-COLUMNS: dict[str, tuple[str, str, str]] = {
-    "index": ("Indeks", "Index", "text"),
-    "component": ("Komponen", "Component", "text"),
-    "wave": ("Gelombang", "Wave", "int"),
-    "n": ("n (responden)", "n (respondents)", "count"),
-    "units": ("Unit kerja", "Units", "count"),
-    "mean": ("Rata-rata", "Mean", "score"),
-    "ci_low": ("Batas bawah 95%", "95% CI low", "score"),
-    "ci_high": ("Batas atas 95%", "95% CI high", "score"),
-    "mean_w": ("Rata-rata berbobot", "Weighted mean", "score"),
-    "se": ("Galat baku", "Standard error", "se"),
-    "deff": ("Efek desain", "Design effect", "effect"),
-    "df": ("Derajat bebas", "Degrees of freedom", "effect"),
-    "tested": ("Diuji (cukup unit kerja)", "Tested (enough units)", "bool"),
-    "effect_size": ("Ukuran efek", "Effect size", "effect"),
-    "frame": ("Kerangka inferensi", "Inferential frame", "text"),
-    "target": ("Target", "Target", "score"),
-    "achievement_pct": ("Capaian target (%)", "Target achieved (%)", "pct"),
-    "category": ("Kategori", "Category", "text"),
-    "previous": ("Gelombang sebelumnya", "Previous wave", "score"),
-    "change": ("Perubahan", "Change", "score"),
-    "change_ci_low": ("Perubahan: batas bawah 95%", "Change: 95% CI low", "score"),
-    "change_ci_high": ("Perubahan: batas atas 95%", "Change: 95% CI high", "score"),
-    "unit_type": ("Jenis unit", "Unit type", "text"),
-    "suppressed": ("Disembunyikan (n < minimum)", "Suppressed (n < minimum)", "bool"),
-    "group_a": ("Kelompok A", "Group A", "text"),
-    "group_b": ("Kelompok B", "Group B", "text"),
-    "diff": ("Selisih (A - B)", "Difference (A - B)", "score"),
-    "hedges_g": ("Hedges' g", "Hedges' g", "effect"),
-    "p_adj": ("p (disesuaikan)", "p (adjusted)", "p"),
-    "significant": ("Bermakna", "Significant", "bool"),
-    "test": ("Uji", "Test", "text"),
-    "unit": ("Unit kerja", "Unit", "text"),
-    "unit_id": ("Kode unit", "Unit id", "text"),
-    "eb": ("Skor empiris-Bayes", "Empirical-Bayes score", "score"),
-    "rank_low": ("Peringkat: batas bawah 90% (1 = terendah)", "Rank: 90% low (1 = lowest)", "count"),
-    "rank_high": ("Peringkat: batas atas 90%", "Rank: 90% high", "count"),
-    "p_lowest_k": ("P(termasuk k terendah)", "P(among the k lowest)", "share"),
-    "robust": ("Pasti termasuk k terendah", "Robustly among the k lowest", "bool"),
-    "factor": ("Faktor", "Factor", "text"),
-    "group": ("Kelompok", "Group", "text"),
-    "compliance_20jp": ("Memenuhi 20 JP", "Meets 20 hours", "share"),
-    "share_of_max": ("Persentase dari skor maksimum", "Share of the maximum score", "share"),
-    "weakest_area": ("Area terlemah", "Weakest area", "text"),
-    "share": ("Proporsi", "Share", "share"),
-    "assumption": ("Asumsi", "Assumption", "text"),
-    "item": ("Butir", "Item", "text"),
-    "value": ("Nilai", "Value", "count"),
+#: column key -> kind of value (:data:`FORMATS`); headers are in :data:`helpers.strings.XLSX`
+KINDS: dict[str, str] = {
+    "index": "text", "component": "text", "wave": "int", "n": "count", "units": "count", "mean": "score",
+    "ci_low": "score", "ci_high": "score", "mean_w": "score", "se": "se", "deff": "effect", "df": "effect",
+    "tested": "bool", "effect_size": "effect", "frame": "text", "target": "score", "achievement_pct": "pct",
+    "category": "text", "previous": "score", "change": "score", "change_ci_low": "score",
+    "change_ci_high": "score", "unit_type": "text", "suppressed": "bool", "group_a": "text", "group_b": "text",
+    "diff": "score", "p_adj": "p", "significant": "bool", "test": "text", "unit": "text",
+    "unit_id": "text", "eb": "score", "rank_low": "count", "rank_high": "count", "p_lowest_k": "share",
+    "robust": "bool", "factor": "text", "group": "text", "compliance_20jp": "share", "share_of_max": "share",
+    "weakest_area": "text", "share": "share", "assumption": "text", "item": "text", "value": "count",
 }
-FACTORS = {"age_band": ("Kelompok umur", "Age band"), "sex": ("Jenis kelamin", "Sex"),
-           "education": ("Pendidikan", "Education"), "position_type": ("Jenis jabatan", "Position type"),
-           "status": ("Status kepegawaian", "Employment status"), "golongan": ("Golongan", "Rank (golongan)")}
-QUALITY = {"raw": ("Baris mentah", "Raw rows", "count"), "clean": ("Responden bersih", "Clean respondents", "count"),
-           "rejected": ("Baris ditolak", "Rejected rows", "count"),
-           "response_rate": ("Tingkat respons", "Response rate", "share")}
-SHEETS = {
-    "index": ("Skor indeks dan komponennya untuk daerah ini", "Index and component scores of the region"),
-    "unit_types": ("Skor per jenis unit kerja (dengan skor per area)", "Scores per unit type (with area scores)"),
-    "pairs": ("Perbandingan berpasangan jenis unit (post hoc)", "Pairwise comparisons of unit types (post hoc)"),
-    "priority_units": ("Unit kerja dengan skor terendah", "Units with the lowest scores"),
-    "gaps": ("Skor per kelompok demografis", "Scores per demographic group"),
-    "training": ("Kebutuhan pelatihan per jenis unit", "Training needs per unit type"),
-    "assumptions": ("Asumsi yang dipakai dalam perhitungan", "Assumptions made in the calculation"),
-    "data_quality": ("Kualitas data: baris mentah, bersih, ditolak", "Data quality: raw, clean and rejected rows"),
-    "compliance_20jp": ("Kepatuhan pengembangan kompetensi 20 JP", "Compliance with 20 hours of training"),
-}
+QUALITY = ("raw", "clean", "rejected", "response_rate")  # data-quality rows; response_rate is a share
 
 
-def _lang(r: dict) -> int:
-    return 1 if (r.get("meta") or {}).get("lang") == "en" else 0
+def _lang(r: dict) -> str:
+    return "en" if (r.get("meta") or {}).get("lang") == "en" else "id"
+
+
+def _capital(s: str) -> str:
+    return s[:1].upper() + s[1:]
 
 
 def frames(r: dict) -> dict[str, pd.DataFrame]:
     """One DataFrame per sheet, columns in reading order, codes replaced by labels.
-    Column keys are those of :data:`COLUMNS` (``area:<id>`` for area scores)."""
+    Column keys are those of :data:`KINDS` (``area:<id>`` for area scores)."""
     out: dict[str, pd.DataFrame] = {}
     rows, uts, pairs, prio, gaps, train = [], [], [], [], [], []
-    li = _lang(r)
+    lang = _lang(r)
+    x = strings.get("xlsx", lang)
     for idx, b in r["indices"].items():
         name = b["name"]
         ut_label = {ut: v["label"] for ut, v in b["unit_types"].items()}
@@ -126,7 +79,7 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
             pairs.append({"index": name, "group_a": ut_label.get(p["group_a"], p["group_a"]),
                           "group_b": ut_label.get(p["group_b"], p["group_b"]), "diff": p.get("diff"),
                           "se": p.get("se"), "df": p.get("df"), "ci_low": p.get("ci_low"),
-                          "ci_high": p.get("ci_high"), "effect_size": p.get("effect_size", p.get("hedges_g")),
+                          "ci_high": p.get("ci_high"), "effect_size": p.get("effect_size"),
                           "p_adj": p.get("p_adj"), "significant": p.get("significant"), "test": p.get("test"),
                           "frame": p.get("frame")})
         for u in b.get("priority_units", []):
@@ -137,7 +90,7 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
                          "ci_high": u.get("ci_high"), "unit_id": u.get("unit_id")})
         for f, g in (b.get("gaps") or {}).items():
             for gname, v in g["groups"].items():
-                gaps.append({"index": name, "factor": FACTORS.get(f, (f, f))[li], "group": gname, "n": v.get("n"),
+                gaps.append({"index": name, "factor": _capital(factor_label(f, lang)), "group": gname, "n": v.get("n"),
                              "suppressed": v.get("suppressed"), "mean": v.get("mean"), "ci_low": v.get("ci_low"),
                              "ci_high": v.get("ci_high"), "p_adj": (g.get("test") or {}).get("p_adj")})
         for ut, v in (b.get("training") or {}).items():
@@ -154,13 +107,13 @@ def frames(r: dict) -> dict[str, pd.DataFrame]:
     out["assumptions"] = pd.DataFrame([{"index": names.get(idx, idx), "assumption": a}
                                        for idx, texts in (r.get("assumptions") or {}).items() for a in texts])
     dq = r["data_quality"]
-    rej = ("Ditolak: ", "Rejected: ")[li]
     out["data_quality"] = pd.DataFrame(
-        [{"item": QUALITY[k][li], "value": dq[k], "_kind": QUALITY[k][2]} for k in QUALITY if k in dq]
-        + [{"item": rej + k, "value": v, "_kind": "count"} for k, v in dq["rejected_by_reason"].items()])
+        [{"item": x["quality"][k], "value": dq[k], "_kind": "share" if k == "response_rate" else "count"}
+         for k in QUALITY if k in dq]
+        + [{"item": x["rejected"] + k, "value": v, "_kind": "count"} for k, v in dq["rejected_by_reason"].items()])
     if r.get("compliance_20jp"):
         c = r["compliance_20jp"]
-        region = (r.get("meta") or {}).get("region_name") or ("Daerah", "Region")[li]
+        region = (r.get("meta") or {}).get("region_name") or x["region"]
         out["compliance_20jp"] = pd.DataFrame(
             [{"unit_type": region, **{k: c[k] for k in ("n", "share", "ci_low", "ci_high")}}]
             + [{"unit_type": v.get("label", ut), **{k: v.get(k) for k in ("n", "share", "ci_low", "ci_high")}}
@@ -173,37 +126,28 @@ def _kind(sheet: str, col: str) -> str:
         return "score"
     if sheet == "compliance_20jp" and col in ("ci_low", "ci_high"):
         return "share"
-    return COLUMNS.get(col, (col, col, "text"))[2]
+    return KINDS.get(col, "text")
 
 
-def _header(col: str, li: int) -> str:
+def _header(col: str, lang: str) -> str:
+    x = strings.get("xlsx", lang)
     if col.startswith("area:"):
-        return ("Area: ", "Area: ")[li] + col[5:]
-    return COLUMNS.get(col, (col, col))[li]
+        return x["area"] + col[5:]
+    return x["columns"].get(col, col)
 
 
-def _readme(r: dict, sheets: list[str], li: int) -> list[list]:
+def _readme(r: dict, sheets: list[str], lang: str) -> list[list]:
     meta = r.get("meta") or {}
-    k = meta.get("min_cell", 5)
-    rows = [[("Tabel ringkasan kebijakan", "Tables of the policy brief")[li],
-             f"{meta.get('region_name', '')} · {meta.get('study_title', '')}"],
-            [("Sumber", "Source")[li], ("results.json di folder laporan yang sama: setiap angka di ringkasan",
-                                        "results.json in the same report folder: every number of the brief")[li]],
-            [("Aturan penyembunyian", "Suppression rule")[li],
-             (f"Kelompok dengan kurang dari {k} responden hanya ditampilkan jumlahnya (n); statistiknya dikosongkan "
-              "agar tidak ada orang yang dapat dikenali.",
-              f"Groups with fewer than {k} respondents show their count (n) only; their statistics are left empty "
-              "so that no person can be recognised.")[li]],
-            [("Format angka", "Number formats")[li],
-             ("Skor 2 desimal, proporsi dalam persen, jumlah dengan pemisah ribuan, p 4 desimal; nilai di sel "
-              "adalah angka penuh.", "Scores with 2 decimals, shares as percentages, counts with thousands "
-              "separators, p with 4 decimals; cells hold the full numbers.")[li]]]
+    x = strings.get("xlsx", lang)
+    rows = [[x["title"], f"{meta.get('region_name', '')} · {meta.get('study_title', '')}"],
+            [x["source"], x["source_text"]],
+            [x["rule"], x["rule_text"].format(k=meta.get("min_cell", 5))],
+            [x["formats"], x["formats_text"]]]
     if meta.get("synthetic"):
-        rows.append([("Catatan", "Note")[li], ("Data sintetis: tidak ada orang nyata.",
-                                                "Synthetic data: no real person.")[li]])
+        rows.append([x["note"], x["synthetic"]])
     rows.append([])
-    rows.append([("Lembar", "Sheet")[li], ("Isi", "Contents")[li]])
-    rows += [[s, SHEETS.get(s, (s, s))[li]] for s in sheets]
+    rows.append([x["sheet"], x["contents"]])
+    rows += [[s, x["sheets"].get(s, s)] for s in sheets]
     return rows
 
 
@@ -214,12 +158,12 @@ def write_tables(r: dict, path: Path) -> Path:
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
-    li = _lang(r)
+    lang = _lang(r)
     sheets = {k: v for k, v in frames(r).items()}
     wb = Workbook()
     ws = wb.active
     ws.title = "README"
-    for row in _readme(r, list(sheets), li):
+    for row in _readme(r, list(sheets), lang):
         ws.append(row)
     ws["A1"].font = Font(bold=True, size=12)
     for cell in ws["A"]:
@@ -231,11 +175,11 @@ def write_tables(r: dict, path: Path) -> Path:
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:31])
         if not len(df.columns):
-            ws.append([("Tidak ada data", "No data")[li]])
+            ws.append([strings.get("xlsx", lang)["no_data"]])
             continue
         kinds_per_row = df.pop("_kind") if "_kind" in df.columns else None
         cols = list(df.columns)
-        ws.append([_header(c, li) for c in cols])
+        ws.append([_header(c, lang) for c in cols])
         for c in ws[1]:
             c.font = Font(bold=True)
             c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -249,7 +193,7 @@ def write_tables(r: dict, path: Path) -> Path:
         for j, c in enumerate(cols):
             values = [str(v) for v in df[c].head(500) if v is not None and v == v]
             longest = max([len(v) if _kind(name, c) in ("text", "bool") else 10 for v in values] or [0])
-            width = min(60, max(min(len(_header(c, li)), 28), longest) + 2)
+            width = min(60, max(min(len(_header(c, lang)), 28), longest) + 2)
             ws.column_dimensions[get_column_letter(j + 1)].width = width
     with atomic_path(path) as tmp:
         wb.save(tmp)

@@ -10,136 +10,26 @@ so the text cannot state anything ``results.json`` does not hold.
 """
 from __future__ import annotations
 
-from . import fmt
+from .. import fmt, strings
+from ..vocabulary import EFFECT_SYMBOLS, factor_label, group_label, test_label
 
-T = {
-    "id": {
-        "title": "Ringkasan Kebijakan: {index} {region}",
-        "subtitle": "{study} · gelombang {wave} · {n} responden di {units} unit kerja",
-        "synthetic": "Data sintetis untuk contoh: angka ini bukan hasil resmi.",
-        "headline": "{index} {region} {wave}: {value} pada skala {min}–{max} (kategori {category}), {n} ASN di {units} unit kerja.",
-        "target": "Capaian terhadap target {target}: {pct}.",
-        "prev": "Dibanding gelombang {wave} ({prev}): {change}{ci}{sig}.",
-        "up": "naik {d} poin", "down": "turun {d} poin", "same": "hampir tidak berubah ({d} poin)",
-        "change_ci": " [IK 95% {lo}; {hi}]",
-        "change_sig": ", perubahan nyata secara statistik", "change_nsig": ", perubahan tidak nyata secara statistik",
-        "areas": "{Noun} terkuat: {best} ({best_v}); {noun} terlemah: {worst} ({worst_v}).",
-        "of_max": "{v} dari {max}",
-        "by_construction": " (menurut definisi: {component} dihitung dari {factor})",
-        "ut_real": "Rata-rata jenis unit kerja berbeda nyata ({test}, {p}, {eff}): tertinggi {hi} ({hi_v}), terendah {lo} ({lo_v}).",
-        "ut_none": "Rata-rata jenis unit kerja tidak berbeda nyata secara statistik ({test}, {p}).",
-        "ut_na": "Uji perbandingan jenis unit belum tersedia; selisih rata-rata di bawah bersifat deskriptif.",
-        "priority": "Unit prioritas (pasti termasuk {k} terendah, P ≥ {p}): {units}.",
-        "priority_none": "Tidak ada unit yang pasti termasuk {k} terendah (P ≥ {p}); peringkat unit berskor rendah masih tidak pasti (lihat interval peringkat).",
-        "jp": "{share} ASN {ci} memenuhi 20 JP pelatihan per tahun (dari {n} ASN dengan data jam pelatihan).",
-        "gap": "Kesenjangan terbesar menurut {factor} (kelompok ≥ {m} responden): {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_each": "Menurut {factor} (kelompok ≥ {m} responden): selisih {gap} poin ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_test": " ({test}, {p} Holm)",
-        "sig": "; kelompok berbeda nyata secara statistik", "nsig": "; kelompok tidak berbeda nyata secara statistik",
-        "training_focus": "Fokus pelatihan: {label}",
-        "sections": {
-            "key": "Pesan utama", "headline": "Indeks utama", "areas": "Profil area",
-            "ut": "Perbandingan jenis unit kerja", "heat": "Jenis unit × area",
-            "priority": "Unit kerja prioritas", "gaps": "Kesenjangan demografis",
-            "training": "Prioritas pelatihan", "dq": "Kualitas data", "methods": "Catatan metode",
-            "repro": "Reproduksibilitas", "other": "Indeks lain",
-        },
-    },
-    "en": {
-        "title": "Policy Brief: {index}, {region}",
-        "subtitle": "{study} · wave {wave} · {n} respondents in {units} work units",
-        "synthetic": "Synthetic example data: these figures are not official results.",
-        "headline": "{index}, {region} {wave}: {value} on a {min}–{max} scale (category {category}), {n} civil servants in {units} work units.",
-        "target": "Achievement against the target of {target}: {pct}.",
-        "prev": "Compared with wave {wave} ({prev}): {change}{ci}{sig}.",
-        "up": "up {d} points", "down": "down {d} points", "same": "almost unchanged ({d} points)",
-        "change_ci": " [95% CI {lo}, {hi}]",
-        "change_sig": ", a statistically significant change", "change_nsig": ", not a statistically significant change",
-        "areas": "Strongest {noun}: {best} ({best_v}); weakest {noun}: {worst} ({worst_v}).",
-        "of_max": "{v} of {max}",
-        "by_construction": " (by definition: {component} is scored from {factor})",
-        "ut_real": "Unit types differ significantly ({test}, {p}, {eff}): highest {hi} ({hi_v}), lowest {lo} ({lo_v}).",
-        "ut_none": "Unit types do not differ significantly ({test}, {p}).",
-        "ut_na": "The unit-type comparison tests are not available; the differences below are descriptive.",
-        "priority": "Priority units (robustly among the {k} lowest, P ≥ {p}): {units}.",
-        "priority_none": "No unit is robustly among the {k} lowest (P ≥ {p}); the ranks of the low-scoring units are uncertain (see the rank intervals).",
-        "jp": "{share} of staff {ci} meet the 20 training hours (JP) a year (of {n} with training-hour records).",
-        "gap": "Largest gap by {factor} (groups of ≥ {m} respondents): {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_each": "By {factor} (groups of ≥ {m} respondents): a gap of {gap} points ({hi} {hi_v} vs {lo} {lo_v}){sig}.",
-        "gap_test": " ({test}, {p} Holm)",
-        "sig": "; the groups differ significantly", "nsig": "; the groups do not differ significantly",
-        "training_focus": "Training focus: {label}",
-        "sections": {
-            "key": "Key messages", "headline": "Headline index", "areas": "Area profile",
-            "ut": "Unit-type comparison", "heat": "Unit type × area",
-            "priority": "Priority work units", "gaps": "Demographic gaps",
-            "training": "Training priorities", "dq": "Data quality", "methods": "Methods note",
-            "repro": "Reproducibility", "other": "Further index",
-        },
-    },
-}
-
-FACTORS = {
-    "id": {"sex": "jenis kelamin", "age_band": "kelompok umur", "education": "pendidikan",
-           "position_type": "jenis jabatan", "status": "status kepegawaian"},
-    "en": {"sex": "sex", "age_band": "age group", "education": "education",
-           "position_type": "position type", "status": "employment status"},
-}
-GROUPS = {
-    "id": {"L": "Laki-laki", "P": "Perempuan", "struktural": "Struktural", "fungsional": "Fungsional",
-           "pelaksana": "Pelaksana", "<30": "< 30 th", "30-39": "30-39 th", "40-49": "40-49 th", "50+": "50+ th"},
-    "en": {"L": "Men", "P": "Women", "struktural": "Structural", "fungsional": "Functional",
-           "pelaksana": "Administrative", "<30": "< 30 y", "30-39": "30-39 y", "40-49": "40-49 y", "50+": "50+ y"},
-}
-TESTS = {
-    "welch_anova": "Welch ANOVA", "anova": "ANOVA", "anova_oneway": "ANOVA", "kruskal": "Kruskal-Wallis",
-    "games_howell": "Games-Howell", "tukey_hsd": "Tukey HSD", "levene": "Levene", "brown_forsythe": "Brown-Forsythe", "tukey": "Tukey HSD", "dunn": "Dunn-Holm",
-    "welch": "Welch ANOVA", "paired_units": "paired t (unit means)", "wilcoxon_units": "Wilcoxon (unit means)",
-    "mixed_wave": "mixed model (wave)", "mixed_wave_x_group": "mixed model (wave × unit type)",
-    "mixed_emm": "mixed model (units as replication)", "emm_contrast": "contrasts of the mixed model's EMMs, Holm",
-    "svy_wald": "design-based Wald", "svy_contrast": "design-based contrasts, Holm",
-    "linked_change": "linked change (respondents matched across waves)",
-    "within_person": "within-person change", "turnover": "turnover (only-later vs only-earlier respondents)",
-}
-EFFECTS = {"omega2": "ω²", "eta2": "η²", "epsilon2": "ε²", "omega_sq": "ω²", "eta_sq": "η²",
-           "r2_group": "R²", "eta2_w": "η²"}
-# what a weak component calls for; components not listed get "training in <label>"
-FOCUS = {
-    "id": {"kompetensi": "diklat teknis ≥ 20 JP dan diklat jabatan", "kualifikasi": "tugas belajar / izin belajar",
-           "kinerja": "pembinaan kinerja (SKP)", "disiplin": "pembinaan disiplin"},
-    "en": {"kompetensi": "technical training ≥ 20 JP and position training", "kualifikasi": "study leave for degrees",
-           "kinerja": "performance coaching (SKP)", "disiplin": "discipline coaching"},
-}
+__all__ = ["areas_sentence", "bound", "change_sentence", "compliance_sentence", "focus", "gap_sentence",
+           "group_label", "headline_sentence", "key_messages", "largest_gap", "noun", "omnibus_phrase",
+           "priority_sentence", "t", "test_name", "unit_type_sentence", "value"]
 
 
 def t(lang: str) -> dict:
-    return T.get(lang, T["en"])
-
-
-def group_label(group: str, lang: str) -> str:
-    return GROUPS.get(lang, {}).get(group, group)
-
-
-TESTS_ID = {"paired_units": "uji t berpasangan (rata-rata unit)", "wilcoxon_units": "Wilcoxon (rata-rata unit)",
-            "mixed_wave": "model campuran (gelombang)", "mixed_wave_x_group": "model campuran (gelombang × jenis unit)",
-            "mixed_emm": "model campuran (unit sebagai replikasi)",
-            "emm_contrast": "kontras EMM model campuran, Holm", "svy_wald": "uji Wald berbasis desain",
-            "svy_contrast": "kontras berbasis desain, Holm",
-            "linked_change": "perubahan tertaut (responden dicocokkan antar gelombang)",
-            "within_person": "perubahan dalam-individu", "turnover": "pergantian responden"}
+    """The brief's sentence templates in ``lang`` (:data:`helpers.strings.BRIEF`)."""
+    return strings.get("brief", lang)
 
 
 def test_name(test: str | None, lang: str = "en") -> str:
-    if not test:
-        return ""
-    if lang == "id" and str(test) in TESTS_ID:
-        return TESTS_ID[str(test)]
-    return TESTS.get(str(test), str(test))
+    return test_label(test, lang)
 
 
 def focus(component: str, label: str, lang: str) -> str:
-    default = ("pelatihan " if lang == "id" else "training in ") + label.lower()
-    return FOCUS.get(lang, {}).get(component, default)
+    fc = strings.get("focus", lang)
+    return fc[component] if component in fc else fc["*"].format(label=label.lower())
 
 
 def value(x, lang: str) -> str:
@@ -153,28 +43,21 @@ def bound(x, lang: str) -> str:
     return value(x, lang)
 
 
-def _df(x: float, lang: str) -> str:
-    """Degrees of freedom without a thousands separator: F(9; 1759), Welch F(2; 110,5)."""
-    x = float(x)
-    return str(int(x)) if x.is_integer() else fmt.num(x, lang, 1).replace("." if lang == "id" else ",", "")
-
-
 def omnibus_phrase(o: dict, lang: str) -> tuple[str, str, str]:
     """(``Welch ANOVA F(2; 110,5) = 41,20``, ``p < 0,001``, ``ω² = 0,21``)."""
     name = test_name(o.get("test"), lang)
     df = ""
     if o.get("df1") is not None:
-        sep = "; " if lang == "id" else ", "
-        df = f"({_df(o['df1'], lang)}"
+        df = f"({fmt.dof(o['df1'], lang)}"
         if o.get("df2") is not None:
-            df += f"{sep}{_df(o['df2'], lang)}"
+            df += f"{fmt.sep(lang)}{fmt.dof(o['df2'], lang)}"
         df += ")"
     stat = "H" if "kruskal" in str(o.get("test")) else ("χ²" if "chi" in str(o.get("test")) else "F")
     test = f"{name} {stat}{df} = {fmt.num(o.get('statistic'), lang, 2)}"
     p = o.get("p_adj") if o.get("p_adj") is not None else o.get("p")
     eff = ""
     if o.get("effect_size") is not None:
-        eff = f"{EFFECTS.get(str(o.get('effect_name')), o.get('effect_name') or '')} = {fmt.num(o['effect_size'], lang, 2)}"
+        eff = f"{EFFECT_SYMBOLS.get(str(o.get('effect_name')), o.get('effect_name') or '')} = {fmt.num(o['effect_size'], lang, 2)}"
     return test, fmt.pvalue(p, lang), eff
 
 
@@ -211,12 +94,9 @@ def change_sentence(block: dict, lang: str) -> str | None:
     return tt["prev"].format(wave=prev["wave"], prev=value(prev["overall"], lang), change=ch, ci=ci, sig=sig)
 
 
-NOUNS = {"id": {"ip_asn": "dimensi", "ild": "pilar"}, "en": {"ip_asn": "dimension", "ild": "pillar"}}
-
-
 def noun(block: dict, lang: str) -> str:
     """What the index's components are called: area (IKD), dimensi (IP ASN), pilar (ILD)."""
-    return NOUNS.get(lang, NOUNS["en"]).get(block.get("id"), "area")
+    return strings.get("nouns", lang).get(block.get("id"), "area")
 
 
 def areas_sentence(block: dict, lang: str) -> str | None:
@@ -269,9 +149,8 @@ def priority_sentence(block: dict, lang: str, k: int | None = None) -> str | Non
     pp = fmt.num(ROBUST_P, lang, 2)
     if not robust:
         return t(lang)["priority_none"].format(k=k, p=pp)
-    rk = "peringkat" if lang == "id" else "rank"
-    parts = [f"{u['unit']} {value(u['eb'], lang)} ({rk} {u['rank_low']}–{u['rank_high']} / {u['of']})"
-             for u in robust]
+    parts = [t(lang)["priority_unit"].format(unit=u["unit"], eb=value(u["eb"], lang), lo=u["rank_low"],
+                                             hi=u["rank_high"], of=u["of"]) for u in robust]
     return t(lang)["priority"].format(k=k, p=pp, units="; ".join(parts))
 
 
@@ -279,10 +158,9 @@ def compliance_sentence(r: dict, lang: str) -> str | None:
     c = r.get("compliance_20jp")
     if not c or c.get("share") is None:
         return None
-    sep = "; " if lang == "id" else ", "
-    label = "IK 95% " if lang == "id" else "95% CI "
     return t(lang)["jp"].format(share=fmt.pct(c["share"], lang),
-                                ci=f"[{label}{fmt.pct(c['ci_low'], lang)}{sep}{fmt.pct(c['ci_high'], lang)}]",
+                                ci=t(lang)["jp_ci"].format(lo=fmt.pct(c["ci_low"], lang), sep=fmt.sep(lang),
+                                                           hi=fmt.pct(c["ci_high"], lang)),
                                 n=fmt.integer(c["n"], lang))
 
 
@@ -307,11 +185,11 @@ def gap_sentence(block: dict, lang: str, factor: str | None = None, each: bool =
     comp = (block.get("by_construction") or {}).get(factor)
     if comp and comp in block.get("areas", {}):
         sig += tt["by_construction"].format(component=block["areas"][comp]["label"],
-                                            factor=FACTORS[lang if lang in FACTORS else "en"].get(factor, factor))
+                                            factor=factor_label(factor, lang))
     if g.get("test"):
         tst, p, _eff = omnibus_phrase(g["test"], lang)
         sig += tt["gap_test"].format(test=tst, p=p)
-    return tt["gap_each" if each else "gap"].format(factor=FACTORS[lang if lang in FACTORS else "en"].get(factor, factor),
+    return tt["gap_each" if each else "gap"].format(factor=factor_label(factor, lang),
                             gap=value(g["gap"], lang), hi=group_label(g["highest"], lang),
                             hi_v=value(g["groups"][g["highest"]]["mean"], lang),
                             lo=group_label(g["lowest"], lang), lo_v=value(g["groups"][g["lowest"]]["mean"], lang),

@@ -133,17 +133,26 @@ def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True, n_boo
     wave = df["wave"] if "wave" in df else pd.Series(np.nan, index=df.index)
     unit = df["unit_id"] if "unit_id" in df else pd.Series(np.nan, index=df.index)
     region = df["region_id"] if "region_id" in df else pd.Series("all", index=df.index)
+    # row positions of every wave and wave x region, found in one pass: a boolean
+    # mask over all respondents per region made this quadratic in regions
     groups = []
-    for w in pd.unique(wave):
-        in_w = wave.isna() if pd.isna(w) else wave == w
+    wave_codes, waves = pd.factorize(wave, use_na_sentinel=False)
+    region_codes, regions = pd.factorize(region)
+    for i, w in enumerate(waves):
+        in_w = np.flatnonzero(wave_codes == i)
         groups.append((w, "all", in_w))
-        if by_region and region[in_w].nunique() > 1:
-            groups += [(w, str(r), in_w & (region == r)) for r in region[in_w].dropna().unique()]
+        codes_w = region_codes[in_w]
+        present = pd.unique(codes_w[codes_w >= 0])
+        if by_region and len(present) > 1:
+            order = np.argsort(codes_w, kind="stable")
+            cuts = np.searchsorted(codes_w[order], present)
+            ends = np.searchsorted(codes_w[order], present, side="right")
+            groups += [(w, str(regions[c]), in_w[order[a:b]]) for c, a, b in zip(present, cuts, ends)]
     rows = []
     comps = [(c.id, [n.id for n in spec.items_under(c.id)]) for c in spec.root.children]
     comps.append(("overall", cols))
-    for w, region_id, mask in groups:
-        frame = items[mask.to_numpy()]
+    for w, region_id, pos in groups:
+        frame = items.iloc[pos]
         for comp, its in comps:
             if len(its) < 2:
                 continue

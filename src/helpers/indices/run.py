@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import paths
+from .. import catalog, paths
 from ..design import census_weights, design_spec
 from ..errors import InputError
 from ..io import write_parquet
@@ -35,6 +35,34 @@ TABLE_COLUMNS = {
 
 ID_COLUMNS = ["respondent_id", "region_id", "unit_id", "unit_type", "wave", "sex", "age", "education",
               "position_type", "status"]
+
+
+#: the respondent columns the 20 JP compliance table reads
+COMPLIANCE_READS = ["wave", "instrument", "region_id", "unit_id", "unit_type", "technical_jp"]
+
+
+def _schema_file(path: Path) -> Path:
+    """A Parquet file of ``respondents.parquet`` (a folder partitioned by region, or one file)."""
+    if path.is_dir():
+        files = sorted(path.rglob("*.parquet"))
+        if not files:
+            raise InputError("respondents.parquet holds no Parquet file: run stage 01 again", file=path)
+        return files[0]
+    return path
+
+
+#: rows per Parquet row group of ``scores_<index>``: a reader of one region
+#: (``catalog.read(..., region=...)``, a stage 03 task per region) decodes only the
+#: row groups whose region_id range covers it, ~64 k rows instead of the whole file
+SCORES_ROW_GROUP = 65_536
+
+
+def _write_scores(sc: pd.DataFrame, path: Path) -> Path:
+    from ..io import atomic_path
+
+    with atomic_path(path) as tmp:
+        sc.to_parquet(tmp, index=False, row_group_size=SCORES_ROW_GROUP)
+    return Path(path)
 
 
 def instrument_index_map() -> dict[str, str]:
@@ -123,8 +151,11 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
     if not resp_path.exists():
         raise InputError("respondents.parquet not found: run stage 01 (01_clean) first", file=resp_path)
     from ..clean import read_respondents
+    import pyarrow.parquet as pq
 
-    df = read_respondents(resp_path)
+    # each index reads only its own columns: a national table of every instrument's
+    # items (5 M x 60) is never in memory at once
+    available = set(pq.read_schema(_schema_file(resp_path)).names) | {"region_id"}
     registry = load_registry(study)
     inst_map = instrument_index_map()
     spec_paths = study.option("indices_options", "specs", default={}) or {}
@@ -135,7 +166,10 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
     summary: dict = {"study": study.id, "indices": {}, "files": []}
     for index_id in (indices or list(study.indices)):
         spec = load_spec(spec_paths.get(index_id, index_id))
+        want = [*ID_COLUMNS, "instrument", *spec.items, *spec.fields]
+        df = read_respondents(resp_path, columns=[c for c in dict.fromkeys(want) if c in available])
         rows = rows_for(df, spec, inst_map)
+        del df
         insts = set(spec.instruments) | {i for i, ix in inst_map.items() if ix == spec.id}
         reversed_by_codebook = apply_reverse(spec, codebook_reverse(sorted(insts)))
         info: dict = {"n": len(rows), "assumptions": spec.assumptions,
@@ -151,7 +185,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
             info["out_of_range_masked"] = int((np.isnan(x) & ~np.isnan(raw)).sum())
         w = census_weights(rows, registry, design_spec(study), population=spec.population, by=["wave"])
         sc = scores_frame(rows, spec, w)
-        path = write_parquet(sc, out_dir / f"scores_{index_id}.parquet")
+        path = _write_scores(sc, catalog.path(study, catalog.scores(index_id)))
         summary["files"].append(path.name)
 
         agg = aggregate(sc, ["overall", *spec.components], index=index_id,
@@ -176,7 +210,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
         table = pd.concat(frames, ignore_index=True) if frames else _empty(TABLE_COLUMNS[name])
         summary["files"].append(write_parquet(table, out_dir / f"{name}.parquet").name)
 
-    hr = df.copy()
+    hr = read_respondents(resp_path, columns=[c for c in COMPLIANCE_READS if c in available])
     hr["weight"] = unit_weights(hr, registry, by=["wave", "instrument"])
     comp = compliance_20jp(hr, threshold=threshold)
     summary["files"].append(write_parquet(comp, out_dir / "compliance_20jp.parquet").name)

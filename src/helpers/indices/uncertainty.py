@@ -424,13 +424,20 @@ class _Evaluator:
         return out
 
     def _multipliers(self, seeds: np.ndarray) -> np.ndarray:
-        """Rao-Wu-Yue bootstrap multipliers, respondents x seeds."""
-        counts = np.empty((self.n, len(seeds)))
+        """Rao-Wu-Yue bootstrap multipliers, respondents x seeds:
+        1 - lambda_i + lambda_i s_i c_i."""
+        # one contiguous row per seed (a column of a respondents x seeds array is a
+        # strided write over every respondent), then the affine map in place: the same
+        # operations in the same order as 1 - lam + (lam s) c, without three temporaries
+        counts = np.empty((len(seeds), self.n))
         for j, s in enumerate(seeds):
             rng = np.random.default_rng([self.seed, int(s)])
             pick = self.slot_start + (rng.random(len(self.slot_start)) * self.slot_size).astype(np.int64)
-            counts[:, j] = np.bincount(pick, minlength=self.n)
-        return 1.0 - self.lam_i[:, None] + self.lam_i[:, None] * self.scale_i[:, None] * counts
+            counts[j] = np.bincount(pick, minlength=self.n)
+        counts = counts.T
+        counts *= (self.lam_i * self.scale_i)[:, None]
+        counts += (1.0 - self.lam_i)[:, None]
+        return counts
 
     def entity_scores(self, dec: dict, rows: np.ndarray, resample: bool = True) -> np.ndarray:
         x = self.index(dec, rows)

@@ -11,18 +11,16 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import InputError
+from ..vocabulary import POSTHOC_FOR
 from ._prep import group_order
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
-from .readings import reading
+from .readings import not_possible, reading
 from .reliability import icc1
 
 __all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]
 
-# the post-hoc test that goes with each omnibus test: one map for stage 03 and the brief
-POSTHOC_FOR = {"anova": "tukey", "welch": "games_howell", "kruskal": "dunn",
-               "mixed_emm": "emm_contrast", "svy_wald": "svy_contrast"}
 
 OMNIBUS_COLUMNS = ["test", "statistic", "df1", "df2", "p", "p_adj", "effect_name", "effect_size",
                    "n", "k", "primary"]
@@ -141,13 +139,12 @@ def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataF
 
 
 def _empty(dv, group, cluster, notes, excluded, desc=None) -> Comparison:
-    msg_en = "; ".join(notes) if notes else "no comparison possible"
+    reading_id, reading_en = not_possible("; ".join(notes) if notes else "no comparison possible")
     return Comparison(dv=dv, group=group, cluster=cluster,
                       descriptives=desc if desc is not None else pd.DataFrame(columns=DESC_COLUMNS),
                       assumptions=pd.DataFrame(), omnibus=pd.DataFrame(columns=OMNIBUS_COLUMNS),
                       posthoc=pd.DataFrame(columns=POSTHOC_COLUMNS), notes=notes, excluded=excluded,
-                      reading_id=f"Perbandingan tidak dapat dilakukan: {msg_en}.",
-                      reading_en=f"No comparison possible: {msg_en}.", ok=False)
+                      reading_id=reading_id, reading_en=reading_en, ok=False)
 
 
 def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,

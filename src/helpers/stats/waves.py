@@ -27,7 +27,7 @@ from ._prep import group_order, p_adjust
 from .compare_groups import DESC_COLUMNS, OMNIBUS_COLUMNS, descriptives
 from .mixed import _independent_columns, _reml_random_intercept
 from .posthoc import POSTHOC_COLUMNS, hedges_g
-from .readings import wave_reading
+from .readings import not_possible, wave_reading
 
 __all__ = ["WaveComparison", "compare_waves", "unit_change"]
 
@@ -432,9 +432,8 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
 
 
 def _empty(dv, wave, cluster, group, before, after, notes, desc=None) -> WaveComparison:
-    msg = "; ".join(notes) if notes else "no comparison possible"
+    reading_id, reading_en = not_possible("; ".join(notes) if notes else "no comparison possible", waves=True)
     return WaveComparison(dv=dv, wave=wave, cluster=cluster, group=group, before=before, after=after,
                           descriptives=desc if desc is not None else pd.DataFrame(columns=DESC_COLUMNS + ["subgroup"]),
                           omnibus=pd.DataFrame(columns=OMNIBUS_COLUMNS), posthoc=pd.DataFrame(columns=CHANGE_COLUMNS),
-                          notes=list(notes), reading_id=f"Perbandingan antar gelombang tidak dapat dilakukan: {msg}.",
-                          reading_en=f"No comparison between waves possible: {msg}.", ok=False)
+                          notes=list(notes), reading_id=reading_id, reading_en=reading_en, ok=False)

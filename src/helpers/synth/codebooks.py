@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..vocabulary import EDUCATION
 from . import dialects as D
 from .catalog import REGIONS
 from .export import SPSS_CODES
@@ -37,7 +38,7 @@ SURVEY_STYLES = ["limesurvey", "gforms", "gforms_ild", "spss", "locale"]
 
 
 def _survey_fields() -> dict:
-    spss_edu = {k: [] for k in ("SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3")}
+    spss_edu = {k: [] for k in EDUCATION}
     for label, code in SPSS_CODES["education"].items():
         key = list(spss_edu)[code - 1]
         spss_edu[key].append(str(code))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import EDUCATION
 from . import dialects as D
 from .people import EDU_POINTS, bisect
 
@@ -47,7 +48,7 @@ def ipasn_points(df: pd.DataFrame) -> pd.DataFrame:
     + 10 x (seminars in 2 years >= 1), ``kinerja`` from the SKP score or predikat,
     ``disiplin`` from the sanction; ``total`` is their sum.
     """
-    edu_idx = pd.Index(["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]).get_indexer(df["education"])
+    edu_idx = pd.Index(EDUCATION).get_indexer(df["education"])
     out = pd.DataFrame(index=df.index)
     out["kualifikasi"] = EDU_POINTS[edu_idx]
     pos = np.where(df["position_type"] == "struktural", df["leadership_training"], df["functional_training"])

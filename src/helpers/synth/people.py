@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import EDUCATION
 from . import names as name_lists
 
-EDU_LEVELS = np.array(["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"])
+EDU_LEVELS = np.array(EDUCATION)
 # IP ASN kualifikasi points per level (docs/architecture.md, "IP ASN scoring rules")
 EDU_POINTS = np.array([1, 1, 5, 5, 5, 10, 15, 15, 20, 25], dtype=float)
 # Probability of each level by unit type (synthetic; nurses and midwives make D3

@@ -1,12 +1,16 @@
-"""Warm Jupyter kernels for the brief fan-out.
+"""Jupyter kernels for the brief fan-out: forked, and started one brief early.
 
 Starting an IPython kernel and importing pandas, matplotlib and seaborn in it
-costs about 3 s, more than the brief itself. Each brief still gets a fresh
-kernel of its own (no state carries over between regions), but a worker starts
-the kernel of its *next* brief, with those imports preloaded, as soon as the
-current brief's kernel is up (so the two never import at the same time); the
-next kernel boots while the current brief runs and is exported, and papermill
-then executes in a kernel that is already up.
+costs about 3 CPU s, more than the brief itself. Each brief still gets a kernel
+process of its own (no state carries over between regions), but:
+
+- on POSIX it is forked from the worker's fork server, which imported
+  :data:`PRELOAD` once (:mod:`.forkserver`; ``ASN_KERNEL_FORK=0`` turns this
+  off and starts each kernel as a new interpreter that imports them itself);
+- a worker starts the kernel of its *next* brief as soon as the current
+  brief's kernel is up (so the two never start at the same time); the next
+  kernel boots while the current brief runs and is exported, and papermill then
+  executes in a kernel that is already up.
 
 >>> with kernel("python3", cwd, ["--IPKernelApp.log_level=ERROR"], prewarm=True) as km:  # doctest: +SKIP
 ...     papermill.execute_notebook(src, dst, km=km)
@@ -17,13 +21,19 @@ import atexit
 import hashlib
 import logging
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-# What every brief imports: preloaded when the kernel starts (IPython's
-# exec_lines), so a failing import here only delays the error to the notebook's own cell.
-PRELOAD = ("import helpers.brief, helpers.brief.render, helpers.brief.plots, helpers.brief.tables, "
-           "pyarrow.dataset, openpyxl")
+#: what every brief imports: imported by the fork server, or when a kernel
+#: started as a new interpreter starts (IPython's exec_lines), so a failing import
+#: here only delays the error to the notebook's own cell
+PRELOAD = ("helpers.brief", "helpers.brief.render", "helpers.brief.plots", "helpers.brief.tables",
+           "pyarrow.dataset", "pyarrow.parquet", "openpyxl")
+
+
+def fork_enabled() -> bool:
+    return os.name == "posix" and hasattr(os, "fork") and os.environ.get("ASN_KERNEL_FORK", "1") != "0"
 
 log = logging.getLogger(__name__)
 _warm: dict = {}  # {"key": ..., "km": AsyncKernelManager}: at most one warm kernel per process
@@ -45,13 +55,14 @@ def start(kernel_name: str, cwd: Path, extra_arguments: list[str]):
     binds it ("Address already in use", papermill #511, jupyter_client #276 /
     #487). Socket files in a private folder cannot collide. Where Unix sockets
     are not available (Windows) it falls back to TCP; a kernel that dies at
-    start is then retried by the caller (:func:`helpers.pipeline.make_brief`)."""
+    start is then retried by the caller (:func:`helpers.pipeline.run.make_brief`)."""
     import tempfile
 
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    args = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[PRELOAD]!r}"]
+    preload = "import " + ", ".join(PRELOAD)
+    args = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[preload]!r}"]
     if os.name == "posix":
         # short path: a Unix socket path has ~100 characters at most
         sockets = tempfile.mkdtemp(prefix="asnk-", dir="/tmp" if os.path.isdir("/tmp") else None)
@@ -59,6 +70,14 @@ def start(kernel_name: str, cwd: Path, extra_arguments: list[str]):
         km._asn_sockets = sockets
     else:
         km = AsyncKernelManager(kernel_name=kernel_name)
+    if fork_enabled():
+        import uuid
+
+        from .forkserver import ForkProvisioner
+
+        # set before start_kernel, which then keeps it (jupyter_client makes one only if none is set)
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
     run_sync(km.start_kernel)(extra_arguments=args, cwd=str(cwd))
     return km
 
@@ -99,12 +118,15 @@ def _alive(km) -> bool:
         return False
 
 
-def discard() -> None:
-    """Shut down the warm kernel, if any (at exit, or when it no longer fits)."""
+def discard(stop_server: bool = True) -> None:
+    """Shut down the warm kernel, if any, and (``stop_server``) this process's
+    fork server: at exit, at the end of a run, after a kernel died."""
     old = _warm.pop("km", None)
     _warm.pop("key", None)
     if old is not None:
         shutdown(old)
+    if stop_server and "helpers.pipeline.forkserver" in sys.modules:
+        sys.modules["helpers.pipeline.forkserver"].stop()
 
 
 atexit.register(discard)
@@ -120,7 +142,7 @@ def kernel(kernel_name: str, cwd: Path, extra_arguments: list[str], prewarm: boo
         km = _warm.pop("km")
         _warm.pop("key")
     else:
-        discard()
+        discard(stop_server=False)
         km = start(kernel_name, cwd, extra_arguments)
     if prewarm:
         # the next kernel boots once this one is up, so the two do not compete for
