@@ -13,9 +13,7 @@ from factories import env
 def fx(brief_study):
     root, cfg = brief_study("explore")
     with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
-        from helpers import explore
-
-        from helpers import catalog
+        from helpers import catalog, explore
 
         yield explore, explore.load(STUDY_ID), cfg, catalog.read(STUDY_ID, "aggregates")
 
