@@ -25,10 +25,10 @@ else
 SETUP  :=
 endif
 
-.PHONY: help setup reports test lint lab verify validate synth clean bench
+.PHONY: help setup reports test test-fast lint lab verify validate synth clean bench
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PY)" || { echo "Python 3.11 or newer is needed: none found as python3, python3.1x or python"; exit 1; }
@@ -43,8 +43,11 @@ setup: $(SETUP)  ## create .venv, install the workspace, register the Jupyter ke
 reports: $(SETUP)  ## run the whole pipeline on the sample study -> reports/$(STUDY)/
 	$(PYTHON) -m helpers run --study $(STUDY) --workers $(WORKERS)
 
-test: $(SETUP)  ## run the test suite
+test: $(SETUP)  ## run the test suite (prints the 15 slowest tests)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(SETUP)  ## the suite without the slow tests (no notebook, pipeline or whole-sample run)
+	$(PYTHON) -m pytest $(PYTEST_ARGS) -m "not slow"
 
 lint: $(SETUP)  ## pyflakes-level checks of src/, tests/, benchmarks/ (ruff)
 	$(PYTHON) -m ruff check src tests benchmarks

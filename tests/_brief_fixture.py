@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from factories import workspace
 from helpers import catalog
 from helpers.indices import achievement, aggregate, category_distribution, load_spec
 from helpers.indices.compliance import compliance_20jp
@@ -78,13 +79,7 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
     rng = np.random.default_rng(seed)
     # a workspace of its own (ASN_WORKSPACE=root): the real config and notebooks
     # linked in, plus this study, so the pipeline finds the study by its id
-    real = Path(__file__).resolve().parents[1]
-    (root / "config" / "studies").mkdir(parents=True, exist_ok=True)
-    for name in ("indices", "instruments", "unit_types.yaml"):
-        if not (root / "config" / name).exists():
-            (root / "config" / name).symlink_to(real / "config" / name)
-    if not (root / "notebooks").exists():
-        (root / "notebooks").symlink_to(real / "notebooks")
+    workspace(root, config="link", notebooks=True)
     cfg = root / "config" / "studies" / f"{STUDY_ID}.yaml"
     cfg.write_text(
         f"id: {STUDY_ID}\ntitle: Fixture study\nsynthetic: true\nregistry: units.csv\n"

@@ -1,42 +1,131 @@
-"""Shared fixtures.
+"""Shared fixtures: the sample study run once, small studies written once.
 
-``sample_run`` runs the whole pipeline on the sample study once per test session
-into a private output root (never the user's data/processed or reports). With
-pytest-xdist the workers share it: an OS file lock makes the first worker run the
-pipeline while the others wait, then the pipeline's own fingerprints let them
-reuse the outputs.
+Environment variables are set one way: pytest's ``monkeypatch`` in a test,
+``factories.env(...)`` (a ``MonkeyPatch`` context) in a module- or
+session-scoped fixture; never by assigning ``os.environ``.
+
+The expensive things are made once per test session and shared:
+
+- ``sample_run``: the whole pipeline on the sample study (``helpers run``) into a
+  private output root (never the user's data/processed or reports).
+- ``sample_cleaned``: stage 01 on the sample study into another private root
+  (the tests of cleaning, synthesis and stage 02 read it; they need not wait for
+  the briefs).
+- ``brief_study``: the brief's processed fixture study (``_brief_fixture``),
+  written once; each module gets its own copy, so a module may change it.
+
+With pytest-xdist the workers share them: an OS file lock lets the first worker
+make one while the others wait, then they read it. ``--dist loadfile``
+(pyproject) keeps a module's tests on one worker, so a module-scoped fixture is
+made once, not once per worker. (``--dist loadgroup`` with ``xdist_group``
+marks would also keep the sample's tests together, but xdist 3.8.0 here spread
+even explicitly marked tests over both workers.) A test
+using one of ``SLOW_FIXTURES`` is marked ``slow`` here, so the marks cannot drift
+from what a test costs; a test that runs a notebook or the pipeline itself
+carries ``@pytest.mark.slow``.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from factories import env
+
 ROOT = Path(__file__).resolve().parents[1]
 E2E_ROOT = ROOT / ".pytest_cache" / "e2e"
+
+#: fixtures that make a test slow: the pipeline, stage 01 on the whole sample, a
+#: brief rendered in a kernel (test_brief's ``rendered``)
+SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@contextlib.contextmanager
+def _exclusive(lockfile: Path):
+    """Hold an OS lock on ``lockfile`` (one xdist worker at a time)."""
+    lockfile.parent.mkdir(parents=True, exist_ok=True)
+    with open(lockfile, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory) -> Path:
+    """A temporary folder shared by every xdist worker of this session (the
+    parent of the workers' own base folders), or the session's base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
 def sample_run():
     """(output_root, RunSummary) of ``helpers run --study sample --workers 2``.
 
-    The environment variable is set only while the pipeline runs, so other tests
-    keep writing where they expect."""
+    The variables are set only while the pipeline runs, so other tests keep
+    writing where they expect. Later calls (other workers) find every stage and
+    brief fresh by the pipeline's fingerprints and skip them."""
     from helpers import pipeline
 
-    E2E_ROOT.mkdir(parents=True, exist_ok=True)
-    old = os.environ.get("ASN_OUTPUT_ROOT")
-    os.environ["ASN_OUTPUT_ROOT"] = str(E2E_ROOT)
-    try:
-        with open(E2E_ROOT / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            summary = pipeline.run("sample", workers=2, progress=False, echo=lambda *_: None)
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    finally:
-        if old is None:
-            os.environ.pop("ASN_OUTPUT_ROOT", None)
-        else:
-            os.environ["ASN_OUTPUT_ROOT"] = old
+    with _exclusive(E2E_ROOT / ".lock"), env(ASN_WORKSPACE=ROOT, ASN_OUTPUT_ROOT=E2E_ROOT):
+        summary = pipeline.run("sample", workers=2, progress=False, echo=lambda *_: None)
     return E2E_ROOT, summary
+
+
+@pytest.fixture(scope="session")
+def sample_cleaned(shared_tmp):
+    """Stage 01 on the sample study, written under a private output root with
+    the test pseudonym key: ``{"root", "summary", "tables"}`` (``tables`` as
+    ``clean.run(..., return_tables=True)`` returns them)."""
+    from helpers import clean
+    from helpers.study import load_study
+
+    root = shared_tmp / "sample_cleaned"
+    # every worker builds its own in-memory tables; the lock keeps them from
+    # writing the same folder at once
+    with _exclusive(shared_tmp / "sample_cleaned.lock"), \
+            env(ASN_WORKSPACE=ROOT, ASN_OUTPUT_ROOT=root, ASN_PSEUDONYM_KEY="test-key"):
+        summary = clean.run(load_study("sample"), return_tables=True)
+    return {"root": root, "summary": summary, "tables": summary["tables"]}
+
+
+@pytest.fixture(scope="session")
+def _brief_master(shared_tmp) -> Path:
+    from _brief_fixture import write_fixture
+
+    master = shared_tmp / "brief_master"
+    with _exclusive(shared_tmp / "brief_master.lock"):
+        if not (master / ".written").exists():
+            master.mkdir(exist_ok=True)
+            with env(ASN_WORKSPACE=master, ASN_OUTPUT_ROOT=master):
+                write_fixture(master)
+            (master / ".written").touch()
+    return master
+
+
+@pytest.fixture(scope="session")
+def brief_study(_brief_master, tmp_path_factory):
+    """``brief_study(name) -> (root, study_yaml)``: a fresh copy of the brief's
+    fixture workspace (``_brief_fixture.write_fixture``, written once per session).
+    Point ``ASN_WORKSPACE`` and ``ASN_OUTPUT_ROOT`` at ``root`` to use it."""
+    from _brief_fixture import STUDY_ID
+
+    def copy(name: str) -> tuple[Path, Path]:
+        root = tmp_path_factory.mktemp(name)
+        shutil.copytree(_brief_master, root, symlinks=True, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".written"))
+        return root, root / "config" / "studies" / f"{STUDY_ID}.yaml"
+
+    return copy

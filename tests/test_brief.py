@@ -8,7 +8,6 @@ The end-to-end test renders every region of the sample study (shared pipeline ru
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,7 +20,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from _brief_fixture import STUDY_ID, write_fixture
+from _brief_fixture import STUDY_ID
+from factories import env
 from helpers import catalog, fmt
 from helpers.brief.disclosure import suppress
 
@@ -29,9 +29,6 @@ RID = re.compile(r"R[0-9a-f]{16}")
 
 
 # ----------------------------------------------------------------------------- the sample study, end to end
-# First in the file: the session's sample_run must start before fixture_study points
-# ASN_WORKSPACE at the fixture workspace (module scope, restored only at the end).
-
 def test_every_sample_region_renders(sample_run):
     root, summary = sample_run
     if any(s.status == "failed" for s in summary.stages):
@@ -54,17 +51,10 @@ def test_every_sample_region_renders(sample_run):
 
 
 @pytest.fixture(scope="module")
-def fixture_study(tmp_path_factory):
-    root = tmp_path_factory.mktemp("brief")
-    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
-    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
-    cfg = write_fixture(root)
-    yield root, cfg
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+def fixture_study(brief_study):
+    root, cfg = brief_study("brief")
+    with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
+        yield root, cfg
 
 
 @pytest.fixture(scope="module")

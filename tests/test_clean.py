@@ -3,137 +3,16 @@ sample study's injected faults (precision and recall printed)."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from factories import make_fixture
 from helpers import clean
 from helpers.errors import InputError
 from helpers.study import load_study
-
-ITEM_AREAS = [(1, "information"), (2, "communication"), (3, "content")]
-LABELS = {1: "Dasar", 2: "Menengah", 3: "Mahir", 4: "Sangat mahir"}
-REGION = "kab-kutai-kartanegara"
-
-
-def _codebook() -> str:
-    items = "".join(
-        f"  - {{id: ikd_{a}_{c}_1, area: {area}, competence: '{a}.{c}', aliases: ['{a}.{c} Pertanyaan {a}{c}']}}\n"
-        for a, area in ITEM_AREAS for c in range(1, 5))
-    return textwrap.dedent("""\
-        id: mini
-        kind: survey
-        index: ikd
-        scale: {min: 1, max: 4}
-        responses:
-          1: [Dasar, Foundation]
-          2: [Menengah, Intermediate]
-          3: [Mahir, Advanced]
-          4: [Sangat mahir, Highly specialised]
-        items:
-        """) + items + textwrap.dedent("""\
-        fields:
-          submitted_at: {aliases: [Cap waktu]}
-          duration_s: {aliases: [Durasi (detik)]}
-          nip: {aliases: [NIP], personal: true}
-          name: {aliases: [Nama], personal: true}
-          unit: {aliases: [Unit Kerja], required: true}
-          region: {aliases: [Instansi]}
-          sex: {aliases: [Jenis Kelamin]}
-          age: {aliases: [Usia]}
-          education: {aliases: [Pendidikan terakhir]}
-          golongan: {aliases: [Golongan]}
-          position_type: {aliases: [Jenis jabatan]}
-          status: {aliases: [Status kepegawaian]}
-        """)
-
-
-STUDY = textwrap.dedent(f"""\
-    id: fx
-    title: fixture
-    registry: units.csv
-    regions:
-      - {{id: {REGION}, name: Kabupaten Kutai Kartanegara, kind: kabupaten, aliases: [Pemkab Kukar]}}
-    sources:
-      - {{file: survey.csv, instrument: mini, region: {REGION}, wave: 2023}}
-      - {{file: survey2.xlsx, instrument: mini, region: {REGION}, wave: 2023}}
-    indices: [ikd]
-    quality: {{speeder: {{ratio: 0.3, min_rows: 5}}, straightliner: {{min_items: 8}}}}
-    """)
-
-UNITS = ["Dinas Pendidikan", "Dinas Kesehatan", "Kecamatan Loa Janan"]
-
-
-def _nip(i: int, rng, day: int = 1) -> str:
-    year = 1965 + i % 30
-    return f"{year}0{1 + i % 9}{day}{i % 9}{year + 25}0{1 + i % 9}{1 + i % 2}{i % 999 + 1:03d}"
-
-
-def make_fixture(root: Path, n: int = 80, seed: int = 7) -> dict:
-    """Write a fixture workspace; return the injected faults by (file, row)."""
-    rng = np.random.default_rng(seed)
-    (root / "config/instruments").mkdir(parents=True)
-    (root / "config/studies").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("")
-    (root / "config/instruments/mini.yaml").write_text(_codebook())
-    (root / "config/studies/fx.yaml").write_text(STUDY)
-    raw = root / "data/raw/fx"
-    raw.mkdir(parents=True)
-    pd.DataFrame({"unit_id": ["u1", "u2", "u3", "x1"], "unit_name": UNITS + ["Dinas Pendidikan Kutai Timur"],
-                  "unit_type": ["dinas", "dinas", "kecamatan", "dinas"],
-                  "region_id": [REGION] * 3 + ["kab-kutai-timur"], "parent_unit_id": [""] * 4,
-                  "headcount_pns": [100, 80, 20, 50], "headcount_pppk": [10, 5, 2, 5],
-                  "aliases": ["Disdik", "Dinkes|Dinas Kes", "", ""]}).to_csv(raw / "units.csv", index=False)
-    heads = [f"{a}.{c} Pertanyaan {a}{c}" for a, _ in ITEM_AREAS for c in range(1, 5)]
-    rows = []
-    for i in range(n):
-        vals = rng.integers(1, 5, size=12)
-        vals[0] = 1 + (vals[1] % 4) if vals[0] == vals[1] else vals[0]  # never straight by chance
-        nip = _nip(i, rng)
-        row = {"Cap waktu": f"{1 + i % 27:02d}/06/2023 10:{i % 60:02d}:00",
-               "Durasi (detik)": str(int(rng.integers(500, 900))), "NIP": nip, "Nama": f"Orang {i}",
-               "Unit Kerja": UNITS[i % 3], "Instansi": "Pemkab Kukar",
-               "Jenis Kelamin": "Laki-laki" if nip[14] == "1" else "Perempuan",
-               "Usia": "", "Pendidikan terakhir": ["S-1", "Sarjana", "D III", "SMA"][i % 4],
-               "Golongan": ["III/a", "3b", "IV a"][i % 3], "Jenis jabatan": "Pelaksana", "Status kepegawaian": "PNS"}
-        for h, v in zip(heads, vals):
-            row[h] = LABELS[int(v)] if i % 2 else f"{v} - {LABELS[int(v)]}"
-        rows.append(row)
-    df = pd.DataFrame(rows)
-    faults = {}
-    df.loc[5, heads] = "Mahir"; faults[5] = "straightliner"
-    df.loc[7, "Durasi (detik)"] = "60"; faults[7] = "speeder"
-    df.loc[12, heads[0]] = "Entah"; faults[12] = "unknown_label"
-    df.loc[13, heads[1]] = "7"; faults[13] = "out_of_range"
-    df.loc[14, "Unit Kerja"] = "Dinas Pendidkan"; faults[14] = "unit_fuzzy"
-    df.loc[15, "Unit Kerja"] = "Dinas Pendidikan Kutai Timur"; faults[15] = "other_region"
-    df.loc[16, "Unit Kerja"] = "Kantor Antah Berantah"; faults[16] = "unit_review"
-    df.loc[17, "NIP"] = "1.98503E+17"; faults[17] = "nip_unrecoverable"
-    df.loc[18, "Instansi"] = "Pemkab Kutai Timur"; faults[18] = "other_region"
-    df.loc[19, heads[:8]] = None; faults[19] = "missing_items"
-    df.loc[20, "NIP"] = " ".join([df.loc[20, "NIP"][:8], df.loc[20, "NIP"][8:14], df.loc[20, "NIP"][14:]])
-    # the same person submits again later and completely: the first is the duplicate
-    again = df.loc[[10]].copy()
-    again["Cap waktu"] = "28/06/2023 11:00:00"
-    blank = pd.DataFrame([{c: None for c in df.columns}])
-    df = pd.concat([df, again, blank], ignore_index=True)
-    faults[10] = "duplicate"
-    faults[n + 1] = "blank_row"
-    df.to_csv(raw / "survey.csv", index=False)
-    # the second export: Excel with a title row, duplicated person across files
-    x = df.iloc[30:40].copy()
-    x["NIP"] = [_nip(i, rng, day=2) for i in range(10)]
-    x.iloc[0, x.columns.get_loc("NIP")] = df.loc[31, "NIP"]  # person 31 answered in both files
-    x.iloc[0, x.columns.get_loc("Cap waktu")] = "01/07/2023 09:00:00"
-    faults[31] = "duplicate"
-    with pd.ExcelWriter(raw / "survey2.xlsx") as xw:
-        pd.DataFrame([["Rekap survei IKD"]]).to_excel(xw, index=False, header=False, startrow=0)
-        x.to_excel(xw, index=False, startrow=2)
-    return {("survey.csv", r + 2): f for r, f in faults.items()}
-
 
 @pytest.fixture
 def fx(tmp_path, monkeypatch):
@@ -270,10 +149,8 @@ def _pr(found: set, truth: set) -> tuple[float, float]:
 
 
 @pytest.mark.skipif(not SAMPLE_TRUTH.exists(), reason="sample study not generated (python -m helpers synth)")
-def test_sample_study_fault_detection(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASN_PSEUDONYM_KEY", "test-key")
-    study = load_study("sample")
-    summary = clean.run(study, write=False, return_tables=True)
+def test_sample_study_fault_detection(sample_cleaned):
+    summary = sample_cleaned["summary"]
     rej, resp = summary["tables"]["rejected"], summary["tables"]["respondents"]
     truth = pd.read_csv(SAMPLE_TRUTH, dtype={"source_row": int})
     report = {}

@@ -8,31 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factories import AREAS
+from factories import ikd_scores as scores
 from helpers import compare
 from helpers.errors import InputError
-
-AREAS = ["information", "communication", "content", "safety", "problem_solving"]
-TYPES = ["setda", "dinas", "kecamatan", "puskesmas"]
-
-
-def scores(n=800, regions=("kota-bontang", "kab-berau"), seed=0):
-    rng = np.random.default_rng(seed)
-    unit = rng.integers(0, 24, n)
-    reg = np.array(regions)[unit * len(regions) // 24]
-    ut = np.array(TYPES)[unit % 4]
-    base = 2.5 + np.where(ut == "puskesmas", 0.5, 0.0) + rng.normal(0, 0.1, 24)[unit]
-    d = pd.DataFrame({
-        "respondent_id": [f"R{i:016x}" for i in range(n)], "region_id": reg,
-        "unit_id": [f"u{k}" for k in unit], "unit_type": ut, "wave": 2023,
-        "sex": rng.choice(["L", "P"], n), "age": rng.integers(22, 58, n).astype(float),
-        "education": rng.choice(["SMA", "S1", "S2"], n), "status": rng.choice(["PNS", "PPPK"], n),
-        "position_type": rng.choice(["struktural", "fungsional", "pelaksana"], n), "weight": 1.0})
-    for a in AREAS:
-        d[a] = np.clip(base + rng.normal(0, 0.5, n), 1, 4)
-    d["overall"] = d[AREAS].mean(axis=1)
-    d["category"] = "Sedang"
-    d.loc[d.index[d["region_id"] == regions[0]][:2], "unit_type"] = "rsud"  # a tiny group: left out with a note
-    return d
 
 
 @pytest.fixture(scope="module")

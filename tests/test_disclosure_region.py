@@ -3,37 +3,33 @@ no statistic of its own (not only its small unit types), and its brief says why.
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pandas as pd
 import pytest
 
-from _brief_fixture import STUDY_ID, write_fixture
+from _brief_fixture import STUDY_ID
+from factories import env
 
 
 @pytest.fixture(scope="module")
-def tiny_region(tmp_path_factory):
+def tiny_region(brief_study):
     from helpers.indices import aggregate
     from helpers.indices.spec import load_spec
 
-    root = tmp_path_factory.mktemp("tiny")
-    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
-    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
-    cfg = write_fixture(root)
-    out = root / "data/processed" / STUDY_ID
-    sc = pd.read_parquet(out / "scores_ikd.parquet")
-    one = sc[sc["region_id"] == "kota-b"].head(1)
-    sc = pd.concat([sc[sc["region_id"] != "kota-b"], one], ignore_index=True)
-    sc.to_parquet(out / "scores_ikd.parquet", index=False)
-    spec = load_spec("ikd")
-    agg = pd.read_parquet(out / "aggregates.parquet")
-    agg = pd.concat([agg[~((agg["index"] == "ikd") & (agg["region_id"] == "kota-b"))],
-                     aggregate(one, ["overall", *spec.components], index="ikd")], ignore_index=True)
-    agg.to_parquet(out / "aggregates.parquet", index=False)
-    yield root, cfg, one
-    for k, v in old.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    root, cfg = brief_study("tiny")
+    with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
+        out = root / "data/processed" / STUDY_ID
+        sc = pd.read_parquet(out / "scores_ikd.parquet")
+        one = sc[sc["region_id"] == "kota-b"].head(1)
+        sc = pd.concat([sc[sc["region_id"] != "kota-b"], one], ignore_index=True)
+        sc.to_parquet(out / "scores_ikd.parquet", index=False)
+        spec = load_spec("ikd")
+        agg = pd.read_parquet(out / "aggregates.parquet")
+        agg = pd.concat([agg[~((agg["index"] == "ikd") & (agg["region_id"] == "kota-b"))],
+                         aggregate(one, ["overall", *spec.components], index="ikd")], ignore_index=True)
+        agg.to_parquet(out / "aggregates.parquet", index=False)
+        yield root, cfg, one
 
 
 def test_a_one_person_region_publishes_no_score(tiny_region):

@@ -41,16 +41,12 @@ def test_manifest_records_inputs_parameters_versions_and_timing(sample_run):
     assert m["duration_s"] > 0 and m["started"] <= m["finished"]
 
 
-def test_second_run_skips_unchanged_work(sample_run):
+def test_second_run_skips_unchanged_work(sample_run, monkeypatch):
     from helpers import pipeline
 
     root, _ = sample_run
-    os.environ["ASN_OUTPUT_ROOT"] = str(root)
-    try:
-        again = pipeline.run("sample", regions=["kota-bontang"], progress=False,
-                             echo=lambda *_: None)
-    finally:
-        os.environ.pop("ASN_OUTPUT_ROOT")
+    monkeypatch.setenv("ASN_OUTPUT_ROOT", str(root))
+    again = pipeline.run("sample", regions=["kota-bontang"], progress=False, echo=lambda *_: None)
     assert [s.status for s in again.stages] == ["skipped"] * 3
     assert [b.status for b in again.briefs] == ["skipped"]
 

@@ -2,26 +2,20 @@
 fixture's Kabupaten A has IKD 2022 and 2023; the brief reports 2023)."""
 from __future__ import annotations
 
-import os
 
 import pytest
 
-from _brief_fixture import STUDY_ID, write_fixture
+from _brief_fixture import STUDY_ID
+from factories import env
 
 
 @pytest.fixture(scope="module")
-def fx(tmp_path_factory):
-    root = tmp_path_factory.mktemp("explore")
-    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
-    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
-    cfg = write_fixture(root)
-    from helpers import explore
+def fx(brief_study):
+    root, cfg = brief_study("explore")
+    with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
+        from helpers import catalog, explore
 
-    from helpers import catalog
-
-    yield explore, explore.load(STUDY_ID), cfg, catalog.read(STUDY_ID, "aggregates")
-    for k, v in old.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        yield explore, explore.load(STUDY_ID), cfg, catalog.read(STUDY_ID, "aggregates")
 
 
 def _agg(agg, level, wave, component="overall", region="kab-a"):

@@ -7,27 +7,24 @@ recover them from the messy raw exports.
 - Bontang IP ASN 2021 (seed 003): Kualifikasi 12.13, Kompetensi 30.57, Kinerja 23.89,
   Disiplin 4.99, total 71.59, Sedang; targets 15 / 31 / 25 / 4 / 75; tolerance +-0.10.
 
-Runs stages 01 and 02 once into a private output root (about 30 s)."""
+Stage 01 is the session's shared run (``sample_cleaned``); stage 02 runs once
+here on its output."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from factories import env
+
 
 @pytest.fixture(scope="module")
-def processed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("indices_sample")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ASN_OUTPUT_ROOT", str(out))
-    try:
-        from helpers import clean
-        from helpers.indices import run
-        from helpers.study import load_study
-        study = load_study("sample")
-        clean.run(study)
-        summary = run(study)
-    finally:
-        mp.undo()
+def processed(sample_cleaned):
+    from helpers.indices import run
+    from helpers.study import load_study
+
+    out = sample_cleaned["root"]
+    with env(ASN_OUTPUT_ROOT=out):
+        summary = run(load_study("sample"))
     return out / "data" / "processed" / "sample", summary
 
 

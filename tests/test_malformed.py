@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factories import make_fixture
 from helpers import checks, clean
 from helpers.errors import InputError
 from helpers.study import load_study
-from test_clean import make_fixture
 
 DATA = Path(__file__).resolve().parent / "data" / "malformed"
 ROOT = Path(__file__).resolve().parents[1]
@@ -351,7 +351,7 @@ def _mini_spec(root: Path) -> None:
     """An index spec over the fixture codebook's 12 items, one component per area."""
     import yaml
 
-    from test_clean import ITEM_AREAS
+    from factories import ITEM_AREAS
 
     spec = {"id": "ikd", "scale": {"min": 1, "max": 4},
             "categories": {"round": 2, "bands": [{"id": "lo", "min": 1, "label": "Lo"},

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
-from _brief_fixture import STUDY_ID, write_fixture
+from _brief_fixture import STUDY_ID
+from factories import env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,14 +75,10 @@ def test_names_carry_a_non_default_language(cfg_ws):
 
 
 @pytest.fixture(scope="module")
-def brief_ws(tmp_path_factory):
-    root = tmp_path_factory.mktemp("outputs")
-    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
-    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
-    cfg = write_fixture(root)
-    yield root, cfg
-    for k, v in old.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+def brief_ws(brief_study):
+    root, cfg = brief_study("outputs")
+    with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
+        yield root, cfg
 
 
 def test_a_brief_run_by_hand_writes_to_scratch(brief_ws):

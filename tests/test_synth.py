@@ -47,15 +47,9 @@ def generated(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="module")
-def cleaned() -> dict:
-    """Stage 01 on the committed sample, in memory (nothing written)."""
-    from helpers import clean
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ASN_PSEUDONYM_KEY", "test-synth")
-    try:
-        return clean.run(load_study("sample"), write=False, return_tables=True)["tables"]
-    finally:
-        mp.undo()
+def cleaned(sample_cleaned) -> dict:
+    """Stage 01 on the committed sample (the session's shared run)."""
+    return sample_cleaned["tables"]
 
 
 @pytest.fixture(scope="module")

@@ -3,32 +3,25 @@ formats by kind, frozen header, filter, widths, README sheet with the
 suppression rule."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from openpyxl import load_workbook
 
-from _brief_fixture import write_fixture
+from factories import env
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tables")
-    old = {k: os.environ.get(k) for k in ("ASN_OUTPUT_ROOT", "ASN_WORKSPACE")}
-    os.environ["ASN_OUTPUT_ROOT"] = os.environ["ASN_WORKSPACE"] = str(root)
-    try:
+def built(brief_study):
+    root, cfg = brief_study("tables")
+    with env(ASN_OUTPUT_ROOT=root, ASN_WORKSPACE=root):
         from helpers.brief.results import build_results
         from helpers.brief.tables import write_tables
 
-        cfg = write_fixture(root)
         out = {}
         for lang in ("id", "en"):
             r = build_results(str(cfg), "kab-a", lang=lang)
             out[lang] = (r, load_workbook(write_tables(r, root / f"tables_{lang}.xlsx")))
         yield out
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
 def _col(ws, header):

@@ -1,7 +1,7 @@
 """Write the malformed-input corpus of tests/test_malformed.py (deterministic).
 
 Every file is a small variant of the formats the sample study uses: the
-fixture survey of tests/test_clean.py (a Google-Forms-style CSV export with the
+fixture survey of tests/factories.py (a Google-Forms-style CSV export with the
 mini codebook), its unit registry, and the sample study's own YAML. Run from
 the repository root:  .venv/bin/python tests/data/malformed/generate.py
 (the 1 MB-cell CSV is written by its test instead, to keep the repository small).
@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_clean import make_fixture  # noqa: E402
+from factories import make_fixture  # noqa: E402
 
 
 def _survey() -> tuple[pd.DataFrame, pd.DataFrame]:
