@@ -115,8 +115,6 @@ def read(study, name: str, region: str | list[str] | None = None, columns: list[
         return pd.read_csv(p)
     regions = [region] if isinstance(region, str) else region
     if t.kind == "dataset":
-        from .clean import read_respondents
-
         return read_respondents(p, regions=regions, columns=columns)
     if regions is None or not t.per_region:
         return pd.read_parquet(p, columns=columns)
@@ -127,6 +125,31 @@ def read(study, name: str, region: str | list[str] | None = None, columns: list[
         if "region_id" not in df.columns:
             return df.iloc[0:0]
         return df[df["region_id"].astype(str).isin(regions)].reset_index(drop=True)
+
+
+# the key columns of respondents.parquet, in their order (docs/architecture.md)
+RESPONDENT_KEYS = ["respondent_id", "source_file", "source_row", "instrument", "wave", "region_id", "unit_id",
+                   "unit_type"]
+
+
+def read_respondents(path: str | Path, regions: list[str] | None = None, columns: list[str] | None = None
+                     ) -> pd.DataFrame:
+    """``respondents.parquet`` at ``path`` as one DataFrame in the column order and
+    dtypes of docs/architecture.md: a dataset partitioned by region
+    (``region_id=<id>/``) or, as written before, a single file. ``regions`` reads
+    only those partitions. ``read(study, "respondents", region=...)`` is the same
+    for a study's own table.
+
+    >>> resp = read_respondents(study.processed_dir / "respondents.parquet", regions=["kota-bontang"])  # doctest: +SKIP
+    """
+    filters = [("region_id", "in", list(regions))] if regions is not None else None
+    df = pd.read_parquet(Path(path), columns=columns, filters=filters)
+    if "region_id" in df.columns:
+        df["region_id"] = df["region_id"].astype("string")
+        if columns is None:
+            order = [c for c in RESPONDENT_KEYS if c in df.columns]
+            df = df[order + [c for c in df.columns if c not in order]]
+    return df.reset_index(drop=True)
 
 
 def write(df: pd.DataFrame, study, name: str) -> Path:

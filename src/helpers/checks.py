@@ -541,9 +541,9 @@ def _expected(cb, target, res, m) -> str:
         e = res["expected"][m].dropna()
         if len(e):
             return str(e.iloc[0])
-    from .clean.inspect import expected_values as _expected_values
+    from .clean.codebook import expected_values
 
-    return _expected_values(cb, target)
+    return expected_values(cb, target)
 
 
 def format_findings(found: list[Finding], study_id: str) -> str:

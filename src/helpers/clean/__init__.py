@@ -2,7 +2,6 @@
 
 - :func:`run`               the whole stage for a study (writes ``data/processed/<study>/``)
 - :func:`validate`          every problem of the study's inputs, nothing written
-- :func:`read_respondents`  the ``respondents.parquet`` dataset (partitioned by region) as a DataFrame
 
 Modules, in the order a source goes through them: :mod:`.readers` (csv / xlsx /
 tsv exports), :mod:`.codebook` (instrument YAML: headers, labels, fields),
@@ -13,7 +12,6 @@ rules), :mod:`.rejected` (rejected rows), :mod:`.publish` (the outputs),
 computed once per run, :mod:`.run` the stage, :mod:`.inspect` ``validate``.
 """
 from .inspect import validate
-from .publish import read_respondents
 from .run import run
 
-__all__ = ["read_respondents", "run", "validate"]
+__all__ = ["run", "validate"]

@@ -575,3 +575,15 @@ def normalise_field(name: str, cells: pd.Series, values: dict[str, Any] | None =
     cb = Codebook("adhoc", "survey", None, None, None, {}, pd.DataFrame(columns=["id"]),
                   {name: FieldSpec(name, values=values or {})})
     return cb.field_values(name, cells)["value"]
+
+
+def expected_values(cb: Codebook, target: str) -> str:
+    """What a cell of ``target`` (an item or a field) may hold, for error messages."""
+    if target in cb.item_ids:
+        labels = [str(v[0]) for v in cb.responses.values() if v][:5]
+        rng = f"{cb.scale_min:g}-{cb.scale_max:g}" if cb.scale_min is not None else "a value"
+        return f"{rng} or a label such as {', '.join(labels)}" if labels else rng
+    spec = cb.fields.get(target)
+    if spec and spec.values:
+        return "one of " + ", ".join(map(str, spec.values))
+    return f"a valid {target}"

@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..registry import load_registry
 from ..study import Study
 from . import quality as q
-from .codebook import Codebook, load_codebook
+from .codebook import load_codebook
 from .context import read_raw
 from .schema import PERSONAL_FIELDS
 from .steps import expect, unknown_columns
@@ -120,14 +120,3 @@ def validate(study: Study) -> list[checks.Finding]:
     # items no source provides, judged only on instruments whose every source was read
     read = {i: m for i, m in mapped_by.items() if i not in unread}
     return found + checks.coverage_findings(study, read)
-
-
-def expected_values(cb: Codebook, target: str) -> str:
-    if target in cb.item_ids:
-        labels = [str(v[0]) for v in cb.responses.values() if v][:5]
-        rng = f"{cb.scale_min:g}-{cb.scale_max:g}" if cb.scale_min is not None else "a value"
-        return f"{rng} or a label such as {', '.join(labels)}" if labels else rng
-    spec = cb.fields.get(target)
-    if spec and spec.values:
-        return "one of " + ", ".join(map(str, spec.values))
-    return f"a valid {target}"

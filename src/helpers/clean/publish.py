@@ -1,6 +1,6 @@
 """Stage 01's outputs: the respondent table staged per source, then published as
 a Parquet dataset partitioned by region; the cleaning log, summary and unit
-review; all five written together (``write_all``); ``read_respondents`` reads
+review; all five written together (``write_all``); ``helpers.catalog.read_respondents`` reads
 the dataset back.
 """
 from __future__ import annotations
@@ -100,25 +100,6 @@ def publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd
 
 def _string_mapper(t: pa.DataType):
     return pd.StringDtype() if pa.types.is_string(t) or pa.types.is_large_string(t) else None
-
-
-def read_respondents(path: str | Path, regions: list[str] | None = None, columns: list[str] | None = None
-                     ) -> pd.DataFrame:
-    """``respondents.parquet`` as one DataFrame in the column order and dtypes of
-    docs/architecture.md: a dataset partitioned by region (``region_id=<id>/``)
-    or, as written before, a single file. ``regions`` reads only those partitions.
-
-    >>> resp = read_respondents(study.processed_dir / "respondents.parquet", regions=["kota-bontang"])  # doctest: +SKIP
-    """
-    path = Path(path)
-    filters = [("region_id", "in", list(regions))] if regions is not None else None
-    df = pd.read_parquet(path, columns=columns, filters=filters)
-    if "region_id" in df.columns:
-        df["region_id"] = df["region_id"].astype("string")
-        if columns is None:
-            order = [c for c in ID_COLUMNS if c in df.columns]
-            df = df[order + [c for c in df.columns if c not in order]]
-    return df.reset_index(drop=True)
 
 
 def log_table(logs: list[list[pd.DataFrame]], dup: q.RuleResult) -> pd.DataFrame:

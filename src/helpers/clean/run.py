@@ -37,7 +37,7 @@ from .. import catalog, checks
 from ..study import Study
 from . import quality as q
 from .context import RunContext, checkpoint, context
-from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, read_respondents, respondent_schema, review_of,
+from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, respondent_schema, review_of,
                       stage, summary_of, write_all)
 from .rejected import (concat_rejected, name_cells, rejected_duplicates, rejected_part, stage_raw, staged_raw,
                        within_file_rejects)
@@ -207,7 +207,7 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         out = {"respondents": n_resp, "rejected": len(rej), "log_rows": len(log),
                "unit_review": len(review), "files": summary["files"], "out_dir": str(out_dir)}
         if return_tables:
-            resp = read_respondents(out_dir / catalog.table("respondents").file if write else resp_dir)
+            resp = catalog.read_respondents(out_dir / catalog.table("respondents").file if write else resp_dir)
             out["tables"] = {"respondents": resp, "rejected": rej, "log": log, "review": review,
                              "unit_rows": pd.concat(unit_rows, ignore_index=True)}
         return out

@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
+from ..catalog import RESPONDENT_KEYS
 from ..errors import InputError
 from ..vocabulary import EDUCATION
 
@@ -25,8 +26,7 @@ HR_COLUMNS = ["skp_score", "skp_predikat", "sanction", "leadership_training", "f
 HR_TYPES = {"skp_score": pyarrow.float64(), "skp_predikat": pyarrow.string(), "sanction": pyarrow.string(),
             "leadership_training": pyarrow.bool_(), "functional_training": pyarrow.bool_(),
             "technical_jp": pyarrow.float64(), "seminars_2y": pyarrow.float64()}
-ID_COLUMNS = ["respondent_id", "source_file", "source_row", "instrument", "wave", "region_id", "unit_id",
-              "unit_type"]
+ID_COLUMNS = RESPONDENT_KEYS
 STRING_COLUMNS = ("source_file", "instrument", "region_id", "unit_id", "unit_type", "sex", "education", "golongan",
                   "position_type", "status", "respondent_id")
 #: codebook fields that never leave stage 01 (with any field marked ``personal: true``)

@@ -150,7 +150,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
     resp_path = out_dir / "respondents.parquet"
     if not resp_path.exists():
         raise InputError("respondents.parquet not found: run stage 01 (01_clean) first", file=resp_path)
-    from ..clean import read_respondents
+    from ..catalog import read_respondents
     import pyarrow.parquet as pq
 
     # each index reads only its own columns: a national table of every instrument's

@@ -25,11 +25,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-#: what every brief imports: imported by the fork server, or when a kernel
-#: started as a new interpreter starts (IPython's exec_lines), so a failing import
-#: here only delays the error to the notebook's own cell
-PRELOAD = ("helpers.brief", "helpers.brief.render", "helpers.brief.plots", "helpers.brief.tables",
-           "pyarrow.dataset", "pyarrow.parquet", "openpyxl")
+from .forkserver import BRIEF_MODULES as PRELOAD
 
 
 def fork_enabled() -> bool:
