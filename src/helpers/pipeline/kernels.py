@@ -5,7 +5,7 @@ costs about 3 CPU s, more than the brief itself. Each brief still gets a kernel
 process of its own (no state carries over between regions), but:
 
 - on POSIX it is forked from the worker's fork server, which imported
-  :data:`PRELOAD` once (:mod:`.forkserver`; ``ASN_KERNEL_FORK=0`` turns this
+  :data:`.forkserver.BRIEF_MODULES` once (:mod:`.forkserver`; ``ASN_KERNEL_FORK=0`` turns this
   off and starts each kernel as a new interpreter that imports them itself);
 - a worker starts the kernel of its *next* brief as soon as the current
   brief's kernel is up (so the two never start at the same time); the next
@@ -25,7 +25,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .forkserver import BRIEF_MODULES as PRELOAD
 
 
 def fork_enabled() -> bool:
@@ -57,7 +56,11 @@ def start(kernel_name: str, cwd: Path, extra_arguments: list[str]):
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    preload = "import " + ", ".join(PRELOAD)
+    # imported here, not at the top: the fork server runs as `python -m
+    # helpers.pipeline.forkserver`, which must not find itself imported already
+    from .forkserver import BRIEF_MODULES
+
+    preload = "import " + ", ".join(BRIEF_MODULES)
     args = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[preload]!r}"]
     if os.name == "posix":
         # short path: a Unix socket path has ~100 characters at most
