@@ -279,11 +279,16 @@ class Codebook:
         return items
 
     # -------------------------------------------------------------------------------------
+    def field_kind(self, name: str) -> str:
+        """How a field's cells are decoded: ``datetime``, ``number``, ``bool``, ``text``..."""
+        spec = self.fields.get(name, FieldSpec(name))
+        return spec.type if spec.type != "text" else DEFAULT_TYPES.get(name, "text")
+
     def field_values(self, name: str, cells: pd.Series, decimal: str = ".") -> pd.DataFrame:
         """Normalise one field's cells. Returns ``value`` and ``problem``
         (``unknown_label`` when a non-empty cell matches no known label)."""
         spec = self.fields.get(name, FieldSpec(name))
-        kind = spec.type if spec.type != "text" else DEFAULT_TYPES.get(name, "text")
+        kind = self.field_kind(name)
         cells = cells.astype("string")
         if name == "golongan":
             value = normalise_golongan(cells)

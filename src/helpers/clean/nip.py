@@ -98,7 +98,7 @@ def normalise_nip(values: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"nip": nip, "status": status})
 
 
-def parse_nip(nip: pd.Series, reference: pd.Timestamp | str | None = None) -> pd.DataFrame:
+def parse_nip(nip: pd.Series, reference: pd.Timestamp | str | pd.Series | None = None) -> pd.DataFrame:
     """Decode and check the structure of normalised NIPs.
 
     Columns: ``birth_date``, ``tmt_cpns`` (first of the month), ``sex`` (``L``/``P``),
@@ -107,14 +107,16 @@ def parse_nip(nip: pd.Series, reference: pd.Timestamp | str | None = None) -> pd
     has ``valid`` False and ``problem`` NA.
 
     The TMT CPNS rule: appointment as CPNS requires age 18 (UU ASN 5/2014, art. 23),
-    so ``tmt_cpns >= birth_date + 18 years``, compared by month.
+    so ``tmt_cpns >= birth_date + 18 years``, compared by month. ``reference``
+    (the latest possible date: today by default) may be one date per row.
     """
     n = nip.astype("string")
     birth = pd.to_datetime(n.str.slice(0, 8), format="%Y%m%d", errors="coerce")
     tmt = pd.to_datetime(n.str.slice(8, 14), format="%Y%m", errors="coerce")
     digit = n.str.slice(14, 15)
     sex = digit.map({"1": "L", "2": "P"}).astype("string")
-    ref = pd.Timestamp(reference) if reference is not None else pd.Timestamp.today().normalize()
+    ref = (reference if isinstance(reference, pd.Series) else pd.Timestamp(reference) if reference is not None
+           else pd.Timestamp.today().normalize())
     bm = birth.dt.year * 12 + birth.dt.month
     tm = tmt.dt.year * 12 + tmt.dt.month
     problem = pd.Series(pd.NA, index=n.index, dtype="string")
@@ -204,10 +206,11 @@ def pseudonymise(values: pd.Series, key: bytes | None = None) -> pd.Series:
     return pd.Series(ids.take(codes, allow_fill=True), index=values.index)
 
 
-def respondent_ids(nip: pd.Series, usable: pd.Series, source_file: str, source_row: pd.Series,
+def respondent_ids(nip: pd.Series, usable: pd.Series, source_file: str | pd.Series, source_row: pd.Series,
                    key: bytes | None = None) -> pd.Series:
     """Pseudonymous respondent ids per docs/architecture.md: from the NIP when it
-    is ``usable``, else from ``"<source_file>#<source_row>"``."""
+    is ``usable``, else from ``"<source_file>#<source_row>"`` (``source_file``: one
+    name, or one per row)."""
     fallback = source_file + "#" + source_row.astype("int64").astype("string")
     basis = nip.astype("string").where(usable.astype(bool), fallback)
     return pseudonymise(basis, key)

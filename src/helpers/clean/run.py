@@ -42,30 +42,42 @@ from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, respondent_schem
 from .rejected import (concat_rejected, name_cells, rejected_duplicates, rejected_part, stage_raw, staged_raw,
                        within_file_rejects)
 from .schema import validate_respondents
-from .steps import clean_source
+from .steps import clean_batch
 
 #: the columns of a source kept for the study-wide duplicate rule: keys, not answers
 KEY_COLUMNS = ["respondent_id", "id_from_nip", "source_file", "source_row", "answered_share", "submitted_at",
                "_order", "_source"]
 
 
-#: sources of a run are cleaned in this many worker processes (``ASN_CLEAN_WORKERS``;
-#: default: the machine's cores, used only from PARALLEL_FROM sources on)
+#: batches of a run are cleaned in this many worker processes (``ASN_CLEAN_WORKERS``;
+#: default: the machine's cores, used only from PARALLEL_FROM batches on)
 PARALLEL_FROM = 8
+#: raw megabytes per batch of sources (``ASN_CLEAN_BATCH_MB``): see :func:`plan`
+BATCH_MB = 16
 #: a source's run-wide row order starts at i * ORDER_STEP (a source has fewer rows)
 ORDER_STEP = 1 << 32
 
 
 def clean_part(ctx: RunContext, i: int, staged: Path, return_tables: bool = False) -> dict:
-    """Source ``i`` cleaned, its within-file verdicts taken and its rows staged
+    """Source ``i`` alone: :func:`clean_parts` of one source."""
+    return clean_parts(ctx, [i], staged, return_tables)[0]
+
+
+def clean_parts(ctx: RunContext, idx: list[int], staged: Path, return_tables: bool = False) -> list[dict]:
+    """Sources ``idx`` (consecutive) cleaned as a batch (:func:`helpers.clean.steps.clean_batch`),
+    then per source: its within-file verdicts taken and its rows staged
     (``<i>.parquet``: the rows that survived, in the respondent dtypes;
     ``raw-<i>.parquet``: their raw text, protected, for the duplicate rule to
-    take the rejected copies from). Returns what the study-wide steps need: the
-    pseudonym keys, rejected rows, log, unit queries and counts."""
-    src = ctx.study.sources[i]
+    take the rejected copies from). Returns per source what the study-wide steps
+    need: the pseudonym keys, rejected rows, log, unit queries and counts."""
+    srcs = [ctx.study.sources[i] for i in idx]
+    results = clean_batch(ctx, srcs, [i * ORDER_STEP for i in idx])
+    return [_staged_part(ctx, i, res, staged, return_tables) for i, res in zip(idx, results)]
+
+
+def _staged_part(ctx: RunContext, i: int, res, staged: Path, return_tables: bool) -> dict:
     opts = ctx.opts
     scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
-    res = clean_source(ctx, src, i * ORDER_STEP)
     reject, reason_txt = within_file_rejects(res)
     eligible = pd.Series(~reject, index=res.frame.index)
     fb = q.fallback_keys(res.frame, name_cells(res), eligible, opts["duplicate"])
@@ -80,44 +92,70 @@ def clean_part(ctx: RunContext, i: int, staged: Path, return_tables: bool = Fals
             "summary": (res.summary, int(len(res.frame)), {r: m.to_numpy(dtype=bool) for r, m in res.reasons.items()})}
 
 
-def workers(n_sources: int) -> int:
-    """Worker processes for a run of ``n_sources`` sources (1: in this process)."""
+def plan(study: Study, batch_bytes: int | None = None) -> list[list[int]]:
+    """Sources in batches: consecutive, same instrument and reader options, about
+    ``batch_bytes`` of raw file each (``ASN_CLEAN_BATCH_MB``, default
+    :data:`BATCH_MB`; a file larger than that is a batch alone). The steps run
+    once per batch, so a batch bounds the memory of a run with the largest
+    batch, not the largest file."""
+    if batch_bytes is None:
+        batch_bytes = int(float(os.environ.get("ASN_CLEAN_BATCH_MB", BATCH_MB)) * 2 ** 20)
+    out: list[list[int]] = []
+    size, key0 = 0, None
+    for i, src in enumerate(study.sources):
+        try:
+            b = (study.raw_dir / src.file).stat().st_size
+        except OSError:
+            b = 0
+        key = (src.instrument, src.sheet, sorted(src.options.items()))
+        if out and key == key0 and size + b <= batch_bytes:
+            out[-1].append(i)
+            size += b
+        else:
+            out.append([i])
+            size, key0 = b, key
+    return out
+
+
+def workers(n_batches: int) -> int:
+    """Worker processes for a run of ``n_batches`` batches (1: in this process)."""
     env = os.environ.get("ASN_CLEAN_WORKERS")
     if env:
         return max(1, int(env))
-    if n_sources < PARALLEL_FROM or multiprocessing.current_process().daemon or sys.platform == "win32":
-        return 1  # a daemon process (a Dask worker) may not start children; few sources do not pay the start
+    if n_batches < PARALLEL_FROM or multiprocessing.current_process().daemon or sys.platform == "win32":
+        return 1  # a daemon process (a Dask worker) may not start children; few batches do not pay the start
     return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
-               n_sources)
+               n_batches)
 
 
 _POOL_CTX: dict = {}  # the run context, inherited by forked workers (never pickled)
 
 
-def _pool_part(i: int, staged: Path, return_tables: bool):
+def _pool_parts(idx: list[int], staged: Path, return_tables: bool):
     try:
-        return clean_part(_POOL_CTX["ctx"], i, staged, return_tables)
+        return clean_parts(_POOL_CTX["ctx"], idx, staged, return_tables)
     except Exception:
-        return None  # the parent cleans the source again itself, so it raises the real error
+        return None  # the parent cleans the batch again itself, so it raises the real error
 
 
 def _clean_all(ctx: RunContext, staged: Path, return_tables: bool):
-    """``(i, clean_part(...))`` for every source, in source order: in this
-    process, or in forked workers (sources are independent until the duplicate
-    rule; results come back in order, each small: keys, rejected rows, log)."""
-    n = len(ctx.study.sources)
-    w = workers(n)
+    """``(i, part)`` for every source, in source order, batch by batch
+    (:func:`plan`): in this process, or in forked workers (batches are
+    independent until the duplicate rule; results come back in order, each
+    small: keys, rejected rows, log)."""
+    batches = plan(ctx.study)
+    w = workers(len(batches))
     if w <= 1:
-        for i in range(n):
-            yield i, clean_part(ctx, i, staged, return_tables)
+        for idx in batches:
+            yield from zip(idx, clean_parts(ctx, idx, staged, return_tables))
         return
     _POOL_CTX["ctx"] = ctx
     try:
         with ProcessPoolExecutor(max_workers=w, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_pool_part, i, staged, return_tables) for i in range(n)]
-            for i, f in enumerate(futures):
-                part = f.result()
-                yield i, part if part is not None else clean_part(ctx, i, staged, return_tables)
+            futures = [pool.submit(_pool_parts, idx, staged, return_tables) for idx in batches]
+            for idx, f in zip(batches, futures):
+                parts = f.result()
+                yield from zip(idx, parts if parts is not None else clean_parts(ctx, idx, staged, return_tables))
     finally:
         _POOL_CTX.clear()
 

@@ -58,6 +58,13 @@ class Source:
     unit_queries: pd.DataFrame | None = None
     rules: list = field(default_factory=list)  # q.RuleResult, in order
     reasons: dict[str, pd.Series] = field(default_factory=dict)
+    #: the files of a batch: (helpers.study.Source, reader attrs, first row, end row) each,
+    #: consecutive in ``frame`` (one file: one part)
+    parts: list = field(default_factory=list)
+
+    def per_file(self, values) -> np.ndarray:
+        """One value per file of the batch, repeated over that file's rows."""
+        return np.repeat(np.asarray(values, dtype=object), [b - a for _, _, a, b in self.parts])
 
     @property
     def inv(self) -> dict[str, str]:
@@ -66,13 +73,85 @@ class Source:
 
 def clean_source(ctx: RunContext, src, order0: int) -> SourceResult:
     """One source, read and cleaned: every raw row, the within-file rules' verdicts and log."""
+    return clean_batch(ctx, [src], [order0])[0]
+
+
+#: files of one batch share instrument, columns and decimal mark, and the reader found
+#: nothing a row-wise step needs per file (malformed rows, cell problems)
+BATCH_META = ("decimal",)
+
+
+def clean_batch(ctx: RunContext, srcs: list, order0s: list[int]) -> list[SourceResult]:
+    """Consecutive sources read, then cleaned a batch at a time: each step runs
+    once over the rows of every file of a batch (pandas costs per call as much as
+    per row for files of a few thousand rows); what is per file (the speeder's
+    median, a file's date format, its region and wave, the rules' counts) is
+    computed per file within the batch. One :class:`SourceResult` per source, in order."""
     checkpoint("start")
-    s = read_source(ctx, src, order0)
+    read = [read_source(ctx, src, o) for src, o in zip(srcs, order0s)]
     checkpoint("read")
-    for step in STEPS:
-        step(ctx, s)
-        checkpoint(step.__name__)
-    return result(ctx, s)
+    out = []
+    for group in batches(read):
+        s = group[0] if len(group) == 1 else join(group)
+        for step in STEPS[:-1]:
+            step(ctx, s)
+            checkpoint(step.__name__)
+        for p in split(s):  # apply_rules and the summary are per file
+            apply_rules(ctx, p)
+            out.append(result(ctx, p))
+        checkpoint("apply_rules + result")
+    return out
+
+
+def batches(read: list[Source]) -> list[list[Source]]:
+    """Runs of consecutive read sources that can share the steps (see :data:`BATCH_META`)."""
+    out: list[list[Source]] = []
+    for s in read:
+        if out and joinable(out[-1][0], s):
+            out[-1].append(s)
+        else:
+            out.append([s])
+    return out
+
+
+def joinable(a: Source, b: Source) -> bool:
+    def alone(s):
+        return bool(s.meta.get("malformed_rows") or s.meta.get("cell_problems"))
+    return (not alone(a) and not alone(b) and a.cb is b.cb and list(a.raw.columns) == list(b.raw.columns)
+            and a.mapping == b.mapping and all(a.meta.get(k) == b.meta.get(k) for k in BATCH_META))
+
+
+def join(group: list[Source]) -> Source:
+    """The read sources of a batch as one :class:`Source` (rows in file order)."""
+    parts, a = [], 0
+    for g in group:
+        n = len(g.raw)
+        parts.append((g.src, g.meta, a, a + n))
+        a += n
+    raw = pd.concat([g.raw for g in group], ignore_index=True)
+    frame = pd.concat([g.frame for g in group], ignore_index=True)
+    first = group[0]
+    return Source(first.src, first.cb, raw, first.mapping, first.meta, frame,
+                  [lg for g in group for lg in g.logs], parts=parts)
+
+
+def split(s: Source) -> list[Source]:
+    """A batch back into one :class:`Source` per file, for the per-file rules and
+    summary. The batch's log rows go with the first file (the log is sorted by
+    file and row when written); unit queries go with their file."""
+    if len(s.parts) <= 1:
+        return [s]
+    out = []
+    for k, (src, meta, a, b) in enumerate(s.parts):
+        def cut(x):
+            return None if x is None else x.iloc[a:b].reset_index(drop=True)
+        uq = s.unit_queries
+        if uq is not None and "source_file" in uq.columns and len(uq):
+            uq = uq[(uq["source_file"] == src.file).to_numpy()].reset_index(drop=True)
+        out.append(Source(src, s.cb, cut(s.raw), s.mapping, meta, cut(s.frame), s.logs if k == 0 else [],
+                          norm=cut(s.norm), ref=cut(s.ref), items=s.items, outside=cut(s.outside),
+                          detail=cut(s.detail), unit_queries=uq, parts=[(src, meta, 0, b - a)]))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -95,7 +174,7 @@ def read_source(ctx: RunContext, src, order0: int) -> Source:
     # the reader's attrs leave the frame while the steps run: pandas copies attrs
     # deeply into every Series taken from the frame (thousands per file)
     meta, raw.attrs = raw.attrs, {}
-    return Source(src, cb, raw, mapping, meta, df, [log])
+    return Source(src, cb, raw, mapping, meta, df, [log], parts=[(src, meta, 0, n)])
 
 
 def pseudonymise(ctx: RunContext, s: Source) -> None:
@@ -107,7 +186,7 @@ def pseudonymise(ctx: RunContext, s: Source) -> None:
         s.norm = pd.DataFrame({"nip": pd.Series(pd.NA, index=raw.index, dtype="string"),
                                "status": pd.Series("missing", index=raw.index, dtype="string")})
     usable = s.norm["nip"].notna()
-    df["respondent_id"] = nipmod.respondent_ids(s.norm["nip"], usable, s.src.file, df["source_row"],
+    df["respondent_id"] = nipmod.respondent_ids(s.norm["nip"], usable, df["source_file"], df["source_row"],
                                                 ctx.key).to_numpy()
     df["id_from_nip"] = usable.to_numpy()
 
@@ -116,11 +195,16 @@ def decode_fields(ctx: RunContext, s: Source) -> None:
     """Fields (dates, durations, sex, education...) decoded by the codebook; what
     does not decode is set missing and logged; derived fields (duration from
     start and end, age from a birth date or year) filled in."""
-    raw, inv, cb, df, src = s.raw, s.inv, s.cb, s.frame, s.src
+    raw, inv, cb, df = s.raw, s.inv, s.cb, s.frame
     decimal = s.meta.get("decimal", ".")
     for name, col in ((f, inv[f]) for f in cb.fields if f in inv and f not in PERSONAL_FIELDS
                       and not cb.fields[f].personal and f not in ("unit", "region")):
-        res = cb.field_values(name, raw[col], decimal=decimal)
+        if cb.field_kind(name) == "datetime" and len(s.parts) > 1:
+            # a file's date format is chosen on its own cells (day-first or not)
+            res = pd.concat([cb.field_values(name, raw[col].iloc[a:b].reset_index(drop=True), decimal=decimal)
+                             for _, _, a, b in s.parts], ignore_index=True)
+        else:
+            res = cb.field_values(name, raw[col], decimal=decimal)
         df[name] = res["value"].to_numpy()
         bad = res["problem"].notna().to_numpy()
         if bad.any():
@@ -133,21 +217,38 @@ def decode_fields(ctx: RunContext, s: Source) -> None:
         df["duration_s"] = (df["submitted_at"] - df["started_at"]).dt.total_seconds()
     if "duration_s" not in df.columns and "duration_min" in df.columns:
         df["duration_s"] = df["duration_min"] * 60.0
-    ref = df["submitted_at"] if "submitted_at" in df.columns else None
-    if ref is None or ref.isna().all():
-        ref = pd.Series(pd.Timestamp(f"{src.wave}-07-01") if src.wave else pd.Timestamp.today().normalize(),
-                        index=df.index)
-    s.ref = ref = ref.fillna(ref.max())
+    s.ref = ref = reference_dates(s)
     if "age" not in df.columns and "birth_date" in df.columns:
         df["age"] = np.floor((ref - df["birth_date"]).dt.days / 365.2425)
     if "age" not in df.columns and "birth_year" in df.columns:
         df["age"] = ref.dt.year - df["birth_year"]
 
 
+def reference_dates(s: Source) -> pd.Series:
+    """Each row's reference date: its submission time, else the latest of its
+    file; a file without any: 1 July of its wave (today without a wave)."""
+    df = s.frame
+    ref = df["submitted_at"] if "submitted_at" in df.columns else None
+    if len(s.parts) == 1:
+        src = s.parts[0][0]
+        if ref is None or ref.isna().all():
+            ref = pd.Series(pd.Timestamp(f"{src.wave}-07-01") if src.wave else pd.Timestamp.today().normalize(),
+                            index=df.index)
+        return ref.fillna(ref.max())
+    out = []
+    for src, _, a, b in s.parts:
+        r = None if ref is None else ref.iloc[a:b]
+        if r is None or r.isna().all():
+            r = pd.Series(pd.Timestamp(f"{src.wave}-07-01") if src.wave else pd.Timestamp.today().normalize(),
+                          index=df.index[a:b])
+        out.append(r.fillna(r.max()))
+    return pd.concat(out)
+
+
 def check_nips(ctx: RunContext, s: Source) -> None:
     """NIP format, birth date, TMT and sex digit, and their agreement with the
     answers: flagged in the log, never the clear NIP."""
-    df, inv, norm, ref, src = s.frame, s.inv, s.norm, s.ref, s.src
+    df, inv, norm, ref = s.frame, s.inv, s.norm, s.ref
     st = norm["status"]
     for status, action in (("formatted", "normalise"), ("excel_recovered", "normalise"),
                            ("unrecoverable", "flag")):
@@ -158,7 +259,9 @@ def check_nips(ctx: RunContext, s: Source) -> None:
                                       f"nip_{status}", action))
     # a TMT after the survey is impossible; the wave's year end is the reference
     # (a submission date would flag appointments made later the same year)
-    parsed = nipmod.parse_nip(norm["nip"], reference=pd.Timestamp(f"{src.wave}-12-31") if src.wave else ref.max())
+    ends = [pd.Timestamp(f"{src.wave}-12-31") if src.wave else ref.iloc[a:b].max() for src, _, a, b in s.parts]
+    parsed = nipmod.parse_nip(norm["nip"], reference=ends[0] if len(ends) == 1 else
+                              pd.Series(s.per_file(ends), index=df.index).astype(ref.dtype))
     if "status" in df.columns:
         # the NI PPPK of contract staff does not carry a CPNS appointment date
         pppk = ((df["status"] == "PPPK").fillna(False).to_numpy()
@@ -207,17 +310,21 @@ def decode_items(ctx: RunContext, s: Source) -> None:
 def place_units(ctx: RunContext, s: Source) -> None:
     """Region of each row (the file's, or the one a row declares) and its unit,
     matched to the registry; rows from outside the study marked for other_region."""
-    raw, inv, df, src = s.raw, s.inv, s.frame, s.src
+    raw, inv, df = s.raw, s.inv, s.frame
     region_col = inv.get("region")
+    own = [src.region for src, _, _, _ in s.parts]  # each file's region (None: the rows say)
+    file_region = (pd.Series(own[0], index=raw.index, dtype="string") if len(own) == 1
+                   else pd.Series(s.per_file(own), index=raw.index, dtype="string"))
     if region_col is not None:
         given = raw[region_col]
         mapped = map_region(given, ctx.regions)
-        region = mapped.fillna(src.region) if src.region else mapped  # their own region when in the study
-        outside = (given.notna() & (mapped.isna() | ((mapped != src.region) if src.region else False))).fillna(False)
+        region = mapped.fillna(file_region)  # their own region when in the study
+        other = (mapped != file_region).fillna(False) & file_region.notna()
+        outside = (given.notna() & (mapped.isna() | other)).fillna(False)
         detail = given
     else:
         mapped = None
-        region = pd.Series(src.region, index=raw.index, dtype="string")
+        region = file_region
         outside = pd.Series(False, index=raw.index)
         detail = pd.Series("", index=raw.index)
     df["region_id"] = region.astype("string").to_numpy()
@@ -232,7 +339,8 @@ def place_units(ctx: RunContext, s: Source) -> None:
         uq = pd.DataFrame({"raw_name": names, "region_id": df["region_id"].to_numpy()})
         m, foreign = match_source_units(uq, ctx.inside, ctx.outside)
         if foreign:
-            f = uq["raw_name"].isin(foreign).to_numpy()
+            f = foreign_rows(uq, m, df["source_file"]) if len(s.parts) > 1 \
+                else uq["raw_name"].isin(foreign).to_numpy()
             outside = outside | f
             detail = detail.where(~f, "unit " + uq["raw_name"] + " is outside the study's regions")
         j = uq.merge(m, on=["raw_name", "region_id"], how="left")
@@ -246,12 +354,32 @@ def place_units(ctx: RunContext, s: Source) -> None:
                                           j["unit_id"].fillna("").astype("string") + (
                                               " (" + j["score"].round(0).astype("Int64").astype("string") + ")")
                                           .fillna(""), f"unit_{method}", action))
-        counts = uq.groupby(["raw_name", "region_id"], dropna=False).size().rename("n_rows").reset_index()
-        s.unit_queries = m.merge(counts, on=["raw_name", "region_id"], how="left").assign(source_file=src.file)
+        if len(s.parts) == 1:
+            counts = uq.groupby(["raw_name", "region_id"], dropna=False).size().rename("n_rows").reset_index()
+            s.unit_queries = m.merge(counts, on=["raw_name", "region_id"], how="left").assign(
+                source_file=s.parts[0][0].file)
+        else:  # one row per typed name and file, as if each file had been matched alone
+            counts = uq.assign(source_file=df["source_file"].to_numpy()).groupby(
+                ["source_file", "raw_name", "region_id"], dropna=False, sort=False).size().rename("n_rows") \
+                .reset_index()
+            per = m.merge(counts, on=["raw_name", "region_id"], how="inner")
+            s.unit_queries = per[[*m.columns, "n_rows", "source_file"]]
     else:
         df["unit_id"] = pd.Series(pd.NA, index=df.index, dtype="string")
         df["unit_type"] = pd.Series(pd.NA, index=df.index, dtype="string")
     s.outside, s.detail = outside, detail
+
+
+def foreign_rows(uq: pd.DataFrame, m: pd.DataFrame, files: pd.Series) -> np.ndarray:
+    """Rows of a batch whose typed unit name names a unit outside the study, as
+    :func:`match_source_units` finds them for one file: a name is foreign in every
+    row of a file where, in one row's region, it matched nothing inside (the pairs
+    ``match_source_units`` took out of ``m``)."""
+    pairs = m[["raw_name", "region_id"]].drop_duplicates().assign(_in=True)
+    hit = uq.merge(pairs, on=["raw_name", "region_id"], how="left")["_in"].isna().to_numpy()
+    name, file = uq["raw_name"].to_numpy(dtype=object), files.to_numpy(dtype=object)
+    found = pd.MultiIndex.from_arrays([file[hit], name[hit]]).unique()
+    return pd.MultiIndex.from_arrays([file, name]).isin(found)
 
 
 def apply_rules(ctx: RunContext, s: Source) -> None:
