@@ -90,6 +90,7 @@ class RuleResult:
     flagged: int = 0  # rows the rule found, whatever its action
     note: str | None = None
     examples: list = field(default_factory=list)
+    found: np.ndarray | None = None  # bool per row: what ``flagged`` counts (None: nothing)
 
 
 def log_frame(df: pd.DataFrame, mask: pd.Series | np.ndarray, column, old, new, rule: str,
@@ -118,7 +119,7 @@ def _result(rule: str, df: pd.DataFrame, found: pd.Series, opts: dict, column, o
     found = found.fillna(False).astype(bool) if hasattr(found, "fillna") else found
     log = log_frame(df, found, column, old, new, rule, action)
     reject = found if action == "reject" else pd.Series(False, index=df.index)
-    return RuleResult(rule, reject, log, int(found.sum()), note)
+    return RuleResult(rule, reject, log, int(found.sum()), note, found=np.asarray(found, dtype=bool))
 
 
 def _off(rule: str, df: pd.DataFrame, note: str) -> RuleResult:
@@ -209,7 +210,8 @@ def missing_items(df: pd.DataFrame, items: pd.DataFrame, areas: dict[str, list[s
         empty_rows = set(zip(df.loc[empty, "source_file"], df.loc[empty, "source_row"]))
         log = log[[k not in empty_rows for k in zip(log["source_file"], log["source_row"])]]
     area_res = RuleResult("missing_items", area_found if opts.get("action", "flag") == "reject"
-                          else pd.Series(False, index=df.index), log, int(area_found.sum()))
+                          else pd.Series(False, index=df.index), log, int(area_found.sum()),
+                          found=area_found.to_numpy(dtype=bool))
     empty_opts = {"action": "reject" if opts.get("reject_empty", True) else "flag"}
     empty_res = _result("no_items", df, empty, empty_opts, "items", "", "no item answered")
     return area_res, empty_res
