@@ -435,8 +435,11 @@ def parse_datetime(cells: pd.Series, fmt: str | None = None) -> pd.Series:
 def _parse_formats(s: pd.Series, present: pd.Series) -> pd.Series:
     # choose the format on a sample, parse everything once
     sample = s[present].iloc[:: max(1, int(present.sum()) // 2000)]
-    scores = [(int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()), -i, fmt)
-              for i, fmt in enumerate(DATETIME_FORMATS)]
+    scores = []
+    for i, fmt in enumerate(DATETIME_FORMATS):
+        scores.append((int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()), -i, fmt))
+        if scores[-1][0] == len(sample):  # no later format can score more, and earlier ones win ties
+            break
     best = max(scores)[2]
     parsed = _strptime(s, best)
     if parsed[present].notna().all():

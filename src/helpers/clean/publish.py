@@ -135,11 +135,30 @@ def review_of(uq: pd.DataFrame, registry: pd.DataFrame, regions) -> pd.DataFrame
         return pd.DataFrame(columns=["source_file", *REVIEW_COLUMNS])
     counts = uq[["raw_name", "region_id", "n_rows"]].groupby(["raw_name", "region_id"], dropna=False)["n_rows"] \
         .sum().reset_index()
-    files = uq.groupby(["raw_name", "region_id"], dropna=False)["source_file"].agg(
-        lambda s: "|".join(sorted(set(s)))).reset_index()
+    files = files_of(uq)
     m = uq.drop(columns=["n_rows", "source_file"]).drop_duplicates(["raw_name", "region_id"])
     rv = review_table(m, counts, registry)
     return files.merge(rv, on=["raw_name", "region_id"], how="inner")[["source_file", *rv.columns]]
+
+
+def files_of(uq: pd.DataFrame) -> pd.DataFrame:
+    """``raw_name, region_id, source_file``: per typed name and region, the files it
+    was typed in, ``|``-joined in sorted order; rows in the order of a sorted
+    groupby. Names typed in one file only (most) take no Python call each."""
+    keys = ["raw_name", "region_id"]
+    pf = uq[[*keys, "source_file"]].drop_duplicates().sort_values("source_file", kind="stable")
+    pf = pf.assign(_g=pf.groupby(keys, dropna=False, sort=True).ngroup().to_numpy())
+    first = pf.drop_duplicates("_g").sort_values("_g", kind="stable")
+    size = pf["_g"].value_counts()
+    multi = size.index[size.to_numpy() > 1]
+    joined = first["source_file"].to_numpy(dtype=object).copy()
+    if len(multi):
+        many = pf[pf["_g"].isin(multi)]
+        names = many.groupby("_g", sort=True)["source_file"].agg(lambda f: "|".join(f))
+        pos = np.searchsorted(first["_g"].to_numpy(), names.index.to_numpy())
+        joined[pos] = names.to_numpy(dtype=object)
+    return pd.DataFrame({"raw_name": first["raw_name"].reset_index(drop=True),
+                         "region_id": first["region_id"].reset_index(drop=True), "source_file": joined})
 
 
 def write_all(out_dir: Path, respondents: Path, rejected, log, summary, review) -> None:
