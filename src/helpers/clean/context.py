@@ -22,19 +22,20 @@ from .units import UnitMatcher, load_manual_aliases, manual_aliases_path, region
 READER_OPTS = {"header_row", "delimiter", "encoding", "decimal"}
 
 
-_CHECKPOINT = {"t": None}
+_CHECKPOINT = {"t": None, "cpu": None}
 
 
 def checkpoint(label: str) -> None:
-    """With ``ASN_CLEAN_PROFILE=1``, print seconds since the last checkpoint and
-    the peak memory so far (for benchmarks/bench_clean.py)."""
+    """With ``ASN_CLEAN_PROFILE=1``, print wall and CPU seconds since the last
+    checkpoint and the peak memory so far (for benchmarks/bench_clean.py)."""
     if not os.environ.get("ASN_CLEAN_PROFILE"):
         return
-    now = time.perf_counter()
+    now, cpu = time.perf_counter(), time.process_time()
     if _CHECKPOINT["t"] is not None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
-        print(f"  {label:28s} {now - _CHECKPOINT['t']:6.2f} s   peak {peak:5.2f} GB", flush=True)
-    _CHECKPOINT["t"] = now
+        print(f"  {label:28s} {now - _CHECKPOINT['t']:6.2f} s  cpu {cpu - _CHECKPOINT['cpu']:6.2f} s   "
+              f"peak {peak:5.2f} GB", flush=True)
+    _CHECKPOINT["t"], _CHECKPOINT["cpu"] = now, cpu
 
 
 @dataclass

@@ -51,7 +51,12 @@ def convert(frame: pd.DataFrame, items: list[str]) -> pd.DataFrame:
 def stage(res: SourceResult, keep: np.ndarray, path: Path) -> None:
     """The rows of a source that survived the within-file rules, as Parquet:
     they wait there for the study-wide duplicate rule."""
-    convert(res.frame.loc[keep], res.items).to_parquet(path, index=False)
+    stage_frame(res.frame, res.items, keep, path)
+
+
+def stage_frame(frame: pd.DataFrame, items: list[str], keep: np.ndarray, path: Path) -> None:
+    """:func:`stage` of a frame (a file's, or a batch's)."""
+    convert(frame.loc[keep], items).to_parquet(path, index=False)
 
 
 def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:

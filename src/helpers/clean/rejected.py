@@ -7,14 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .steps import SourceResult
+from .steps import Batch, SourceResult
 
 def within_file_rejects(res: SourceResult) -> tuple[np.ndarray, pd.Series]:
     """Rows the within-file rules reject, and their ``;``-joined rule codes."""
-    reject = np.zeros(len(res.frame), dtype=bool)
-    txt = pd.Series("", index=res.frame.index, dtype="object")
-    for rule, m in res.reasons.items():
-        mm = m.to_numpy(dtype=bool)
+    return rejects_of({rule: m.to_numpy(dtype=bool) for rule, m in res.reasons.items()}, len(res.frame))
+
+
+def rejects_of(reasons: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, pd.Series]:
+    """:func:`within_file_rejects` from the rules' masks (rule -> bool per row), in rule order."""
+    reject = np.zeros(n, dtype=bool)
+    txt = pd.Series("", index=pd.RangeIndex(n), dtype="object")
+    for rule, mm in reasons.items():
         if mm.any():
             reject |= mm
             txt = txt.where(~mm, txt + np.where(txt == "", "", ";") + rule)
@@ -42,17 +46,40 @@ def raw_rows(res: SourceResult, mask: np.ndarray) -> pd.DataFrame:
                     res.frame.loc[mask, "_order"].to_numpy())
 
 
-def protect(raw: pd.DataFrame, attrs: dict, rid, file, source_row, order) -> pd.DataFrame:
+def protect(raw: pd.DataFrame, attrs: dict, rid, file, source_row, order, masked_rows: dict | None = None
+            ) -> pd.DataFrame:
     """Raw rows as rejected.parquet keeps them: personal cells become the pseudonym,
-    NIP-looking columns a placeholder."""
+    NIP-looking columns a placeholder (in the rows ``masked_rows[column]`` only, if given:
+    a batch whose files differ in what looks like NIPs)."""
     for col in attrs.get("personal_columns", []):
         if col in raw.columns:
             raw[col] = rid
     for col in attrs.get("masked_columns", []):
         if col in raw.columns:
-            raw[col] = raw[col].mask(raw[col].notna(), "<NIP>")
+            hit = raw[col].notna().to_numpy()
+            if masked_rows is not None and col in masked_rows:
+                hit = hit & masked_rows[col]
+            raw[col] = raw[col].mask(hit, "<NIP>")
     head = pd.DataFrame({"source_file": file, "source_row": source_row, "respondent_id": rid, "_order": order})
     return pd.concat([head, raw.add_prefix("raw:")], axis=1)
+
+
+def batch_raw_rows(b: Batch, mask: np.ndarray) -> pd.DataFrame:
+    """:func:`raw_rows` of the rows in ``mask`` of a whole batch (its files share
+    columns, mapping and codebook; which columns look like NIPs is each file's own)."""
+    mask = np.asarray(mask, dtype=bool)
+    attrs = dict(b.results[0].raw.attrs)
+    keep = attrs.get("publishable_columns", list(b.raw.columns))
+    per_file = [r.raw.attrs.get("masked_columns", []) for r in b.results]
+    union = list(dict.fromkeys(c for m in per_file for c in m))
+    attrs["masked_columns"] = union
+    sizes = [hi - lo for lo, hi in b.bounds]
+    masked_rows = {c: np.repeat([c in m for m in per_file], sizes)[mask] for c in union
+                   if not all(c in m for m in per_file)}
+    raw = b.raw.loc[mask, keep].reset_index(drop=True)
+    rid = b.frame.loc[mask, "respondent_id"].to_numpy()
+    return protect(raw, attrs, rid, b.frame.loc[mask, "source_file"].to_numpy(dtype=object),
+                   b.frame.loc[mask, "source_row"].to_numpy(), b.frame.loc[mask, "_order"].to_numpy(), masked_rows)
 
 
 def rejected_part(res: SourceResult, reject: np.ndarray, reason_txt: pd.Series) -> pd.DataFrame:
@@ -71,9 +98,11 @@ def rejected_duplicates(raw_rows: pd.DataFrame) -> pd.DataFrame:
 RAW_CHUNK = 200_000
 
 
-def stage_raw(res: SourceResult, mask: np.ndarray, path) -> None:
-    """:func:`raw_rows` of the rows in ``mask``, written to ``path`` in chunks of
-    :data:`RAW_CHUNK` rows (raw cells are text: one schema, null columns as text)."""
+def stage_raw(res: SourceResult | Batch, mask: np.ndarray, path) -> None:
+    """:func:`raw_rows` (of a file) or :func:`batch_raw_rows` of the rows in ``mask``,
+    written to ``path`` in chunks of :data:`RAW_CHUNK` rows (raw cells are text: one
+    schema, null columns as text)."""
+    rows = batch_raw_rows if isinstance(res, Batch) else raw_rows
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -83,7 +112,7 @@ def stage_raw(res: SourceResult, mask: np.ndarray, path) -> None:
         for a in range(0, max(len(pos), 1), RAW_CHUNK):
             m = np.zeros(len(mask), dtype=bool)
             m[pos[a:a + RAW_CHUNK]] = True
-            table = pa.Table.from_pandas(raw_rows(res, m), preserve_index=False)
+            table = pa.Table.from_pandas(rows(res, m), preserve_index=False)
             if schema is None:
                 schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
                 writer = pq.ParquetWriter(path, schema)

@@ -30,6 +30,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -38,9 +39,9 @@ from ..study import Study
 from . import quality as q
 from .context import RunContext, checkpoint, context
 from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, respondent_schema, review_of,
-                      stage, summary_of, write_all)
-from .rejected import (concat_rejected, name_cells, rejected_duplicates, rejected_part, stage_raw, staged_raw,
-                       within_file_rejects)
+                      stage, stage_frame, summary_of, write_all)
+from .rejected import (batch_raw_rows, concat_rejected, name_cells, rejected_duplicates, rejected_part, rejects_of,
+                       stage_raw, staged_raw, within_file_rejects)
 from .schema import validate_respondents
 from .steps import clean_batch
 
@@ -71,8 +72,59 @@ def clean_parts(ctx: RunContext, idx: list[int], staged: Path, return_tables: bo
     take the rejected copies from). Returns per source what the study-wide steps
     need: the pseudonym keys, rejected rows, log, unit queries and counts."""
     srcs = [ctx.study.sources[i] for i in idx]
-    results = clean_batch(ctx, srcs, [i * ORDER_STEP for i in idx])
-    return [_staged_part(ctx, i, res, staged, return_tables) for i, res in zip(idx, results)]
+    out, pos = [], 0
+    for b in clean_batch(ctx, srcs, [i * ORDER_STEP for i in idx]):
+        ids = idx[pos:pos + len(b.results)]
+        pos += len(b.results)
+        same_rules = all(list(r.reasons) == list(b.results[0].reasons) for r in b.results)
+        if len(ids) == 1 or not same_rules:
+            out += [_staged_part(ctx, i, res, staged, return_tables) for i, res in zip(ids, b.results)]
+        else:
+            out += _staged_batch(ctx, ids, b, staged, return_tables)
+    checkpoint("staged")
+    return out
+
+
+def _staged_batch(ctx: RunContext, ids: list[int], b, staged: Path, return_tables: bool) -> list[dict]:
+    """:func:`_staged_part` of a batch at once: its surviving rows staged in one
+    ``<first>.parquet`` (and ``raw-<first>.parquet``), its keys and rejected rows in
+    the first file's part (``stage`` names the staged file of each source)."""
+    opts, frame = ctx.opts, b.frame
+    scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
+    rules = list(b.results[0].reasons)
+    reasons = {r: np.concatenate([res.reasons[r].to_numpy(dtype=bool) for res in b.results]) for r in rules}
+    reject, reason_txt = rejects_of(reasons, len(frame))
+    eligible = ~reject
+    sizes = [hi - lo for lo, hi in b.bounds]
+    source = np.repeat(np.asarray(ids, dtype="int64"), sizes)
+    fbo = q.fallback_options(opts["duplicate"].get("fallback", {}))
+    if fbo.get("match_nip", False):  # NIP rows are candidates per file: keys per file
+        fb = pd.concat([q.fallback_keys(res.frame, name_cells(res), pd.Series(eligible[lo:hi]), opts["duplicate"])
+                        for res, (lo, hi) in zip(b.results, b.bounds)], ignore_index=True)
+    else:
+        col = b.results[0].raw.attrs.get("name_column")
+        names = (pd.Series(b.raw[col].to_numpy(), index=frame.index) if col is not None
+                 else pd.Series(None, index=frame.index, dtype=object))
+        # a file without any name gets no fallback key (as when it is cleaned alone)
+        named = (np.repeat([bool(names.iloc[lo:hi].notna().any()) for lo, hi in b.bounds], sizes)
+                 if "name" in fbo.get("fields", []) else True)
+        fb = q.fallback_keys(frame, names, pd.Series(eligible & named, index=frame.index), opts["duplicate"])
+    k = frame.loc[eligible, [c for c in KEY_COLUMNS + scope if c in frame.columns and c != "_source"]].assign(
+        _source=source[eligible])
+    k["_fallback"] = fb[eligible].to_numpy()
+    first = ids[0]
+    stage_raw(b, eligible, staged / f"raw-{first:05d}.parquet")
+    stage_frame(frame, b.results[0].items, eligible, staged / f"{first:05d}.parquet")
+    rej = batch_raw_rows(b, reject)
+    rej.insert(3, "reasons", reason_txt[reject].to_numpy())
+    out = []
+    for j, (i, res) in enumerate(zip(ids, b.results)):
+        out.append({"items": res.items, "keys": k if j == 0 else k.iloc[:0], "rejected": rej if j == 0 else rej.iloc[:0],
+                    "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries, "stage": first,
+                    "unit_rows": res.frame[["source_file", "source_row", "unit_id"]] if return_tables else None,
+                    "summary": (res.summary, int(len(res.frame)),
+                                {r: m.to_numpy(dtype=bool) for r, m in res.reasons.items()})})
+    return out
 
 
 def _staged_part(ctx: RunContext, i: int, res, staged: Path, return_tables: bool) -> dict:
@@ -87,7 +139,7 @@ def _staged_part(ctx: RunContext, i: int, res, staged: Path, return_tables: bool
     stage_raw(res, eligible.to_numpy(), staged / f"raw-{i:05d}.parquet")
     stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
     return {"items": res.items, "keys": k, "rejected": rejected_part(res, reject, reason_txt),
-            "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries,
+            "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries, "stage": i,
             "unit_rows": res.frame[["source_file", "source_row", "unit_id"]] if return_tables else None,
             "summary": (res.summary, int(len(res.frame)), {r: m.to_numpy(dtype=bool) for r, m in res.reasons.items()})}
 
@@ -172,7 +224,9 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
     """
     # the configuration checks of `validate` (misspelt keys, unknown components, registry...)
     checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
+    checkpoint("config checks")
     ctx = context(study)
+    checkpoint("context")
     opts = ctx.opts
     out_dir = Path(study.processed_dir)
     fresh = write and not out_dir.exists()  # a run that fails leaves no empty output folder behind
@@ -181,8 +235,10 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         staged = tmp_root / "staged"
         staged.mkdir()
         summaries, keys, logs, rejected, reviews, unit_rows, items = {}, [], [], [], [], [], {}
+        stage_of = {}  # source -> the staged file (of its batch) its rows are in
         for i, part in _clean_all(ctx, staged, return_tables):
             src = study.sources[i]
+            stage_of[i] = part["stage"]
             for it in part["items"]:
                 items.setdefault(it, None)
             keys.append(part["keys"])
@@ -192,7 +248,6 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
             if return_tables:
                 unit_rows.append(part["unit_rows"])
             summaries[src.file] = part["summary"]
-            checkpoint("staged")
 
         # duplicates across every file, on the pseudonym keys alone
         kt = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=KEY_COLUMNS)
@@ -207,24 +262,26 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
                 raise AssertionError(f"{f}: raw rows {s['raw_rows']} != kept {s['kept']} + rejected {s['rejected']}")
 
         # rejected duplicates: their raw rows, from the raw text staged with each source
-        for i, rows in kt.loc[dup_mask].groupby("_source"):
-            rejected.append(rejected_duplicates(staged_raw(staged / f"raw-{int(i):05d}.parquet", rows["_order"])))
+        stages = list(dict.fromkeys(stage_of.values()))
+        dup_stage = kt["_source"].map(stage_of) if len(kt) else kt["_source"]
+        for g, rows in kt.loc[dup_mask].groupby(dup_stage[dup_mask]):
+            rejected.append(rejected_duplicates(staged_raw(staged / f"raw-{int(g):05d}.parquet", rows["_order"])))
 
         bounds = {}
         for src in study.sources:
             cb = ctx.codebook(src.instrument)
             if cb.scale_min is not None:
                 bounds.update({it: (cb.scale_min, cb.scale_max) for it in cb.item_ids if it in items})
-        schema = respondent_schema(list(items), [staged / f"{i:05d}.parquet" for i in range(len(study.sources))])
+        schema = respondent_schema(list(items), [staged / f"{g:05d}.parquet" for g in stages])
         resp_dir = tmp_root / catalog.table("respondents").file
-        drop = dict(iter(kt.loc[dup_mask].groupby("_source")["_order"])) if dup_mask.any() else {}
+        drop = dict(iter(kt.loc[dup_mask].groupby(dup_stage[dup_mask])["_order"])) if dup_mask.any() else {}
         n_resp, batch = 0, []
-        for i in range(len(study.sources)):
-            part = publish(staged / f"{i:05d}.parquet", set(drop.get(i, ())), schema, resp_dir, i)
+        for n, g in enumerate(stages):
+            part = publish(staged / f"{g:05d}.parquet", set(drop.get(g, ())), schema, resp_dir, g)
             n_resp += len(part)
             batch.append(part)
             # the schema is checked on batches of files: pandera costs per call, not per row
-            if sum(map(len, batch)) >= VALIDATE_ROWS or i == len(study.sources) - 1:
+            if sum(map(len, batch)) >= VALIDATE_ROWS or n == len(stages) - 1:
                 df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
                 validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
                 batch = []

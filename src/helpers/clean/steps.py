@@ -73,9 +73,20 @@ class Source:
         return {v: k for k, v in self.mapping.items()}
 
 
+@dataclass
+class Batch:
+    """Files cleaned together (:func:`clean_batch`): one result per file, and the
+    batch's frame and raw text whose consecutive rows ``bounds[k]`` are file k's."""
+
+    results: list[SourceResult]
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    bounds: list[tuple[int, int]]
+
+
 def clean_source(ctx: RunContext, src, order0: int) -> SourceResult:
     """One source, read and cleaned: every raw row, the within-file rules' verdicts and log."""
-    return clean_batch(ctx, [src], [order0])[0]
+    return clean_batch(ctx, [src], [order0])[0].results[0]
 
 
 #: files of one batch share instrument, columns and decimal mark, and the reader found
@@ -83,12 +94,13 @@ def clean_source(ctx: RunContext, src, order0: int) -> SourceResult:
 BATCH_META = ("decimal",)
 
 
-def clean_batch(ctx: RunContext, srcs: list, order0s: list[int]) -> list[SourceResult]:
+def clean_batch(ctx: RunContext, srcs: list, order0s: list[int]) -> list[Batch]:
     """Consecutive sources read, then cleaned a batch at a time: each step runs
     once over the rows of every file of a batch (pandas costs per call as much as
     per row for files of a few thousand rows); what is per file (the speeder's
     median, a file's date format, its region and wave, the rules' counts) is
-    computed per file within the batch. One :class:`SourceResult` per source, in order."""
+    computed per file within the batch. Returns the batches, in order, each with
+    one :class:`SourceResult` per source."""
     checkpoint("start")
     read = [read_source(ctx, src, o) for src, o in zip(srcs, order0s)]
     checkpoint("read")
@@ -101,7 +113,8 @@ def clean_batch(ctx: RunContext, srcs: list, order0s: list[int]) -> list[SourceR
         parts = split(s)
         apply_rules(ctx, s, parts)
         checkpoint("apply_rules")
-        out += [result(ctx, p) for p in parts]  # the summary is per file
+        # the summary is per file
+        out.append(Batch([result(ctx, p) for p in parts], s.frame, s.raw, [(a, b) for *_, a, b in s.parts]))
         checkpoint("result")
     return out
 
