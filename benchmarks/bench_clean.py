@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.synth.smallcodebook import survey_codebook
+
 AREAS = [(1, "information", 3, 7), (2, "communication", 6, 13), (3, "content", 4, 9), (4, "safety", 4, 10),
          (5, "problem_solving", 4, 6)]  # area number, id, competences, items: 7+13+9+10+6 = 45
 LABELS = np.array(["1 - Dasar", "2 - Menengah", "3 - Mahir", "4 - Sangat mahir"], dtype=object)
@@ -51,28 +53,15 @@ def build(root: Path, rows: int, seed: int = 2023) -> None:
     (root / "config/instruments").mkdir(parents=True, exist_ok=True)
     (root / "config/studies").mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text("")
-    cb = textwrap.dedent("""\
-        id: bench_ikd
-        kind: survey
-        index: ikd
-        scale: {min: 1, max: 4}
-        responses: {1: [Dasar], 2: [Menengah], 3: [Mahir], 4: [Sangat mahir]}
-        items:
-        """) + "".join(f"  - {{id: {i}, area: {a}, competence: '{c}', aliases: ['{c} Pernyataan {i}']}}\n"
-                       for i, a, c in items) + textwrap.dedent("""\
-        fields:
-          submitted_at: {aliases: [Cap waktu]}
-          duration_s: {aliases: [Durasi (detik)]}
-          nip: {aliases: [NIP], personal: true}
-          name: {aliases: [Nama], personal: true}
-          unit: {aliases: [Unit Kerja], required: true}
-          sex: {aliases: [Jenis Kelamin]}
-          age: {aliases: [Usia]}
-          education: {aliases: [Pendidikan Terakhir]}
-          golongan: {aliases: [Golongan]}
-          position_type: {aliases: [Jenis Jabatan]}
-          status: {aliases: [Status Kepegawaian]}
-        """)
+    fields = {"submitted_at": ["Cap waktu"], "duration_s": ["Durasi (detik)"], "nip": ["NIP"], "name": ["Nama"],
+              "unit": ["Unit Kerja"], "sex": ["Jenis Kelamin"], "age": ["Usia"],
+              "education": ["Pendidikan Terakhir"], "golongan": ["Golongan"], "position_type": ["Jenis Jabatan"],
+              "status": ["Status Kepegawaian"]}
+    cb = survey_codebook(
+        "bench_ikd", [(i, a, c, [f"{c} Pernyataan {i}"]) for i, a, c in items],
+        {1: ["Dasar"], 2: ["Menengah"], 3: ["Mahir"], 4: ["Sangat mahir"]},
+        {f: {"aliases": al, **({"personal": True} if f in ("nip", "name") else {}),
+             **({"required": True} if f == "unit" else {})} for f, al in fields.items()})
     (root / "config/instruments/bench_ikd.yaml").write_text(cb)
     (root / "config/studies/bench.yaml").write_text(textwrap.dedent(f"""\
         id: bench
