@@ -14,7 +14,8 @@ Usage::
     python benchmarks/bench_scale.py --rows 1000000          # 117 regions
     python benchmarks/bench_scale.py --rows 200000 --briefs 3
     python benchmarks/bench_scale.py --rows 200000 --stages 02_indices,03_compare --workers 2
-    python benchmarks/bench_scale.py --rows 1000000 --stages 01   # stage 01 only
+    python benchmarks/bench_scale.py --rows 1000000 --stages 01   # stage 01 only, in process
+    python benchmarks/bench_scale.py --rows 1000000 --stages 01 --workers 2   # its batches on Dask
 
 Targets (issue 11, 2 cores): at 1 M stage 01 <= 15 s, 01+02 <= 25 s, peak <= 3 GB;
 at 5 M 01+02 <= 60 s, peak <= 6 GB, stage 03 <= 120 s; one brief <= 2 CPU s.
@@ -43,8 +44,10 @@ what = sys.argv[2]
 extra = {}
 if what == "01_clean":
     from helpers import clean
-    s = clean.run(study)
-    extra = {"rows_in": sum(f["raw_rows"] for f in s["files"].values()), "rows_out": s["respondents"]}
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    s = clean.run(study, workers=workers or None)
+    extra = {"rows_in": sum(f["raw_rows"] for f in s["files"].values()), "rows_out": s["respondents"],
+             "workers": workers}
 elif what == "02_indices":
     from helpers import indices
     s = indices.run(study)
@@ -94,8 +97,8 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "asn_bench_scale"))
     ap.add_argument("--skip", default="", help="comma-separated stages to skip, e.g. 03_compare,briefs")
     ap.add_argument("--stages", default="", help="run only these, e.g. 01 or 01,02 (briefs: 'briefs')")
-    ap.add_argument("--workers", type=int, default=0, help="stage 03 on a Dask LocalCluster of this many "
-                    "workers (0: serial in-process)")
+    ap.add_argument("--workers", type=int, default=0, help="stages 01 and 03 on a Dask LocalCluster of this "
+                    "many workers (0: serial in-process)")
     a = ap.parse_args()
     sid = f"sample_scale_{a.rows}"
     env = {**os.environ, "ASN_OUTPUT_ROOT": a.out}
@@ -127,7 +130,7 @@ def main() -> None:
     for what in ("01_clean", "02_indices", "03_compare"):
         if what in skip:
             continue
-        r = stage(sid, what, env, *([a.workers] if what == "03_compare" else []))
+        r = stage(sid, what, env, *([a.workers] if what in ("01_clean", "03_compare") else []))
         rows = r.get("rows_in", rows)
         total[what] = r
         print(f"{what:<12} {rows:>10,} {rows / r['wall']:>10,.0f} {r['wall']:>8.1f} {r['cpu']:>8.1f} "

@@ -22,12 +22,9 @@ problem as a line of text, writing nothing.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +47,12 @@ KEY_COLUMNS = ["respondent_id", "id_from_nip", "source_file", "source_row", "ans
                "_order", "_source"]
 
 
-#: batches of a run are cleaned in this many worker processes (``ASN_CLEAN_WORKERS``;
-#: default: the machine's cores, used only from PARALLEL_FROM batches on)
-PARALLEL_FROM = 8
 #: raw megabytes per batch of sources (``ASN_CLEAN_BATCH_MB``): see :func:`plan`
 BATCH_MB = 16
+#: batches go to Dask (when a scheduler or workers are given) only from this many on
+#: (``ASN_CLEAN_DASK_FROM``): a worker's first task pays its imports and the run
+#: context, which 4 batches (200 k respondents) do not repay (benchmarks/README.md)
+DASK_FROM = 8
 #: a source's run-wide row order starts at i * ORDER_STEP (a source has fewer rows)
 ORDER_STEP = 1 << 32
 
@@ -169,58 +167,68 @@ def plan(study: Study, batch_bytes: int | None = None) -> list[list[int]]:
     return out
 
 
-def workers(n_batches: int) -> int:
-    """Worker processes for a run of ``n_batches`` batches (1: in this process)."""
-    env = os.environ.get("ASN_CLEAN_WORKERS")
-    if env:
-        return max(1, int(env))
-    if n_batches < PARALLEL_FROM or multiprocessing.current_process().daemon or sys.platform == "win32":
-        return 1  # a daemon process (a Dask worker) may not start children; few batches do not pay the start
-    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
-               n_batches)
+def batch_label(idx: list[int]) -> str:
+    """A batch's name as a task of :func:`helpers.cluster.map_regions` (its first and last source)."""
+    return f"sources-{idx[0]:05d}-{idx[-1]:05d}"
 
 
-_POOL_CTX: dict = {}  # the run context, inherited by forked workers (never pickled)
+_WORKER_CTX: dict = {}  # run token -> RunContext, built once per worker process and run
 
 
-def _pool_parts(idx: list[int], staged: Path, return_tables: bool):
-    try:
-        return clean_parts(_POOL_CTX["ctx"], idx, staged, return_tables)
-    except Exception:
-        return None  # the parent cleans the batch again itself, so it raises the real error
+def clean_batch_task(label: str, study: Study, staged: str, return_tables: bool, token: str) -> list[dict]:
+    """:func:`clean_parts` of the batch named ``label``, as a Dask task: the run
+    context (registry, unit matchers, codebooks) is built once per worker and run."""
+    first, last = (int(x) for x in label.rsplit("-", 2)[1:])
+    ctx = _WORKER_CTX.get(token)
+    if ctx is None:
+        _WORKER_CTX.clear()
+        ctx = _WORKER_CTX[token] = context(study)
+    return clean_parts(ctx, list(range(first, last + 1)), Path(staged), return_tables)
 
 
-def _clean_all(ctx: RunContext, staged: Path, return_tables: bool):
+def _clean_all(ctx: RunContext, staged: Path, return_tables: bool, scheduler: str | None = None,
+               workers: int | None = None):
     """``(i, part)`` for every source, in source order, batch by batch
-    (:func:`plan`): in this process, or in forked workers (batches are
-    independent until the duplicate rule; results come back in order, each
-    small: keys, rejected rows, log)."""
+    (:func:`plan`): in this process, or, given a Dask ``scheduler`` (or
+    ``workers`` > 1: a LocalCluster of that size), one task per batch through
+    :func:`helpers.cluster.map_regions` (batches are independent until the
+    duplicate rule; each result is small: keys, rejected rows, log), from
+    :data:`DASK_FROM` batches on. A batch whose task failed is cleaned again
+    here, so the real error is raised."""
     batches = plan(ctx.study)
-    w = workers(len(batches))
-    if w <= 1:
+    dask_from = int(os.environ.get("ASN_CLEAN_DASK_FROM", DASK_FROM))
+    if not (scheduler or (workers is not None and workers > 1)) or len(batches) < max(2, dask_from):
         for idx in batches:
             yield from zip(idx, clean_parts(ctx, idx, staged, return_tables))
         return
-    _POOL_CTX["ctx"] = ctx
-    try:
-        with ProcessPoolExecutor(max_workers=w, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_pool_parts, idx, staged, return_tables) for idx in batches]
-            for idx, f in zip(batches, futures):
-                parts = f.result()
-                yield from zip(idx, parts if parts is not None else clean_parts(ctx, idx, staged, return_tables))
-    finally:
-        _POOL_CTX.clear()
+    import uuid
+
+    from ..cluster import connect, map_regions
+
+    labels = [batch_label(idx) for idx in batches]
+    with connect(workers=workers, scheduler=scheduler) as client:
+        got = map_regions(client, clean_batch_task, labels, ctx.study, str(staged), return_tables,
+                          uuid.uuid4().hex, label="01_clean")
+    checkpoint("batches on Dask")
+    for idx, parts in zip(batches, got):
+        if isinstance(parts, BaseException):
+            parts = clean_parts(ctx, idx, staged, return_tables)
+        yield from zip(idx, parts)
 
 
-def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
+def run(study: Study, write: bool = True, return_tables: bool = False, scheduler: str | None = None,
+        workers: int | None = None) -> dict:
     """Clean every source of ``study``; write the five outputs; return a summary
     (counts; with ``return_tables`` also the tables themselves, for tests and the notebook).
 
-    One source at a time (memory bounded by the largest source): each is read,
-    mapped, checked by the within-file rules, and its surviving rows are staged
-    as Parquet; only their pseudonym keys stay in memory. The duplicate rule then
-    runs over the keys of every file, and each staged source is written, without
-    its duplicates, into the ``respondents.parquet`` dataset partitioned by region.
+    One batch of consecutive sources at a time (:func:`plan`; memory bounded by
+    the largest batch): each is read, mapped, checked by the within-file rules,
+    and its surviving rows are staged as Parquet; only their pseudonym keys stay
+    in memory. The duplicate rule then runs over the keys of every file, and each
+    staged batch is written, without its duplicates, into the
+    ``respondents.parquet`` dataset partitioned by region. Batches run in this
+    process, or as Dask tasks given ``scheduler`` or ``workers`` > 1 (the staged
+    files are in ``data/processed/<study>/``: every worker must see that folder).
     """
     # the configuration checks of `validate` (misspelt keys, unknown components, registry...)
     checks.raise_errors(checks.config_findings(study, stage="01_clean"), "the study cannot be cleaned")
@@ -236,7 +244,7 @@ def run(study: Study, write: bool = True, return_tables: bool = False) -> dict:
         staged.mkdir()
         summaries, keys, logs, rejected, reviews, unit_rows, items = {}, [], [], [], [], [], {}
         stage_of = {}  # source -> the staged file (of its batch) its rows are in
-        for i, part in _clean_all(ctx, staged, return_tables):
+        for i, part in _clean_all(ctx, staged, return_tables, scheduler, workers):
             src = study.sources[i]
             stage_of[i] = part["stage"]
             for it in part["items"]:
