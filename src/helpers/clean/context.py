@@ -41,7 +41,7 @@ def checkpoint(label: str) -> None:
 @dataclass
 class RunContext:
     """What is per run, per registry, per instrument or per region: built once by
-    :func:`context`, shared by every source (``clean_source`` is then linear in
+    :func:`context`, shared by every source (``clean_batch`` is then linear in
     the source's rows)."""
 
     study: Study

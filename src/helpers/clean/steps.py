@@ -1,13 +1,16 @@
-"""One source, cleaned in steps: read -> map columns -> NIP/pseudonym -> fields ->
+"""Sources cleaned in steps: read -> map columns -> NIP/pseudonym -> fields ->
 NIP checks -> items -> units -> rules.
 
-:func:`read_source` reads the raw file and maps its columns into a
+:func:`read_source` reads a raw file and maps its columns into a
 :class:`Source`, the state every step works on; each step then has the same
 shape, ``step(ctx, s) -> None``: it reads what earlier steps put in ``s``, adds
-columns to ``s.frame`` and rows to ``s.logs``. :func:`clean_source` runs them in
-order (:data:`STEPS`) and returns a :class:`SourceResult`. What is per run, per
-instrument or per region comes from the :class:`~helpers.clean.context.RunContext`,
-so each step is linear in the source's rows.
+columns to ``s.frame`` and rows to ``s.logs``. :func:`clean_batch` joins
+consecutive files that share instrument and header into one :class:`Source`
+(``s.parts``: which rows are which file's), runs the steps once over it
+(:data:`STEPS`; what is per file is computed per file within the batch) and
+returns one :class:`SourceResult` per file; :func:`clean_source` is a batch of
+one. What is per run, per instrument or per region comes from the
+:class:`~helpers.clean.context.RunContext`, so each step is linear in the rows.
 """
 from __future__ import annotations
 
