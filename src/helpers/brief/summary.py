@@ -23,9 +23,7 @@ from .. import catalog, paths  # noqa: E402
 from ..io import atomic_path, read_json, write_json  # noqa: E402
 from .. import fmt, strings  # noqa: E402
 from .render import _ci, _table, figure  # noqa: E402
-
-
-SHORT = {"ikd": "IKD", "ip_asn": "IP ASN", "ild": "ILD"}
+from ..vocabulary import index_short  # noqa: E402
 
 
 def _change(row: dict, lang: str) -> str:
@@ -157,7 +155,7 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     table = _table([tx["region"], tx["index"], tx["value"], tx["change"], tx["cat"], tx["n"],
                     tx["weakest"], tx["lowest"], tx["jp"]],
                    [[escape(r["region_name"]),
-                     escape(SHORT.get(r["index"], r["index"].upper())) + f" {r['wave'] or ''}".rstrip(),
+                     escape(index_short(r["index"])) + f" {r['wave'] or ''}".rstrip(),
                      f"<strong>{fmt.num(r['overall'], lang)}</strong> " + _ci(r["ci_low"], r["ci_high"], lang),
                      _change(r, lang), escape(r["category"] or fmt.DASH),
                      f"{fmt.integer(r['respondents'], lang)} ({fmt.integer(r['units'], lang)})",
@@ -168,7 +166,7 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     if any(r.get("rank") for r in rows):
         n = next(r["rank"]["n_draws"] for r in rows if r.get("rank"))
         table += _table([tx["region"], tx["index"], tx["rank"]],
-                        [[escape(r["region_name"]), escape(SHORT.get(r["index"], r["index"].upper())),
+                        [[escape(r["region_name"]), escape(index_short(r["index"])),
                           f'{fmt.num(r["rank"]["median"], lang, 0)} [{fmt.num(r["rank"]["p05"], lang, 0)}–'
                           f'{fmt.num(r["rank"]["p95"], lang, 0)}] / {r["rank"]["of"]}']
                          for r in rows if r.get("rank")], "summary-ranks")
@@ -196,8 +194,8 @@ def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
     out = ""
     for idx, c in compared.items():
         test, p, _ = omnibus_phrase(c["test"], lang)
-        out += f"<h2>{escape(tx['cmp_h'])}: {escape(SHORT.get(idx, idx.upper()))}</h2>"
-        out += f"<p>{escape(tx['cmp_lead'].format(index=SHORT.get(idx, idx.upper()), test=test + ', ' + p))}</p>"
+        out += f"<h2>{escape(tx['cmp_h'])}: {escape(index_short(idx))}</h2>"
+        out += f"<p>{escape(tx['cmp_lead'].format(index=index_short(idx), test=test + ', ' + p))}</p>"
         real = [x for x in c["pairs"] if x["significant"]]
         if real:
             out += _table([tx["pair"], tx["diff"], tx["p"]],
