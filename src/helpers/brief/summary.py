@@ -72,7 +72,7 @@ def region_comparison(study, alpha: float = 0.05) -> dict:
         pairs = ph[(ph["index"] == idx) & (ph["component"] == "overall") & (ph["test"] == "svy_contrast")]
         out[str(idx)] = {
             "test": {k: (None if pd.isna(r[k]) else (float(r[k]) if k not in ("test", "frame", "family") else r[k]))
-                     for k in ("test", "statistic", "df1", "df2", "p", "p_adj", "frame", "family")},
+                     for k in ("test", "statistic", "df1", "df2", "p", "p_adj", "frame", "family", "k")},
             "pairs": [{"group_a": str(x["group_a"]), "group_b": str(x["group_b"]), "diff": float(x["diff"]),
                        "ci_low": float(x["ci_low"]), "ci_high": float(x["ci_high"]), "p_adj": float(x["p_adj"]),
                        "significant": bool(x["p_adj"] < alpha)} for x in pairs.to_dict("records")]}
@@ -188,13 +188,17 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
 
 
 def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
-    from .text import omnibus_phrase
+    from .text import omnibus_phrase, untestable
 
     names = {r: rep["meta"]["region_name"] for r, rep in reports.items()}
     out = ""
     for idx, c in compared.items():
-        test, p, _ = omnibus_phrase(c["test"], lang)
         out += f"<h2>{escape(tx['cmp_h'])}: {escape(index_short(idx))}</h2>"
+        why = untestable(c["test"], lang)
+        if why:  # one region, or a score that does not vary within regions: no test, and no pairs
+            out += f"<p>{escape(tx['cmp_no_test'].format(index=index_short(idx), why=why))}</p>"
+            continue
+        test, p, _ = omnibus_phrase(c["test"], lang)
         out += f"<p>{escape(tx['cmp_lead'].format(index=index_short(idx), test=test + ', ' + p))}</p>"
         real = [x for x in c["pairs"] if x["significant"]]
         if real:
