@@ -45,8 +45,9 @@ BRIEF_MODULES = ("helpers.brief", "helpers.brief.render", "helpers.brief.plots",
 #: registry's reader pulls in ``helpers.clean`` with pandera and rapidfuzz: ~200
 #: modules, 0.4 CPU s in every kernel when they were not preloaded)
 PRELOAD = (*BRIEF_MODULES, "helpers.registry", "helpers.clean.readers", "helpers.provenance",
-           "matplotlib.backends.backend_agg", "pandas.core.methods.to_dict", "pyarrow.csv",
-           "openpyxl.packaging.extended", "ipykernel.kernelapp", "ipykernel.ipkernel")
+           "matplotlib.backends.backend_agg", "pandas.core.methods.to_dict",
+           "pandas.core.arrays.arrow.extension_types", "pyarrow.csv", "openpyxl.packaging.extended",
+           "ipykernel.kernelapp", "ipykernel.ipkernel")
 
 
 # ----------------------------------------------------------------------------- the server process
