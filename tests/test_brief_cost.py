@@ -123,7 +123,7 @@ def test_the_fork_server_preloads_what_a_brief_imports(brief_study):
     workspace module and nothing of pandera / rapidfuzz (each forked kernel
     would import them again)."""
     root, _cfg = brief_study("preload")
-    code = textwrap.dedent(f"""
+    code = textwrap.dedent("""
         import importlib, sys, tempfile
         from helpers.pipeline.forkserver import PRELOAD
         for m in PRELOAD:
