@@ -20,7 +20,7 @@ root; run ``python -m helpers run`` first); every brief is written to a
 temporary folder, never to ``reports/``. With ``--fixture`` it uses the small
 two-region test study instead (and skips the full run).
 
-    python benchmarks/bench_reports.py [--study sample] [--regions 4] [--no-full] [--fixture]
+    python benchmarks/bench_reports.py [--study sample] [--regions 4] [--no-full] [--fixture] [--quick]
 """
 from __future__ import annotations
 
@@ -38,28 +38,36 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def workspace_briefs(study_id: str, regions: list[str], prewarm: bool) -> list[tuple[float, float]]:
-    """(wall s, CPU s of this process and its finished children) per brief, one worker."""
+    """(wall s, CPU s of this process and its finished children) per brief, one worker.
+    Also printed: the CPU of the worker (papermill, export, manifest) and of the
+    kernels (the fork server's children: the notebook's own work) separately."""
     from helpers.pipeline import make_brief
 
     out = []
     for i, region in enumerate(regions):
-        t0, c0 = time.perf_counter(), _cpu()
+        t0, (w0, k0) = time.perf_counter(), _cpu_parts()
         res = make_brief(study_id, region, force=True, prewarm=prewarm and i < len(regions) - 1)
         if res.status != "ran":
             raise SystemExit(f"brief {region} failed: {res.error}")
-        out.append((time.perf_counter() - t0, _cpu() - c0))
+        w1, k1 = _cpu_parts()
+        out.append((time.perf_counter() - t0, (w1 - w0) + (k1 - k0)))
         print(f"  workspace brief ({'warm' if prewarm else 'cold'}) {i + 1}/{len(regions)} {region:<24} "
-              f"{out[-1][0]:6.2f} s")
+              f"{out[-1][0]:6.2f} s wall, {out[-1][1]:5.2f} CPU s (worker {w1 - w0:4.2f}, kernels {k1 - k0:4.2f})")
     return out
 
 
-def _cpu() -> float:
-    """CPU seconds of this process, its finished children and the kernel fork
-    server (whose kernels are its children, not ours)."""
+def _cpu_parts() -> tuple[float, float]:
+    """CPU seconds of (this process and its finished children, the kernel fork
+    server and the kernels it reaped). A kernel is counted when it has exited:
+    the prewarmed kernel of the next brief counts with the brief it runs."""
     from helpers.pipeline import forkserver
 
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system + forkserver.server_cpu_seconds()
+    return t.user + t.system + t.children_user + t.children_system, forkserver.server_cpu_seconds()
+
+
+def _cpu() -> float:
+    return sum(_cpu_parts())
 
 
 def naive_brief(study, region: str, out: Path) -> float:
@@ -103,6 +111,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="workers of the full run")
     ap.add_argument("--no-full", action="store_true", help="skip the whole-pipeline run")
     ap.add_argument("--fixture", action="store_true", help="use the small test study in a temporary workspace")
+    ap.add_argument("--quick", action="store_true",
+                    help="only the marginal brief (warm kernels, fork server): no cold, no-fork, naive or full runs")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     study_id = args.study
@@ -133,6 +143,13 @@ def main(argv=None) -> int:
     regions = (regions * args.regions)[: max(2, args.regions)]  # repeat regions when the study has few
 
     warm = workspace_briefs(study_id, regions, prewarm=True)
+    if args.quick:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"\nmarginal brief: {statistics.median(t for t, _ in warm[1:]):.2f} s wall, "
+              f"{statistics.median(c for _, c in warm[1:]):.2f} CPU s (median of {len(warm) - 1}; target <= 2 CPU s)"
+              f"\n(1-minute load average at the end: {load:.2f} on {os.cpu_count()} cores)")
+        shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     cold = workspace_briefs(study_id, regions, prewarm=False)
     from helpers.pipeline import kernels
 

@@ -32,6 +32,10 @@ BRIEF = {
         "ut_real": "Rata-rata jenis unit kerja berbeda nyata ({test}, {p}, {eff}): tertinggi {hi} ({hi_v}), terendah {lo} ({lo_v}).",
         "ut_none": "Rata-rata jenis unit kerja tidak berbeda nyata secara statistik ({test}, {p}).",
         "ut_na": "Uji perbandingan jenis unit belum tersedia; selisih rata-rata di bawah bersifat deskriptif.",
+        # a test without a numerator degree of freedom (one group, or scores that do not vary within groups)
+        "no_test": "uji tidak dapat dihitung", "no_test_one": "hanya ada satu kelompok",
+        "no_test_flat": "skor tidak bervariasi di dalam kelompok", "gap_no_test": "tidak dapat diuji ({why})",
+        "ut_no_test": "Jenis unit kerja tidak dapat dibandingkan dengan uji statistik ({why}); selisih rata-rata di bawah bersifat deskriptif.",
         "priority": "Unit prioritas (pasti termasuk {k} terendah, P ≥ {p}): {units}.",
         "priority_none": "Tidak ada unit yang pasti termasuk {k} terendah (P ≥ {p}); peringkat unit berskor rendah masih tidak pasti (lihat interval peringkat).",
         "jp": "{share} ASN {ci} memenuhi 20 JP pelatihan per tahun (dari {n} ASN dengan data jam pelatihan).",
@@ -66,6 +70,9 @@ BRIEF = {
         "ut_real": "Unit types differ significantly ({test}, {p}, {eff}): highest {hi} ({hi_v}), lowest {lo} ({lo_v}).",
         "ut_none": "Unit types do not differ significantly ({test}, {p}).",
         "ut_na": "The unit-type comparison tests are not available; the differences below are descriptive.",
+        "no_test": "the test could not be computed", "no_test_one": "there is only one group",
+        "no_test_flat": "the scores do not vary within the groups", "gap_no_test": "no test possible ({why})",
+        "ut_no_test": "The unit types cannot be compared by a statistical test ({why}); the differences below are descriptive.",
         "priority": "Priority units (robustly among the {k} lowest, P ≥ {p}): {units}.",
         "priority_none": "No unit is robustly among the {k} lowest (P ≥ {p}); the ranks of the low-scoring units are uncertain (see the rank intervals).",
         "jp": "{share} of staff {ci} meet the 20 training hours (JP) a year (of {n} with training-hour records).",
@@ -232,6 +239,7 @@ SUMMARY = {
            "cmp_h": "Perbandingan antardaerah",
            "cmp_lead": "{index}, gelombang terakhir tiap daerah: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
            "cmp_none": "Tidak ada pasangan daerah yang berbeda nyata.",
+           "cmp_no_test": "{index}, gelombang terakhir tiap daerah: tidak dapat diuji ({why}).",
            "pair": "Pasangan", "diff": "Selisih", "p": "p (disesuaikan)"},
     "en": {"title": "Study Summary: {study}", "region": "Region", "index": "Index", "wave": "Wave",
            "value": "Value [95% CI]", "ci": "95% CI", "cat": "Category", "n": "Respondents (units)", "units": "Units",
@@ -245,6 +253,7 @@ SUMMARY = {
            "cmp_h": "Regions compared",
            "cmp_lead": "{index}, each region's latest wave: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
            "cmp_none": "No pair of regions differs significantly.",
+           "cmp_no_test": "{index}, each region's latest wave: no test possible ({why}).",
            "pair": "Pair", "diff": "Difference", "p": "p (adjusted)"},
 }
 

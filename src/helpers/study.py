@@ -13,6 +13,9 @@ import yaml
 from . import paths
 from .errors import ConfigError
 
+# libyaml's parser (same safe constructor) when installed: ~10x faster than the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def slugify(text: str) -> str:
     """``"Kabupaten Kutai Kartanegara"`` -> ``"kabupaten-kutai-kartanegara"``."""
@@ -104,7 +107,7 @@ def load_study(study: str | Path = "sample") -> Study:
         raise ConfigError("study file not found", file=path,
                           expected=f"one of the studies in config/studies/: {', '.join(available)}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
 

@@ -11,7 +11,9 @@ English (``en``) (one ordering rule, as seaborn has one).
   group codes (``L`` / ``P``, ``struktural``, ``<30``) as a reader names them;
 - ``POSTHOC_FOR``, :func:`test_label`, ``EFFECT_SYMBOLS``: the tests stage 03
   writes (the ``test`` column of its tables), the post-hoc test of each omnibus
-  test, and their names in a sentence.
+  test, and their names in a sentence;
+- :func:`index_short`: an index's short name in a table or heading (``IP ASN``;
+  acronyms, the same in both languages).
 
 >>> factor_label("age_band", "en"), group_label("P", "id"), test_label("welch", "en")
 ('age group', 'Perempuan', 'Welch ANOVA')
@@ -26,6 +28,9 @@ import yaml
 
 from . import paths
 
+# libyaml's parser (same safe constructor) when installed: ~10x faster than the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 EDUCATION = ["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
 AGE_BINS = [-np.inf, 30, 40, 50, np.inf]
 AGE_LABELS = ["<30", "30-39", "40-49", "50+"]
@@ -39,7 +44,7 @@ def age_band(age: pd.Series) -> pd.Series:
 @lru_cache(maxsize=8)
 def _unit_types(path: str) -> dict:
     try:
-        return yaml.safe_load(open(path, encoding="utf-8").read()) or {}
+        return yaml.load(open(path, encoding="utf-8").read(), Loader=_YAML_LOADER) or {}
     except OSError:
         return {}
 
@@ -113,6 +118,15 @@ TEST_LABELS: dict[str, dict[str, str]] = {
     "turnover": {"en": "turnover (only-later vs only-earlier respondents)", "id": "pergantian responden"},
 }
 #: effect-size column ``effect_name`` -> its symbol
+#: short names of the indices in tables and headings (the spec's ``name`` is the long one)
+INDEX_SHORT = {"ikd": "IKD", "ip_asn": "IP ASN", "ild": "ILD"}
+
+
+def index_short(index: str) -> str:
+    """``"ip_asn"`` -> ``"IP ASN"``; an index without a short name: its id in capitals."""
+    return INDEX_SHORT.get(index, str(index).upper())
+
+
 EFFECT_SYMBOLS = {"omega2": "ω²", "eta2": "η²", "epsilon2": "ε²", "r2_group": "R²", "eta2_w": "η²"}
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -44,7 +43,11 @@ def style() -> None:
                   rc={"axes.edgecolor": "#444444", "grid.color": "#e5e5e5", "axes.titlesize": 9,
                       "axes.labelsize": 8.5, "xtick.labelsize": 8, "ytick.labelsize": 8,
                       "legend.fontsize": 7.5, "figure.dpi": DPI, "savefig.dpi": DPI, "figure.constrained_layout.use": True,
-                      "axes.titleweight": "bold"})
+                      "axes.titleweight": "bold",
+                      # FreeType's hinting (matplotlib's default) costs ~30% of drawing a
+                      # figure, mostly in the glyphs of tick labels; at 150 dpi unhinted
+                      # glyphs look the same (compared page by page at print size)
+                      "text.hinting": "none"})
 
 
 def _lab(lang: str) -> dict:
@@ -58,16 +61,50 @@ def _numfmt(ax, lang: str, axis: str = "x", decimals: int = 2) -> None:
 
 def _save(fig, path: Path) -> Path:
     """The figure as a PNG: one draw of the Agg canvas (the constrained layout
-    runs inside it), then its pixels to the file. ``savefig`` draws the figure
-    twice, once for the layout and once for the pixels; the file is the same."""
+    runs inside it), then its pixels to the file (``savefig`` would draw twice).
+
+    The figures are drawn in greys only, so the file is an 8-bit greyscale PNG
+    without alpha when every pixel is grey (a third of the RGBA file): cheaper to
+    write, to embed in the HTML and to re-encode in the PDF, where WeasyPrint
+    would otherwise split off and compress an alpha channel of each figure. A
+    figure with colour in it is written as RGB."""
+    from PIL import Image
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.set_facecolor("white")
+    if len(fig.axes) == 1:
+        _fit(fig)
     fig.canvas.draw()
-    matplotlib.image.imsave(path, np.asarray(fig.canvas.buffer_rgba()), format="png", origin="upper",
-                            dpi=fig.dpi, metadata={"Software": None})
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    r, g, b = rgba[..., 0], rgba[..., 1], rgba[..., 2]
+    grey = bool((r == g).all() and (g == b).all())
+    img = Image.fromarray(np.ascontiguousarray(r) if grey else np.ascontiguousarray(rgba[..., :3]))
+    img.save(path, format="png", dpi=(fig.dpi, fig.dpi))
     plt.close(fig)
     return path
+
+
+def _fit(fig) -> None:
+    """Place the one axes of ``fig`` as the constrained layout would (within half
+    a pixel on every brief figure of the sample), from one measurement of its
+    decorations instead of the layout's two passes plus the draw: the axes'
+    tight box inside the figure with a pad of ``figure.constrained_layout.w_pad``
+    / ``h_pad`` on each side, and below it the height of a figure legend placed
+    ``outside lower`` (plus two pads), as the layout reserves it."""
+    from matplotlib import rcParams
+
+    fig.set_layout_engine("none")
+    ax = fig.axes[0]
+    r = fig.canvas.get_renderer()
+    w, h = fig.bbox.width, fig.bbox.height
+    wp, hp = rcParams["figure.constrained_layout.w_pad"] * fig.dpi, rcParams["figure.constrained_layout.h_pad"] * fig.dpi
+    tight = ax.get_tightbbox(r, for_layout_only=True)
+    box = ax.get_window_extent(r)
+    legend = max((lg.get_tightbbox(r).height + 2 * hp for lg in fig.legends if lg._outside_loc == "lower"), default=0)
+    left, right = box.x0 - tight.x0 + wp, tight.x1 - box.x1 + wp
+    bottom, top = box.y0 - tight.y0 + hp + legend, tight.y1 - box.y1 + hp
+    ax.set_position([left / w, bottom / h, (w - left - right) / w, (h - bottom - top) / h])
 
 
 def _dec(block: dict) -> int:
@@ -88,13 +125,18 @@ def area_profile(block: dict, lang: str, path: Path) -> Path | None:
     lab = _lab(lang)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.34 * len(areas) + 0.75))
     y = np.arange(len(areas))[::-1]
-    for yi, (c, a) in zip(y, areas):
-        k = 100 / a["max"] if share else 1
-        lo = 0 if share else (block["scale"]["min"] or 0)
-        ax.barh(yi, (a["mean"] - lo) * k, left=lo * k, color=MID, height=0.55, edgecolor=DARK, linewidth=0.6)
-        if a["ci_low"] is not None:
-            ax.errorbar(a["mean"] * k, yi, xerr=[[(a["mean"] - a["ci_low"]) * k], [(a["ci_high"] - a["mean"]) * k]],
-                        fmt="none", ecolor=DARK, capsize=2.5, lw=0.9)
+    ks = np.array([100 / a["max"] if share else 1 for _, a in areas], dtype=float)
+    lo = 0 if share else (block["scale"]["min"] or 0)
+    means = np.array([a["mean"] for _, a in areas], dtype=float)
+    # one bar call and one errorbar call for all areas (a call per area cost more than the drawing)
+    ax.barh(y, (means - lo) * ks, left=lo * ks, color=MID, height=0.55, edgecolor=DARK, linewidth=0.6)
+    ci = [(yi, k, a) for yi, k, (_, a) in zip(y, ks, areas) if a["ci_low"] is not None]
+    if ci:
+        ax.errorbar([a["mean"] * k for _, k, a in ci], [yi for yi, _, _ in ci],
+                    xerr=[[(a["mean"] - a["ci_low"]) * k for _, k, a in ci],
+                          [(a["ci_high"] - a["mean"]) * k for _, k, a in ci]],
+                    fmt="none", ecolor=DARK, capsize=2.5, lw=0.9)
+    for yi, k, (c, a) in zip(y, ks, areas):
         if a.get("target") is not None:
             ax.plot([a["target"] * k] * 2, [yi - 0.38, yi + 0.38], color="black", lw=1.6, ls=(0, (2, 1)))
         txt = fmt.num(a["mean"], lang, 2) + (f" / {fmt.num(a['max'], lang, 0)}" if share else "")
@@ -133,18 +175,26 @@ def unit_types(block: dict, lang: str, path: Path) -> Path | None:
     rows.sort(key=lambda kv: kv[1]["mean"])
     by = block["comparison"]["by_unit_type"]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.28 * len(rows) + 1.0))
-    has_emm = False
+    # one errorbar call per marker style, not per row: each call builds its own
+    # line, caps and collection, and that was most of the time spent on the figure
+    marks: dict[tuple[bool, bool], list] = {}
+    emm = []
     for yi, (k, v) in enumerate(rows):
         real = bool(by.get(k, {}).get("higher_than") or by.get(k, {}).get("lower_than"))
         tested = v.get("tested", True)  # a type of fewer than 3 units is shown, never tested
-        ax.errorbar(v["mean"], yi, xerr=[[v["mean"] - (v["ci_low"] or v["mean"])], [(v["ci_high"] or v["mean"]) - v["mean"]]],
-                    fmt="o" if tested else "s", color=DARK if tested else MID,
-                    mfc=DARK if real else "white", ms=5 if tested else 4.5, capsize=2.5, lw=1)
+        marks.setdefault((tested, real), []).append(
+            (v["mean"], yi, v["mean"] - (v["ci_low"] or v["mean"]), (v["ci_high"] or v["mean"]) - v["mean"]))
         if v.get("emm") is not None:
-            has_emm = True
-            ax.plot(v["emm"], yi + 0.22, marker="D", ms=3.2, color=MID, ls="none")
+            emm.append((v["emm"], yi + 0.22))
         ax.text(1.01, yi, f"n = {fmt.integer(v['n'], lang)}", transform=ax.get_yaxis_transform(), fontsize=7,
                 va="center", color=MID)
+    for (tested, real), pts in marks.items():
+        x, yy, lo, hi = np.array(pts, dtype=float).T
+        ax.errorbar(x, yy, xerr=[lo, hi], fmt="o" if tested else "s", color=DARK if tested else MID,
+                    mfc=DARK if real else "white", ms=5 if tested else 4.5, capsize=2.5, lw=1)
+    has_emm = bool(emm)
+    if emm:
+        ax.plot(*np.array(emm, dtype=float).T, marker="D", ms=3.2, color=MID, ls="none")
     ax.set_yticks(range(len(rows)), [v["label"] for _, v in rows])
     ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8, label=lab["region"])
     if block["comparison"].get("available"):
@@ -176,14 +226,37 @@ def heatmap(block: dict, lang: str, path: Path) -> Path | None:
     # share of maximum puts IP ASN dimensions (max 5 ... 40) on one colour scale
     maxes = np.array([block["areas"][c]["max"] or 1 for c in comps])
     shade = data / maxes if len(set(maxes)) > 1 else data
-    sns.heatmap(shade, annot=annot, fmt="", cmap="Greys", cbar=False, linewidths=0.6, linecolor="white",
-                ax=ax, annot_kws={"fontsize": 7.5}, vmin=np.nanmin(shade) - 0.15 * np.nanstd(shade) - 1e-9,
+    _grey_cells(ax, shade, annot, vmin=np.nanmin(shade) - 0.15 * np.nanstd(shade) - 1e-9,
                 vmax=np.nanmax(shade) + 0.6 * (np.nanmax(shade) - np.nanmin(shade)) + 1e-9)
     labels = [block["areas"][c]["label"] for c in comps]
     ax.set_xticks(np.arange(len(comps)) + 0.5, [_wrap(s, 16) for s in labels], rotation=0, fontsize=7)
     ax.set_yticks(np.arange(len(rows)) + 0.5, [v["label"] for _, v in rows], rotation=0)
     ax.tick_params(length=0)
     return _save(fig, path)
+
+
+def _grey_cells(ax, shade: np.ndarray, annot: np.ndarray, vmin: float, vmax: float) -> None:
+    """What ``seaborn.heatmap(shade, annot=annot, cmap="Greys", cbar=False,
+    linewidths=0.6, linecolor="white")`` draws, with plain matplotlib: a mesh of
+    grey cells (empty where NaN), the value in each cell in dark or white ink by
+    the cell's luminance (seaborn's rule), no spines. seaborn also draws the whole
+    figure once more to test whether tick labels overlap; the brief sets its own
+    tick labels right after, so that draw was wasted."""
+    from seaborn.utils import relative_luminance
+
+    sns.despine(ax=ax, left=True, bottom=True)
+    data = np.ma.masked_invalid(shade)
+    mesh = ax.pcolormesh(data, cmap="Greys", vmin=vmin, vmax=vmax, linewidths=0.6, edgecolor="white")
+    ax.set(xlim=(0, shade.shape[1]), ylim=(0, shade.shape[0]))
+    ax.invert_yaxis()
+    mesh.update_scalarmappable()
+    colours = mesh.get_facecolors()
+    for k, (val, colour) in enumerate(zip(mesh.get_array().flat, colours)):
+        if val is np.ma.masked:
+            continue
+        i, j = divmod(k, shade.shape[1])
+        ax.text(j + 0.5, i + 0.5, annot[i, j], color=".15" if relative_luminance(colour) > .408 else "w",
+                ha="center", va="center", fontsize=7.5)
 
 
 def _wrap(s: str, width: int) -> str:
@@ -200,10 +273,13 @@ def priority_units(block: dict, lang: str, path: Path) -> Path | None:
         return None
     style()
     fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(units) + 0.8))
-    for yi, u in enumerate(units[::-1]):
-        m = u["rank_median"]
-        ax.errorbar(m, yi, xerr=[[m - u["rank_low"]], [u["rank_high"] - m]], fmt="s", color=DARK,
-                    mfc=DARK if u["robust"] else "white", ms=4.5, capsize=2.5, lw=1)
+    for robust in (False, True):  # one errorbar call per marker fill
+        pts = [(u["rank_median"], yi, u["rank_median"] - u["rank_low"], u["rank_high"] - u["rank_median"])
+               for yi, u in enumerate(units[::-1]) if bool(u["robust"]) == robust]
+        if pts:
+            x, yy, lo, hi = np.array(pts, dtype=float).T
+            ax.errorbar(x, yy, xerr=[lo, hi], fmt="s", color=DARK, mfc=DARK if robust else "white", ms=4.5,
+                        capsize=2.5, lw=1)
     ax.set_yticks(range(len(units)), [_wrap(u["unit"], 40) for u in units[::-1]])
     k = (block.get("priority") or {}).get("k", len(units))
     ax.axvline(k + 0.5, color=DARK, ls="--", lw=0.8)
@@ -240,11 +316,10 @@ def demographic_gaps(block: dict, lang: str, path: Path) -> Path | None:
         y += 1
     ys = np.array(ys)
     ys = ys.max() - ys
-    for yi, (f, name, v) in zip(ys, rows):
-        lo = v["ci_low"] if v["ci_low"] is not None else v["mean"]
-        hi = v["ci_high"] if v["ci_high"] is not None else v["mean"]
-        ax.errorbar(v["mean"], yi, xerr=[[v["mean"] - lo], [hi - v["mean"]]], fmt="o", color=DARK, ms=3.5,
-                    capsize=2, lw=0.9)
+    mean = np.array([v["mean"] for _, _, v in rows], dtype=float)
+    lo = np.array([v["ci_low"] if v["ci_low"] is not None else v["mean"] for _, _, v in rows], dtype=float)
+    hi = np.array([v["ci_high"] if v["ci_high"] is not None else v["mean"] for _, _, v in rows], dtype=float)
+    ax.errorbar(mean, ys, xerr=[mean - lo, hi - mean], fmt="o", color=DARK, ms=3.5, capsize=2, lw=0.9)
     ax.set_yticks(ys, labels)
     ax.axvline(block["overall"], color=DARK, ls="--", lw=0.8, label=lab["region"])
     fig.legend(loc="outside lower right", frameon=False)  # inside, it can hide the last group's marker

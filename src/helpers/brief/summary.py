@@ -23,9 +23,7 @@ from .. import catalog, paths  # noqa: E402
 from ..io import atomic_path, read_json, write_json  # noqa: E402
 from .. import fmt, strings  # noqa: E402
 from .render import _ci, _table, figure  # noqa: E402
-
-
-SHORT = {"ikd": "IKD", "ip_asn": "IP ASN", "ild": "ILD"}
+from ..vocabulary import index_short  # noqa: E402
 
 
 def _change(row: dict, lang: str) -> str:
@@ -74,7 +72,7 @@ def region_comparison(study, alpha: float = 0.05) -> dict:
         pairs = ph[(ph["index"] == idx) & (ph["component"] == "overall") & (ph["test"] == "svy_contrast")]
         out[str(idx)] = {
             "test": {k: (None if pd.isna(r[k]) else (float(r[k]) if k not in ("test", "frame", "family") else r[k]))
-                     for k in ("test", "statistic", "df1", "df2", "p", "p_adj", "frame", "family")},
+                     for k in ("test", "statistic", "df1", "df2", "p", "p_adj", "frame", "family", "k")},
             "pairs": [{"group_a": str(x["group_a"]), "group_b": str(x["group_b"]), "diff": float(x["diff"]),
                        "ci_low": float(x["ci_low"]), "ci_high": float(x["ci_high"]), "p_adj": float(x["p_adj"]),
                        "significant": bool(x["p_adj"] < alpha)} for x in pairs.to_dict("records")]}
@@ -157,7 +155,7 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     table = _table([tx["region"], tx["index"], tx["value"], tx["change"], tx["cat"], tx["n"],
                     tx["weakest"], tx["lowest"], tx["jp"]],
                    [[escape(r["region_name"]),
-                     escape(SHORT.get(r["index"], r["index"].upper())) + f" {r['wave'] or ''}".rstrip(),
+                     escape(index_short(r["index"])) + f" {r['wave'] or ''}".rstrip(),
                      f"<strong>{fmt.num(r['overall'], lang)}</strong> " + _ci(r["ci_low"], r["ci_high"], lang),
                      _change(r, lang), escape(r["category"] or fmt.DASH),
                      f"{fmt.integer(r['respondents'], lang)} ({fmt.integer(r['units'], lang)})",
@@ -168,7 +166,7 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     if any(r.get("rank") for r in rows):
         n = next(r["rank"]["n_draws"] for r in rows if r.get("rank"))
         table += _table([tx["region"], tx["index"], tx["rank"]],
-                        [[escape(r["region_name"]), escape(SHORT.get(r["index"], r["index"].upper())),
+                        [[escape(r["region_name"]), escape(index_short(r["index"])),
                           f'{fmt.num(r["rank"]["median"], lang, 0)} [{fmt.num(r["rank"]["p05"], lang, 0)}–'
                           f'{fmt.num(r["rank"]["p95"], lang, 0)}] / {r["rank"]["of"]}']
                          for r in rows if r.get("rank")], "summary-ranks")
@@ -190,14 +188,18 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
 
 
 def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
-    from .text import omnibus_phrase
+    from .text import omnibus_phrase, untestable
 
     names = {r: rep["meta"]["region_name"] for r, rep in reports.items()}
     out = ""
     for idx, c in compared.items():
+        out += f"<h2>{escape(tx['cmp_h'])}: {escape(index_short(idx))}</h2>"
+        why = untestable(c["test"], lang)
+        if why:  # one region, or a score that does not vary within regions: no test, and no pairs
+            out += f"<p>{escape(tx['cmp_no_test'].format(index=index_short(idx), why=why))}</p>"
+            continue
         test, p, _ = omnibus_phrase(c["test"], lang)
-        out += f"<h2>{escape(tx['cmp_h'])}: {escape(SHORT.get(idx, idx.upper()))}</h2>"
-        out += f"<p>{escape(tx['cmp_lead'].format(index=SHORT.get(idx, idx.upper()), test=test + ', ' + p))}</p>"
+        out += f"<p>{escape(tx['cmp_lead'].format(index=index_short(idx), test=test + ', ' + p))}</p>"
         real = [x for x in c["pairs"] if x["significant"]]
         if real:
             out += _table([tx["pair"], tx["diff"], tx["p"]],

@@ -15,7 +15,7 @@ from ..vocabulary import EFFECT_SYMBOLS, factor_label, group_label, test_label
 
 __all__ = ["areas_sentence", "bound", "change_sentence", "compliance_sentence", "focus", "gap_sentence",
            "group_label", "headline_sentence", "key_messages", "largest_gap", "noun", "omnibus_phrase",
-           "priority_sentence", "t", "test_name", "unit_type_sentence", "value"]
+           "priority_sentence", "t", "test_name", "unit_type_sentence", "untestable", "value"]
 
 
 def t(lang: str) -> dict:
@@ -41,6 +41,32 @@ def bound(x, lang: str) -> str:
     if x is not None and float(x).is_integer():
         return fmt.num(x, lang, 0)
     return value(x, lang)
+
+
+def untestable(o: dict | None, lang: str) -> str | None:
+    """Why an omnibus test is no test (a reason, in ``lang``), or None when it is one.
+
+    A test with no numerator degree of freedom (``df1 = 0``) compares nothing: one
+    group, or scores that do not vary within the groups (IP ASN Kualifikasi is
+    scored from education, so by education every group is constant and the
+    design-based Wald statistic is undefined). Printed as a test it would read
+    ``F(0, 53) = –, p = –``; the brief says why there is no test instead.
+
+    >>> untestable({"df1": 0.0, "k": 10, "statistic": None, "p": None}, "en")
+    'the scores do not vary within the groups'
+    >>> untestable({"df1": 3.0, "k": 4, "statistic": 2.5, "p": 0.06}, "en") is None
+    True
+    """
+    if not o:
+        return None
+    df1, k = o.get("df1"), o.get("k")
+    if k is not None and k < 2:
+        return t(lang)["no_test_one"]
+    if df1 is not None and df1 < 1:
+        return t(lang)["no_test_flat"] if k is not None else t(lang)["no_test"]
+    if o.get("statistic") is None and o.get("p") is None:
+        return t(lang)["no_test"]
+    return None
 
 
 def omnibus_phrase(o: dict, lang: str) -> tuple[str, str, str]:
@@ -123,6 +149,9 @@ def unit_type_sentence(block: dict, lang: str) -> str:
     o = comp["omnibus"].get("overall")
     if not o:
         return tt["ut_na"]
+    why = untestable(o, lang)
+    if why:
+        return tt["ut_no_test"].format(why=why)
     test, p, eff = omnibus_phrase(o, lang)
     if not o["significant"]:
         return tt["ut_none"].format(test=test, p=p)
@@ -181,12 +210,15 @@ def gap_sentence(block: dict, lang: str, factor: str | None = None, each: bool =
         return None
     g = block["gaps"][factor]
     tt = t(lang)
-    sig = "" if g.get("significant") is None else (tt["sig"] if g["significant"] else tt["nsig"])
+    why = untestable(g.get("test"), lang)
+    sig = "" if g.get("significant") is None or why else (tt["sig"] if g["significant"] else tt["nsig"])
     comp = (block.get("by_construction") or {}).get(factor)
     if comp and comp in block.get("areas", {}):
         sig += tt["by_construction"].format(component=block["areas"][comp]["label"],
                                             factor=factor_label(factor, lang))
-    if g.get("test"):
+    if why:
+        sig += "; " + tt["gap_no_test"].format(why=why)
+    elif g.get("test"):
         tst, p, _eff = omnibus_phrase(g["test"], lang)
         sig += tt["gap_test"].format(test=tst, p=p)
     return tt["gap_each" if each else "gap"].format(factor=factor_label(factor, lang),

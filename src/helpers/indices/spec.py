@@ -23,6 +23,9 @@ import yaml
 from .. import paths
 from ..errors import ConfigError
 
+# libyaml's parser (same safe constructor) when installed: ~10x faster than the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 AGGREGATIONS = ("mean", "weighted_mean", "geometric_mean", "sum")
 NORMALISATIONS = ("none", "minmax", "zscore", "goalposts")
 TOP_KEYS = {"id", "name", "description", "instrument", "scale", "index", "categories",
@@ -244,7 +247,7 @@ def load_spec(index: str | Path | dict) -> IndexSpec:
         raise ConfigError("index spec not found", file=path,
                           expected=f"one of {', '.join(available) or '(none)'} or a path to a YAML file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
     if not isinstance(data, dict):
