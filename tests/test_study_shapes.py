@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from factories import quick_uncertainty
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = yaml.safe_load((ROOT / "config/studies/sample.yaml").read_text(encoding="utf-8"))
 
@@ -29,6 +31,7 @@ def make_study(root: Path, shape: str) -> str:
     raw files linked from the repository)."""
     spec = SHAPES[shape]
     shutil.copytree(ROOT / "config", root / "config", ignore=shutil.ignore_patterns("studies", ".pseudonym_key"))
+    quick_uncertainty(root)  # the shapes are under test here, not the Monte Carlo (test_uncertainty.py)
     (root / "config/studies").mkdir()
     (root / "notebooks").symlink_to(ROOT / "notebooks")
     raw = root / "data/raw" / shape
