@@ -44,10 +44,29 @@ E2E_ROOT = ROOT / ".pytest_cache" / "e2e"
 SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
 
 
+#: the modules that take longest, longest first: with ``--dist loadfile
+#: --no-loadscope-reorder`` (pyproject) xdist hands modules to its workers in
+#: collection order, so the long ones start at once and the many short ones fill
+#: the gaps at the end (xdist's default order, most tests first, left the longest
+#: modules, which have few tests, for last: one worker finished minutes after the other)
+LONGEST_FIRST = ["test_end_to_end.py", "test_study_shapes.py", "test_compare.py", "test_synth.py",
+                 "test_brief.py", "test_indices_sample.py", "test_cluster.py", "test_outputs.py", "test_clean.py"]
+
+
+def _order(item) -> tuple[int, int]:
+    """Modules by LONGEST_FIRST, then the rest; inside a module, the tests that
+    wait for ``sample_run`` last (the other worker may be making it)."""
+    name = item.path.name
+    rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    waits = "sample_run" in getattr(item, "fixturenames", ()) and name != "test_end_to_end.py"
+    return rank, int(waits)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_order)  # stable: a module's tests keep their order otherwise
 
 
 @contextlib.contextmanager
