@@ -32,6 +32,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from factories import env
@@ -112,11 +113,16 @@ def sample_cleaned(shared_tmp):
     from helpers.study import load_study
 
     root = shared_tmp / "sample_cleaned"
-    # every worker builds its own in-memory tables; the lock keeps them from
-    # writing the same folder at once
-    with _exclusive(shared_tmp / "sample_cleaned.lock"), \
-            env(ASN_WORKSPACE=ROOT, ASN_OUTPUT_ROOT=root, ASN_PSEUDONYM_KEY="test-key"):
-        summary = clean.run(load_study("sample"), return_tables=True)
+    done = shared_tmp / "sample_cleaned.pickle"
+    # the first worker runs stage 01 and pickles what it returned (the same
+    # objects, dtypes included); another worker loads that instead of cleaning again
+    with _exclusive(shared_tmp / "sample_cleaned.lock"):
+        if done.exists():
+            summary = pd.read_pickle(done)
+        else:
+            with env(ASN_WORKSPACE=ROOT, ASN_OUTPUT_ROOT=root, ASN_PSEUDONYM_KEY="test-key"):
+                summary = clean.run(load_study("sample"), return_tables=True)
+            pd.to_pickle(summary, done)
     return {"root": root, "summary": summary, "tables": summary["tables"]}
 
 

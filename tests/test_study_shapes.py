@@ -61,15 +61,19 @@ def workspace(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def no_targets_run(tmp_path_factory):
-    """``(workspace, study id, RunSummary)`` of ``helpers run`` on the no-targets
-    study on a 2-worker LocalCluster; the variables stay set for the module's tests."""
-    from helpers import pipeline
+    """``(workspace, study id, RunSummary, scheduler address)`` of ``helpers run``
+    on the no-targets study on a 2-worker LocalCluster, which stays up for the
+    module's tests (verify reruns on it: its workers have their imports done),
+    as do the variables. (``sample_run`` covers a run starting its own cluster.)"""
+    from helpers import cluster, pipeline
 
     root = tmp_path_factory.mktemp("no_targets")
-    with env(ASN_WORKSPACE=root, ASN_OUTPUT_ROOT=None, ASN_PSEUDONYM_KEY="test-key"):
+    with env(ASN_WORKSPACE=root, ASN_OUTPUT_ROOT=None, ASN_PSEUDONYM_KEY="test-key"), \
+            cluster.connect(workers=2, echo=lambda *_: None) as client:
+        address = client.scheduler.address
         sid = make_study(root, "no_targets")
-        summary = pipeline.run(sid, workers=2, progress=False, echo=lambda *_: None)
-        yield root, sid, summary
+        summary = pipeline.run(sid, scheduler=address, progress=False, echo=lambda *_: None)
+        yield root, sid, summary, address
 
 
 def check_stage_tables(study, shape: str, respondents: int) -> None:
@@ -114,7 +118,7 @@ def test_study_without_targets_runs_notebooks_and_brief_on_dask(no_targets_run):
     from helpers import catalog
     from helpers.study import load_study
 
-    root, sid, summary = no_targets_run
+    root, sid, summary, _ = no_targets_run
     assert summary.ok, [(b.region, b.error) for b in summary.briefs] + [(s.name, s.error) for s in summary.stages]
     assert [s.status for s in summary.stages] == ["ran"] * 3
     folder = root / "reports" / sid / "kota-bontang"
@@ -132,7 +136,7 @@ def test_verify_reproduces_every_number_and_catches_a_changed_one(no_targets_run
     longer matches the manifest is named."""
     from helpers.pipeline import flatten_numbers, verify
 
-    root, sid, summary = no_targets_run
+    root, sid, summary, address = no_targets_run
     assert summary.ok, summary.failed
     report = tmp_path / "kota-bontang"
     shutil.copytree(root / "reports" / sid / "kota-bontang", report)
@@ -150,7 +154,7 @@ def test_verify_reproduces_every_number_and_catches_a_changed_one(no_targets_run
     manifest["inputs"][tampered] = "0" * 64  # as if the file had changed since the report
     (report / "manifest.json").write_text(json.dumps(manifest))
 
-    res = verify(report, echo=lambda *_: None)
+    res = verify(report, echo=lambda *_: None, scheduler=address)
     assert res.input_problems == [f"{tampered}: input changed since the report (sha256 000000000000... -> "
                                   f"{digest[:12]}...)"]
     assert res.differences == [f"{key}: {value + 0.01!r} in the report, {value!r} in the rerun"]
