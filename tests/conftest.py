@@ -50,8 +50,9 @@ SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
 #: collection order, so the long ones start at once and the many short ones fill
 #: the gaps at the end (xdist's default order, most tests first, left the longest
 #: modules, which have few tests, for last: one worker finished minutes after the other)
-LONGEST_FIRST = ["test_end_to_end.py", "test_study_shapes.py", "test_compare.py", "test_synth.py",
-                 "test_brief.py", "test_indices_sample.py", "test_cluster.py", "test_outputs.py", "test_clean.py"]
+LONGEST_FIRST = ["test_end_to_end.py", "test_study_shapes.py", "test_compare.py", "test_brief.py", "test_synth.py",
+                 "test_malformed.py", "test_cluster.py", "test_indices_sample.py", "test_outputs.py", "test_clean.py",
+                 "test_indices.py"]
 
 
 def _order(item) -> tuple[int, int]:
