@@ -32,6 +32,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from factories import env
@@ -44,10 +45,30 @@ E2E_ROOT = ROOT / ".pytest_cache" / "e2e"
 SLOW_FIXTURES = {"sample_run", "sample_cleaned", "rendered"}
 
 
+#: the modules that take longest, longest first: with ``--dist loadfile
+#: --no-loadscope-reorder`` (pyproject) xdist hands modules to its workers in
+#: collection order, so the long ones start at once and the many short ones fill
+#: the gaps at the end (xdist's default order, most tests first, left the longest
+#: modules, which have few tests, for last: one worker finished minutes after the other)
+LONGEST_FIRST = ["test_end_to_end.py", "test_study_shapes.py", "test_compare.py", "test_brief.py", "test_synth.py",
+                 "test_malformed.py", "test_cluster.py", "test_indices_sample.py", "test_outputs.py", "test_clean.py",
+                 "test_indices.py"]
+
+
+def _order(item) -> tuple[int, int]:
+    """Modules by LONGEST_FIRST, then the rest; inside a module, the tests that
+    wait for ``sample_run`` last (the other worker may be making it)."""
+    name = item.path.name
+    rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    waits = "sample_run" in getattr(item, "fixturenames", ()) and name != "test_end_to_end.py"
+    return rank, int(waits)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_order)  # stable: a module's tests keep their order otherwise
 
 
 @contextlib.contextmanager
@@ -93,11 +114,16 @@ def sample_cleaned(shared_tmp):
     from helpers.study import load_study
 
     root = shared_tmp / "sample_cleaned"
-    # every worker builds its own in-memory tables; the lock keeps them from
-    # writing the same folder at once
-    with _exclusive(shared_tmp / "sample_cleaned.lock"), \
-            env(ASN_WORKSPACE=ROOT, ASN_OUTPUT_ROOT=root, ASN_PSEUDONYM_KEY="test-key"):
-        summary = clean.run(load_study("sample"), return_tables=True)
+    done = shared_tmp / "sample_cleaned.pickle"
+    # the first worker runs stage 01 and pickles what it returned (the same
+    # objects, dtypes included); another worker loads that instead of cleaning again
+    with _exclusive(shared_tmp / "sample_cleaned.lock"):
+        if done.exists():
+            summary = pd.read_pickle(done)
+        else:
+            with env(ASN_WORKSPACE=ROOT, ASN_OUTPUT_ROOT=root, ASN_PSEUDONYM_KEY="test-key"):
+                summary = clean.run(load_study("sample"), return_tables=True)
+            pd.to_pickle(summary, done)
     return {"root": root, "summary": summary, "tables": summary["tables"]}
 
 

@@ -80,6 +80,29 @@ def workspace(root: Path, config: str | None = "copy", notebooks: bool = False,
     return root
 
 
+#: the Monte Carlo of a test workspace's index specs: enough draws for every
+#: uncertainty table (sensitivity indices included) and brief section to be made,
+#: not enough to cost minutes. The analysis itself is tested in test_uncertainty.py.
+QUICK_UNCERTAINTY = {"n": 40, "sensitivity_n": 8, "ci_resamples": 10}
+
+
+def quick_uncertainty(root: Path, **overrides) -> None:
+    """Rewrite the ``uncertainty:`` block of every index spec copied into the
+    workspace at ``root`` (``config/indices/*.yaml``) with
+    :data:`QUICK_UNCERTAINTY` (and ``overrides``); the seed and the varied build
+    choices stay the spec's. Only a copy (``workspace(config="copy")``) may be
+    rewritten: the real specs are never touched."""
+    import yaml
+
+    folder = root / "config" / "indices"
+    if folder.is_symlink() or not folder.is_dir() or folder.resolve() == (ROOT / "config" / "indices").resolve():
+        raise ValueError(f"{folder}: not a copied config/indices folder")
+    for f in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        data["uncertainty"] = {**(data.get("uncertainty") or {}), **QUICK_UNCERTAINTY, **overrides}
+        f.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 # ----------------------------------------------------------------------------- the stage-01 fixture study
 
 ITEM_AREAS = [(1, "information"), (2, "communication"), (3, "content")]
