@@ -87,8 +87,9 @@ SENS_INDEX_COLUMNS = ["index", "wave", "region_id", "level", "group", "output", 
                       "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high", "output_variance", "n_base",
                       "n_evaluations", "seed", "conf_level"]
 SAMPLING = "sampling"
-#: cells of (respondents x draws) held at once; bounds memory at national scale
-CHUNK_CELLS = 500_000
+#: cells of (respondents x draws or replicates) held at once (32 MB a matrix); bounds
+#: memory at national scale while keeping the per-block overhead small
+CHUNK_CELLS = 4_000_000
 
 
 @dataclass
@@ -338,6 +339,73 @@ def _decode(factors: list[Factor], x: np.ndarray, spec: IndexSpec, seed: int) ->
 # ----------------------------------------------------------------------------- evaluation
 
 
+class _Groups:
+    """Respondents of one component matrix grouped by stratum, answer pattern (which
+    components are scored) and survey weight. Under a draw, every respondent of a
+    group has the same denominator (the weights of the components it answered),
+    the same minimum-data verdict and the same survey weight, so an arithmetic
+    index summed over a group is (sum of its component rows) . w / (pattern . w):
+    the draws cost per group, not per respondent."""
+
+    def __init__(self, z: np.ndarray, logz: np.ndarray, v: np.ndarray, stratum: np.ndarray, w: np.ndarray,
+                 n_strata: int, lam: np.ndarray, scale: np.ndarray):
+        n, k = z.shape
+        pattern = (v.astype(np.int64) << np.arange(k, dtype=np.int64)).sum(axis=1)
+        key = np.stack([stratum.astype(np.int64), pattern, w.view(np.int64)], axis=1)
+        uniq, gidx = np.unique(key, axis=0, return_inverse=True)
+        gidx = gidx.ravel()
+        g = len(uniq)
+        self.g, self.k = g, k
+        self.stratum = uniq[:, 0]
+        self.pattern = ((uniq[:, 1:2] >> np.arange(k)) & 1).astype(float)  # G x K
+        self.w = uniq[:, 2].copy().view(float)
+        self.size = np.bincount(gidx, minlength=g).astype(float)
+        # column-compressed: a product with the transpose of a C-ordered draws x respondents
+        # array (the replicates' counts, the geometric index) then needs no copy
+        self.M = sparse.csc_matrix((np.ones(n), (gidx, np.arange(n))), shape=(g, n))
+        self.Z = np.asarray(self.M @ z)  # G x K sums of the zero-filled component scores
+        # one row per group and component (its scores) and one per group (its size):
+        # the bootstrap's count-weighted sums of a replicate are this matrix times the counts
+        rows = (gidx[:, None] * (k + 1) + np.arange(k + 1)[None, :]).ravel()
+        data = np.concatenate([z, np.ones((n, 1))], axis=1).ravel()
+        cols = np.repeat(np.arange(n), k + 1)
+        keep = data != 0
+        self.Y = sparse.csc_matrix((data[keep], (rows[keep], cols[keep])), shape=(g * (k + 1), n))
+        self.logz_t, self.v_t = np.ascontiguousarray(logz.T), np.ascontiguousarray(v.T)
+        self.S_g = sparse.csr_matrix((np.ones(g), (self.stratum, np.arange(g))), shape=(n_strata, g))
+        self.lam, self.scale = lam[self.stratum], scale[self.stratum]
+
+    def sums(self, wk: np.ndarray, den: np.ndarray, geometric: bool, counts: np.ndarray | None = None,
+             inv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per group and draw (weights ``wk``, K x c; ``den`` = pattern . w): the sum of
+        r_i x_i over its respondents (x_i the index, NaN where ``den`` is 0) and the
+        sum of r_i, the bootstrap multipliers of the draws' replicates (draw j uses
+        row ``inv[j]`` of ``counts``, replicates x respondents, each replicate once;
+        None: r_i = 1)."""
+        if geometric:  # draws x respondents
+            with np.errstate(invalid="ignore", divide="ignore"):
+                x = (wk.T @ self.logz_t) / (wk.T @ self.v_t)
+            np.exp(x, out=x)
+            plain = np.asarray(self.M @ x.T)
+        else:
+            plain = self.Z @ wk
+        if counts is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return (plain if geometric else plain / den), np.repeat(self.size[:, None], wk.shape[1], axis=1)
+        if geometric:
+            x *= counts[inv]
+            drawn = np.asarray(self.M @ x.T)
+            cnt = np.asarray(self.M @ counts.T)[:, inv]
+        else:
+            yc = np.asarray(self.Y @ counts.T).reshape(self.g, self.k + 1, len(counts))[:, :, inv]
+            drawn = np.einsum("gkc,kc->gc", yc[:, :self.k], wk)
+            cnt = yc[:, self.k]
+        keep, drawn_w = (1.0 - self.lam)[:, None], (self.lam * self.scale)[:, None]
+        num = keep * plain + drawn_w * drawn
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (num if geometric else num / den), keep * self.size[:, None] + drawn_w * cnt
+
+
 class _Evaluator:
     """Scores of every entity under design rows, vectorised over respondents.
 
@@ -370,6 +438,9 @@ class _Evaluator:
         f = np.where((big_n > 0) & fpc, np.minimum(sizes / np.where(big_n > 0, big_n, 1.0), 1.0), 0.0)
         m = sizes - 1
         lam = np.where(m > 0, np.sqrt(1.0 - f), 0.0)
+        self.lam_s, self.scale_s = lam, np.where(m > 0, sizes / np.maximum(m, 1), 0.0)
+        self.stratum_i = np.repeat(np.arange(len(starts)), sizes)
+        self._group_cache: dict = {}
         self.lam_i = np.repeat(lam, sizes)
         self.scale_i = np.repeat(np.where(m > 0, sizes / np.maximum(m, 1), 0.0), sizes)
         self.slot_start = np.repeat(starts[m > 0], m[m > 0])
@@ -426,37 +497,81 @@ class _Evaluator:
     def _multipliers(self, seeds: np.ndarray) -> np.ndarray:
         """Rao-Wu-Yue bootstrap multipliers, respondents x seeds:
         1 - lambda_i + lambda_i s_i c_i."""
-        # one contiguous row per seed (a column of a respondents x seeds array is a
-        # strided write over every respondent), then the affine map in place: the same
-        # operations in the same order as 1 - lam + (lam s) c, without three temporaries
+        counts = self.counts(seeds).T
+        counts *= (self.lam_i * self.scale_i)[:, None]
+        counts += (1.0 - self.lam_i)[:, None]
+        return counts
+
+    def counts(self, seeds: np.ndarray) -> np.ndarray:
+        """Seeds x respondents: how often each respondent is drawn in the replicate
+        of each seed (m_u = n_u - 1 draws with replacement within unit u)."""
         counts = np.empty((len(seeds), self.n))
         for j, s in enumerate(seeds):
             rng = np.random.default_rng([self.seed, int(s)])
             pick = self.slot_start + (rng.random(len(self.slot_start)) * self.slot_size).astype(np.int64)
             counts[j] = np.bincount(pick, minlength=self.n)
-        counts = counts.T
-        counts *= (self.lam_i * self.scale_i)[:, None]
-        counts += (1.0 - self.lam_i)[:, None]
         return counts
 
-    def entity_scores(self, dec: dict, rows: np.ndarray, resample: bool = True) -> np.ndarray:
-        x = self.index(dec, rows)
+    def _groups(self, key: tuple) -> _Groups:
+        if key not in self._group_cache:
+            z, logz, v = self.mats[key]
+            self._group_cache[key] = _Groups(z, logz, v, self.stratum_i, self.w_weighted, self.S.shape[0],
+                                             self.lam_s, self.scale_s)
+        return self._group_cache[key]
+
+    def entity_scores(self, dec: dict, rows: np.ndarray, resample: bool = True,
+                      counts: np.ndarray | None = None, col: np.ndarray | None = None) -> np.ndarray:
+        """Entities x draws: the (replicate-)weighted mean index of every entity.
+
+        Per draw, respondent i of unit (stratum) u carries om_i = b_i r_i (b_i its
+        survey weight or 1, r_i its bootstrap multiplier) and the entity's score is
+        sum om_i x_i / sum om_i over its respondents with an index. With r_i =
+        1 - lambda_u + lambda_u s_u c_i, a group's sums are (1 - lambda) times its
+        plain sums plus lambda s times its count-weighted sums (a sparse product
+        with the replicate's counts ``counts[col]``, one row per seed); only
+        geometric draws need the index of each respondent."""
+        n_d = len(rows)
+        ns = self.S.shape[0]
+        W = dec["weights"][rows].copy()
+        loo = dec["leave_one_out"][rows]
+        dropped = loo > 0
+        W[np.flatnonzero(dropped), loo[dropped] - 1] = 0.0
         sw = dec["survey_weights"][rows]  # level 0: weighted (when the frame has weights)
         weighted = (sw == 0) & self.weighted_default
-        base = np.where(weighted[None, :], self.w_weighted[:, None], 1.0)
-        if resample and dec[SAMPLING] is not None and len(self.slot_start):
-            # the rows of one Saltelli block share two replicates: draw each once
-            seeds, inv = np.unique(dec[SAMPLING][rows], return_inverse=True)
-            om = base * self._multipliers(seeds)[:, inv]
-        else:
-            om = base
-        ok = np.isfinite(x)
-        x *= om
-        x[~ok] = 0.0
-        a = self.S @ x
-        b = self.S @ (om * ok)
-        if om is not base and not self.const_w:  # re-post-stratify each replicate to the headcounts
-            t, t_star = self.S @ base, self.S @ om
+        boot = resample and dec[SAMPLING] is not None and len(self.slot_start) > 0
+        if boot and counts is None:
+            seeds, col = np.unique(dec[SAMPLING][rows], return_inverse=True)
+            counts = self.counts(seeds)
+        a, b = np.zeros((ns, n_d)), np.zeros((ns, n_d))
+        t, t_star = np.zeros((ns, n_d)), np.zeros((ns, n_d))
+        aggs = self.pre["aggs"]
+        keys = np.stack([dec["min_share"][rows], dec["normalisation"][rows], dec["aggregation"][rows]], axis=1)
+        for key in np.unique(keys, axis=0):
+            cols = np.flatnonzero((keys == key).all(axis=1))
+            gr = self._groups((int(key[0]), int(key[1])))
+            geometric = aggs[int(key[2])] == "geometric"
+            wk = W[cols].T  # K x c
+            inc = (wk > 0).astype(float)
+            den = gr.pattern @ wk
+            answered = gr.pattern @ inc
+            need = self.root_min_share * inc.sum(axis=0) - 1e-9
+            ok = (den != 0) & (answered != 0) & ~(answered < need)
+            base = np.where(weighted[cols][None, :], gr.w[:, None], 1.0)  # G x c
+            if boot:
+                used, inv = np.unique(col[cols], return_inverse=True)
+                x_sum, r_sum = gr.sums(wk, den, geometric, counts[used], inv)
+            else:
+                x_sum, r_sum = gr.sums(wk, den, geometric)
+            x_g = np.where(ok, x_sum, 0.0)
+            if self.points:
+                x_g *= self.total
+            om = base * r_sum
+            S_g = gr.S_g
+            a[:, cols] = S_g @ (base * x_g)
+            b[:, cols] = S_g @ np.where(ok, om, 0.0)
+            t[:, cols] = S_g @ (base * gr.size[:, None])
+            t_star[:, cols] = S_g @ om
+        if boot and not self.const_w:  # re-post-stratify each replicate to the headcounts
             with np.errstate(invalid="ignore", divide="ignore"):
                 phi = np.where(t_star > 0, t / t_star, 0.0)
             a, b = a * phi, b * phi
@@ -466,6 +581,25 @@ class _Evaluator:
 
     def chunk(self) -> int:
         return max(1, min(512, CHUNK_CELLS // max(self.n, 1)))
+
+    def blocks(self, dec: dict, n_eval: int):
+        """(rows, counts, col) for every draw: the draws of a block of bootstrap seeds
+        together, so each replicate's counts are drawn once (the rows of a Saltelli
+        block share two replicates; the uncertainty draws and the design's A rows
+        may share some); ``counts[col[j]]`` is the replicate of draw ``rows[j]``."""
+        if dec[SAMPLING] is None or not len(self.slot_start):
+            step = self.chunk()
+            for lo in range(0, n_eval, step):
+                yield np.arange(lo, min(lo + step, n_eval)), None, None
+            return
+        seeds, inv = np.unique(dec[SAMPLING][:n_eval], return_inverse=True)
+        order = np.argsort(inv, kind="stable")
+        sorted_inv = inv[order]
+        step = self.chunk()
+        for lo in range(0, len(seeds), step):
+            hi = min(lo + step, len(seeds))
+            r = order[np.searchsorted(sorted_inv, lo):np.searchsorted(sorted_inv, hi)]
+            yield r, self.counts(seeds[lo:hi]), inv[r] - lo
 
 
 # ----------------------------------------------------------------------------- sensitivity
@@ -591,10 +725,8 @@ def monte_carlo(scores: pd.DataFrame, spec: IndexSpec, rows: pd.DataFrame | None
     n_eval = len(x)
     s_a = np.empty((ne, u.n))
     s_all = np.empty((int(keep_all.sum()), n_eval - u.n))
-    step = ev.chunk()
-    for lo in range(0, n_eval, step):
-        r = np.arange(lo, min(lo + step, n_eval))
-        s = ev.entity_scores(dec, r)
+    for r, counts, col in ev.blocks(dec, n_eval):
+        s = ev.entity_scores(dec, r, counts=counts, col=col)
         in_a = r < u.n
         s_a[:, r[in_a]] = s[:, in_a]
         s_all[:, r[~in_a] - u.n] = s[keep_all][:, ~in_a]
