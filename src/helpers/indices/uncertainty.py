@@ -345,7 +345,9 @@ class _Groups:
     group has the same denominator (the weights of the components it answered),
     the same minimum-data verdict and the same survey weight, so an arithmetic
     index summed over a group is (sum of its component rows) . w / (pattern . w):
-    the draws cost per group, not per respondent."""
+    without resampling the draws cost per group, not per respondent. A bootstrap
+    replicate adds its count-weighted sums sum c_i z_i (one sparse product per
+    replicate); a geometric draw needs the index of every respondent."""
 
     def __init__(self, z: np.ndarray, logz: np.ndarray, v: np.ndarray, stratum: np.ndarray, w: np.ndarray,
                  n_strata: int, lam: np.ndarray, scale: np.ndarray):
@@ -360,20 +362,26 @@ class _Groups:
         self.pattern = ((uniq[:, 1:2] >> np.arange(k)) & 1).astype(float)  # G x K
         self.w = uniq[:, 2].copy().view(float)
         self.size = np.bincount(gidx, minlength=g).astype(float)
-        # column-compressed: a product with the transpose of a C-ordered draws x respondents
-        # array (the replicates' counts, the geometric index) then needs no copy
-        self.M = sparse.csc_matrix((np.ones(n), (gidx, np.arange(n))), shape=(g, n))
-        self.Z = np.asarray(self.M @ z)  # G x K sums of the zero-filled component scores
-        # one row per group and component (its scores) and one per group (its size):
-        # the bootstrap's count-weighted sums of a replicate are this matrix times the counts
+        # row-compressed with the respondents in stratum order, so a group's members are
+        # near each other: one matrix-vector product per draw or replicate, each reading a
+        # contiguous row (scipy copies a transposed multi-column operand first)
+        self.M = sparse.csr_matrix((np.ones(n), (gidx, np.arange(n))), shape=(g, n))
+        self.Z = self.gsum(z.T)  # G x K sums of the zero-filled component scores
+        # one row per group and component (its scores) and one per group (its size): a
+        # replicate's count-weighted sums sum c_i z_i are this matrix times its counts
         rows = (gidx[:, None] * (k + 1) + np.arange(k + 1)[None, :]).ravel()
         data = np.concatenate([z, np.ones((n, 1))], axis=1).ravel()
         cols = np.repeat(np.arange(n), k + 1)
         keep = data != 0
-        self.Y = sparse.csc_matrix((data[keep], (rows[keep], cols[keep])), shape=(g * (k + 1), n))
+        self.Y = sparse.csr_matrix((data[keep], (rows[keep], cols[keep])), shape=(g * (k + 1), n))
+        # draws x respondents layouts: a draw's row is contiguous for the group sums
         self.logz_t, self.v_t = np.ascontiguousarray(logz.T), np.ascontiguousarray(v.T)
         self.S_g = sparse.csr_matrix((np.ones(g), (self.stratum, np.arange(g))), shape=(n_strata, g))
         self.lam, self.scale = lam[self.stratum], scale[self.stratum]
+
+    def gsum(self, x: np.ndarray) -> np.ndarray:
+        """Groups x rows: the sums of each row of ``x`` (rows x respondents) over each group."""
+        return np.stack([self.M @ r for r in x], axis=1) if len(x) else np.zeros((self.g, 0))
 
     def sums(self, wk: np.ndarray, den: np.ndarray, geometric: bool, counts: np.ndarray | None = None,
              inv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -386,7 +394,7 @@ class _Groups:
             with np.errstate(invalid="ignore", divide="ignore"):
                 x = (wk.T @ self.logz_t) / (wk.T @ self.v_t)
             np.exp(x, out=x)
-            plain = np.asarray(self.M @ x.T)
+            plain = self.gsum(x)
         else:
             plain = self.Z @ wk
         if counts is None:
@@ -394,10 +402,10 @@ class _Groups:
                 return (plain if geometric else plain / den), np.repeat(self.size[:, None], wk.shape[1], axis=1)
         if geometric:
             x *= counts[inv]
-            drawn = np.asarray(self.M @ x.T)
-            cnt = np.asarray(self.M @ counts.T)[:, inv]
+            drawn = self.gsum(x)
+            cnt = self.gsum(counts)[:, inv]
         else:
-            yc = np.asarray(self.Y @ counts.T).reshape(self.g, self.k + 1, len(counts))[:, :, inv]
+            yc = np.stack([self.Y @ r for r in counts], axis=1).reshape(self.g, self.k + 1, len(counts))[:, :, inv]
             drawn = np.einsum("gkc,kc->gc", yc[:, :self.k], wk)
             cnt = yc[:, self.k]
         keep, drawn_w = (1.0 - self.lam)[:, None], (self.lam * self.scale)[:, None]
