@@ -90,6 +90,8 @@ SAMPLING = "sampling"
 #: cells of (respondents x draws or replicates) held at once (32 MB a matrix); bounds
 #: memory at national scale while keeping the per-block overhead small
 CHUNK_CELLS = 4_000_000
+#: geometric draws evaluated together per respondent (a few rows of respondents stay in cache)
+GEOMETRIC_BLOCK = 4
 
 
 @dataclass
@@ -353,14 +355,16 @@ class _Groups:
                  n_strata: int, lam: np.ndarray, scale: np.ndarray):
         n, k = z.shape
         pattern = (v.astype(np.int64) << np.arange(k, dtype=np.int64)).sum(axis=1)
-        key = np.stack([stratum.astype(np.int64), pattern, w.view(np.int64)], axis=1)
-        uniq, gidx = np.unique(key, axis=0, return_inverse=True)
+        w_values, w_code = np.unique(w, return_inverse=True)
+        # one integer per (stratum, pattern, weight), ordered as that triple: a 1-D unique
+        key = (stratum.astype(np.int64) << k | pattern) * len(w_values) + w_code.ravel()
+        uniq, gidx = np.unique(key, return_inverse=True)
         gidx = gidx.ravel()
         g = len(uniq)
         self.g, self.k = g, k
-        self.stratum = uniq[:, 0]
-        self.pattern = ((uniq[:, 1:2] >> np.arange(k)) & 1).astype(float)  # G x K
-        self.w = uniq[:, 2].copy().view(float)
+        self.stratum = (uniq // len(w_values)) >> k
+        self.pattern = ((((uniq // len(w_values)) & ((1 << k) - 1))[:, None] >> np.arange(k)) & 1).astype(float)
+        self.w = w_values[uniq % len(w_values)]
         self.size = np.bincount(gidx, minlength=g).astype(float)
         # row-compressed with the respondents in stratum order, so a group's members are
         # near each other: one matrix-vector product per draw or replicate, each reading a
@@ -375,9 +379,60 @@ class _Groups:
         keep = data != 0
         self.Y = sparse.csr_matrix((data[keep], (rows[keep], cols[keep])), shape=(g * (k + 1), n))
         # draws x respondents layouts: a draw's row is contiguous for the group sums
-        self.logz_t, self.v_t = np.ascontiguousarray(logz.T), np.ascontiguousarray(v.T)
+        self.logz, self.v, self.pattern_code = logz, v, pattern
+        self._tables: list | None = None
         self.S_g = sparse.csr_matrix((np.ones(g), (self.stratum, np.arange(g))), shape=(n_strata, g))
         self.lam, self.scale = lam[self.stratum], scale[self.stratum]
+
+    def geometric(self, wk: np.ndarray) -> np.ndarray:
+        """Draws x respondents: the weighted geometric mean exp(sum_k w_k log z_ik /
+        sum_k v_ik w_k) of each respondent's components under each draw (NaN where the
+        denominator is 0).
+
+        A component takes few distinct values (a mean of a few items on a short
+        scale), so the exponential is taken per distinct (answer pattern, pair of
+        components' values) and the index is the product of the pairs' factors,
+        exp(a + b) = exp(a) exp(b): two or three look-ups per respondent instead of
+        an exponential (numpy's float64 exp costs ~10 ns a value without AVX-512).
+        Without such repetition the exponential is taken per respondent."""
+        if self._tables is None:
+            self._tables = self._pair_tables()
+        pats, tables = self._tables
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if not tables:
+                return np.exp((wk.T @ self.logz.T) / (wk.T @ self.v.T))
+            den = pats @ wk  # patterns x draws
+            x = None
+            for cols, code, values, pat in tables:
+                factor = np.exp((values @ wk[cols]) / den[pat]).T  # draws x distinct
+                f = np.take(np.ascontiguousarray(factor), code, axis=1)
+                if x is None:
+                    x = f
+                else:
+                    x *= f
+        return x
+
+    def _pair_tables(self) -> tuple[np.ndarray, list]:
+        """(patterns x K, [(component pair, code per respondent, distinct values x 2,
+        pattern of each distinct row)]); no tables when they would not be much
+        smaller than the respondents."""
+        n, k = self.logz.shape
+        pcodes, pat = np.unique(self.pattern_code, return_inverse=True)
+        pats = ((pcodes[:, None] >> np.arange(k)) & 1).astype(float)
+        tables, total = [], 0
+        for lo in range(0, k, 2):
+            cols = list(range(lo, min(lo + 2, k)))
+            key = pat.astype(np.int64)
+            for c in cols:
+                values, code = np.unique(self.logz[:, c], return_inverse=True)
+                key = key * len(values) + code.ravel()
+            uniq, first, code = np.unique(key, return_index=True, return_inverse=True)
+            tables.append((cols, code.ravel().astype(np.intp), self.logz[first][:, cols],
+                           pat[first]))
+            total += len(uniq)
+        if total > n // 4:
+            return pats, []
+        return pats, tables
 
     def gsum(self, x: np.ndarray) -> np.ndarray:
         """Groups x rows: the sums of each row of ``x`` (rows x respondents) over each group."""
@@ -390,19 +445,23 @@ class _Groups:
         sum of r_i, the bootstrap multipliers of the draws' replicates (draw j uses
         row ``inv[j]`` of ``counts``, replicates x respondents, each replicate once;
         None: r_i = 1)."""
-        if geometric:  # draws x respondents
-            with np.errstate(invalid="ignore", divide="ignore"):
-                x = (wk.T @ self.logz_t) / (wk.T @ self.v_t)
-            np.exp(x, out=x)
-            plain = self.gsum(x)
+        c = wk.shape[1]
+        boot = counts is not None
+        if geometric:  # a few draws x respondents at a time: the arrays stay in cache
+            plain, drawn = np.empty((self.g, c)), np.empty((self.g, c))
+            for lo in range(0, c, GEOMETRIC_BLOCK):
+                hi = min(lo + GEOMETRIC_BLOCK, c)
+                x = self.geometric(wk[:, lo:hi])
+                plain[:, lo:hi] = self.gsum(x)
+                if boot:
+                    x *= counts[inv[lo:hi]]
+                    drawn[:, lo:hi] = self.gsum(x)
         else:
             plain = self.Z @ wk
-        if counts is None:
+        if not boot:
             with np.errstate(invalid="ignore", divide="ignore"):
-                return (plain if geometric else plain / den), np.repeat(self.size[:, None], wk.shape[1], axis=1)
+                return (plain if geometric else plain / den), np.repeat(self.size[:, None], c, axis=1)
         if geometric:
-            x *= counts[inv]
-            drawn = self.gsum(x)
             cnt = self.gsum(counts)[:, inv]
         else:
             yc = np.stack([self.Y @ r for r in counts], axis=1).reshape(self.g, self.k + 1, len(counts))[:, :, inv]
@@ -515,8 +574,11 @@ class _Evaluator:
         of each seed (m_u = n_u - 1 draws with replacement within unit u)."""
         counts = np.empty((len(seeds), self.n))
         for j, s in enumerate(seeds):
-            rng = np.random.default_rng([self.seed, int(s)])
-            pick = self.slot_start + (rng.random(len(self.slot_start)) * self.slot_size).astype(np.int64)
+            # slot_start + floor(u * slot_size), without temporaries
+            u = np.random.default_rng([self.seed, int(s)]).random(len(self.slot_start))
+            u *= self.slot_size
+            pick = u.astype(np.int64)
+            pick += self.slot_start
             counts[j] = np.bincount(pick, minlength=self.n)
         return counts
 
@@ -613,6 +675,32 @@ class _Evaluator:
 # ----------------------------------------------------------------------------- sensitivity
 
 
+class _Estimators:
+    """SALib's first- and total-order estimators (``SALib.analyze.sobol.first_order``
+    and ``total_order``, the same operations) for one pair of base samples A, B
+    (rows first; any trailing axes, e.g. bootstrap resamples x outputs); the
+    variance of f over A and B, and SALib's constant-output test, are shared by
+    every input and both estimators."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray):
+        y = np.r_[a, b]
+        self.a, self.b = a, b
+        self.constant = np.ptp(y) <= np.finfo(float).eps
+        self.var = np.var(y, axis=0)
+
+    def _ratio(self, num: np.ndarray) -> np.ndarray:
+        if self.constant:
+            return np.zeros(self.var.shape, dtype=np.float64)
+        return np.divide(num, self.var, out=np.zeros_like(self.var, dtype=np.float64),
+                         where=self.var > np.finfo(float).eps)
+
+    def first_order(self, ab: np.ndarray) -> np.ndarray:
+        return self._ratio(np.mean(self.b * (ab - self.a), axis=0))
+
+    def total_order(self, ab: np.ndarray) -> np.ndarray:
+        return self._ratio(0.5 * np.mean((self.a - ab) ** 2, axis=0))
+
+
 def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level: float = 0.95,
                   seed: int | None = None) -> pd.DataFrame:
     """First- and total-order Sobol' indices of the outputs ``y`` evaluated on
@@ -626,9 +714,10 @@ def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level
         S1_i = mean(f(B) (f(A_B^i) - f(A))) / V        (Saltelli et al. 2010)
         ST_i = mean((f(A) - f(A_B^i))^2) / (2 V)        (Jansen 1999)
 
-    with V the variance of f over A and B: SALib's own estimator functions
-    (``SALib.analyze.sobol.first_order`` / ``total_order``), applied to all
-    outputs at once. Intervals as ``SALib.analyze.sobol.analyze``: the same
+    with V the variance of f over A and B: the expressions of SALib's estimator
+    functions (``SALib.analyze.sobol.first_order`` / ``total_order``), applied to
+    all outputs at once, with V (which does not depend on i) computed once per
+    sample instead of once per input and estimator. Intervals as ``SALib.analyze.sobol.analyze``: the same
     bootstrap of the N base rows (``resamples``, seeded like SALib), estimate
     -+ z SD. An output that never varies gets NaN indices.
 
@@ -637,8 +726,6 @@ def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level
     >>> x = SALib.sample.sobol.sample(problem, 2**13, calc_second_order=False)
     >>> sobol_indices(problem, ishigami(x))
     """
-    from SALib.analyze.sobol import first_order, total_order
-
     names = list(dict.fromkeys(problem.get("groups") or problem["names"]))
     d = len(names)
     y = np.asarray(y, dtype=float)
@@ -656,17 +743,16 @@ def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level
     r = rng(n, size=(n, resamples))
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib warns on constant outputs; those are NaN below
-        for j in range(d):
-            s1 = first_order(a, ab[:, j], b)
-            st = total_order(a, ab[:, j], b)
-            s1_sd = first_order(a[r], ab[r, j], b[r]).std(axis=0, ddof=1)
-            st_sd = total_order(a[r], ab[r, j], b[r]).std(axis=0, ddof=1)
-            rows.append(pd.DataFrame({"output": np.arange(n_out), "input": names[j], "S1": s1,
-                                      "S1_ci_low": s1 - z * s1_sd, "S1_ci_high": s1 + z * s1_sd, "ST": st,
-                                      "ST_ci_low": st - z * st_sd, "ST_ci_high": st + z * st_sd,
-                                      "output_variance": var}))
+    point, boot = _Estimators(a, b), _Estimators(a[r], b[r])
+    for j in range(d):
+        s1, st = point.first_order(ab[:, j]), point.total_order(ab[:, j])
+        ab_r = ab[r, j]
+        s1_sd = boot.first_order(ab_r).std(axis=0, ddof=1)
+        st_sd = boot.total_order(ab_r).std(axis=0, ddof=1)
+        rows.append(pd.DataFrame({"output": np.arange(n_out), "input": names[j], "S1": s1,
+                                  "S1_ci_low": s1 - z * s1_sd, "S1_ci_high": s1 + z * s1_sd, "ST": st,
+                                  "ST_ci_low": st - z * st_sd, "ST_ci_high": st + z * st_sd,
+                                  "output_variance": var}))
     out = pd.concat(rows, ignore_index=True).sort_values(["output"], kind="stable").reset_index(drop=True)
     bad = ~ok[out["output"].to_numpy()]
     out.loc[bad, ["S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"]] = np.nan
