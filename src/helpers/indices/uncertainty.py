@@ -352,8 +352,9 @@ class _Groups:
     replicate); a geometric draw needs the index of every respondent."""
 
     def __init__(self, z: np.ndarray, logz: np.ndarray, v: np.ndarray, stratum: np.ndarray, w: np.ndarray,
-                 n_strata: int, lam: np.ndarray, scale: np.ndarray):
+                 n_strata: int, lam: np.ndarray, scale: np.ndarray, divisor: np.ndarray | None = None):
         n, k = z.shape
+        self.divisor = divisor  # z_ik / divisor_k is the score the weights apply to (points / maxima)
         pattern = (v.astype(np.int64) << np.arange(k, dtype=np.int64)).sum(axis=1)
         w_values, w_code = np.unique(w, return_inverse=True)
         # one integer per (stratum, pattern, weight), ordered as that triple: a 1-D unique
@@ -457,7 +458,8 @@ class _Groups:
                     x *= counts[inv[lo:hi]]
                     drawn[:, lo:hi] = self.gsum(x)
         else:
-            plain = self.Z @ wk
+            wz = wk if self.divisor is None else wk / self.divisor[:, None]
+            plain = self.Z @ wz
         if not boot:
             with np.errstate(invalid="ignore", divide="ignore"):
                 return (plain if geometric else plain / den), np.repeat(self.size[:, None], c, axis=1)
@@ -465,7 +467,7 @@ class _Groups:
             cnt = self.gsum(counts)[:, inv]
         else:
             yc = np.stack([self.Y @ r for r in counts], axis=1).reshape(self.g, self.k + 1, len(counts))[:, :, inv]
-            drawn = np.einsum("gkc,kc->gc", yc[:, :self.k], wk)
+            drawn = np.einsum("gkc,kc->gc", yc[:, :self.k], wz)
             cnt = yc[:, self.k]
         keep, drawn_w = (1.0 - self.lam)[:, None], (self.lam * self.scale)[:, None]
         num = keep * plain + drawn_w * drawn
@@ -523,10 +525,13 @@ class _Evaluator:
         self.hi = np.array([bounds(c, spec.scale)[1] for c in kids], dtype=float)
         self.total = float((self.hi * np.array([c.weight for c in kids])).sum())
         # per component matrix: zero-filled scores, their logs (geometric), answered indicator
-        self.mats = {}
+        self.mats, self.raw = {}, {}
         for key, mat in pre["matrices"].items():
             mat = mat[self.order]
             if self.points:
+                # the group sums add the raw points (integers stay exact, so equal unit means
+                # stay equal and tie in the ranks) and divide the weights by the maxima instead
+                self.raw[key] = np.where(np.isnan(mat), 0.0, mat)
                 mat = mat / self.hi
             valid = ~np.isnan(mat)
             with np.errstate(divide="ignore"):
@@ -585,8 +590,9 @@ class _Evaluator:
     def _groups(self, key: tuple) -> _Groups:
         if key not in self._group_cache:
             z, logz, v = self.mats[key]
-            self._group_cache[key] = _Groups(z, logz, v, self.stratum_i, self.w_weighted, self.S.shape[0],
-                                             self.lam_s, self.scale_s)
+            self._group_cache[key] = _Groups(self.raw.get(key, z), logz, v, self.stratum_i, self.w_weighted,
+                                             self.S.shape[0], self.lam_s, self.scale_s,
+                                             self.hi if self.points else None)
         return self._group_cache[key]
 
     def entity_scores(self, dec: dict, rows: np.ndarray, resample: bool = True,
