@@ -35,11 +35,18 @@ Tarantola (2005) and JRC's COINr (``get_sensitivity``) do:
   ``shift`` times the mean band width.
 
 Per-respondent component scores are computed once per minimum-answered rule
-and normalisation (a handful of :func:`helpers.indices.engine.score` calls);
-each combination is then matrix algebra: the index per respondent is
-``(Z @ W) / (V @ W)`` over a chunk of combinations (W: components x draws),
-and every unit, unit type and region at once is a sparse indicator matrix
-times the replicate-weighted scores.
+and normalisation (a handful of :func:`helpers.indices.engine.score` calls).
+The draws are then evaluated per *group* of respondents sharing a stratum (unit),
+an answer pattern (which components are scored) and a survey weight: under a
+draw every member of a group has the same denominator (the weights of the
+components it answered), minimum-data verdict and weight, so an arithmetic
+draw needs only the group's component sums, ``(Z_g . w) / (p_g . w)``, and a
+bootstrap replicate its count-weighted sums ``sum c_i z_i`` (one sparse product
+per replicate, each replicate's counts drawn once from its own seeded stream).
+Only geometric draws need each respondent's index (from per-value exponential
+tables). Groups sum to units, unit types and regions through sparse indicator
+matrices. The numbers are those of the respondent-by-respondent definition up
+to floating-point rounding (``tests/test_uncertainty_groups.py``).
 
 Variance-based sensitivity: the combinations are a Saltelli (2010) design from
 SALib (``SALib.sample.sobol``, base sample ``n``, groups: the weight vector is
