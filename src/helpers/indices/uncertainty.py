@@ -517,8 +517,6 @@ class _Evaluator:
         self.lam_s, self.scale_s = lam, np.where(m > 0, sizes / np.maximum(m, 1), 0.0)
         self.stratum_i = np.repeat(np.arange(len(starts)), sizes)
         self._group_cache: dict = {}
-        self.lam_i = np.repeat(lam, sizes)
-        self.scale_i = np.repeat(np.where(m > 0, sizes / np.maximum(m, 1), 0.0), sizes)
         self.slot_start = np.repeat(starts[m > 0], m[m > 0])
         self.slot_size = np.repeat(sizes[m > 0], m[m > 0])
         # unit-constant weights need no re-post-stratification (the multipliers sum to n_u)
@@ -572,14 +570,6 @@ class _Evaluator:
             x[(answered == 0) | (answered < need)] = np.nan
             out[:, cols] = x
         return out
-
-    def _multipliers(self, seeds: np.ndarray) -> np.ndarray:
-        """Rao-Wu-Yue bootstrap multipliers, respondents x seeds:
-        1 - lambda_i + lambda_i s_i c_i."""
-        counts = self.counts(seeds).T
-        counts *= (self.lam_i * self.scale_i)[:, None]
-        counts += (1.0 - self.lam_i)[:, None]
-        return counts
 
     def counts(self, seeds: np.ndarray) -> np.ndarray:
         """Seeds x respondents: how often each respondent is drawn in the replicate
