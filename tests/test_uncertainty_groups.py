@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers.indices.spec import UncertaintySpec, load_spec
+from helpers.indices import uncertainty as unc
 from helpers.indices.uncertainty import monte_carlo
 
 SPEC = {"id": "toy", "scale": {"min": 1, "max": 4},
@@ -89,8 +90,10 @@ def reference_entity_scores(df: pd.DataFrame, draws: pd.DataFrame, seed: int, mi
     return {k: np.array(v) for k, v in out.items()}
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_grouped_monte_carlo_equals_respondent_level_definition(seed):
+@pytest.mark.parametrize("seed, tables", [(0, False), (1, False), (0, True)])
+def test_grouped_monte_carlo_equals_respondent_level_definition(seed, tables, monkeypatch):
+    # tables: the geometric draws from per-value exponential tables (used on large frames)
+    monkeypatch.setattr(unc, "TABLES_MAX_SHARE", 100.0 if tables else 0.0)
     df = scores_frame(seed)
     u = UncertaintySpec(n=48, seed=123 + seed, sensitivity=False, weights={"method": "uniform", "spread": 0.25},
                         aggregation=["arithmetic", "geometric"], normalisation=None, leave_one_out=True,

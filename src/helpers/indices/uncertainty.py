@@ -99,6 +99,9 @@ SAMPLING = "sampling"
 CHUNK_CELLS = 4_000_000
 #: geometric draws evaluated together per respondent (a few rows of respondents stay in cache)
 GEOMETRIC_BLOCK = 4
+#: exponential tables of a geometric draw are used while their rows are at most this share of
+#: the respondents (else one exponential per respondent is cheaper)
+TABLES_MAX_SHARE = 0.25
 
 
 @dataclass
@@ -438,7 +441,7 @@ class _Groups:
             tables.append((cols, code.ravel().astype(np.intp), self.logz[first][:, cols],
                            pat[first]))
             total += len(uniq)
-        if total > n // 4:
+        if total > TABLES_MAX_SHARE * n:
             return pats, []
         return pats, tables
 
