@@ -35,11 +35,18 @@ Tarantola (2005) and JRC's COINr (``get_sensitivity``) do:
   ``shift`` times the mean band width.
 
 Per-respondent component scores are computed once per minimum-answered rule
-and normalisation (a handful of :func:`helpers.indices.engine.score` calls);
-each combination is then matrix algebra: the index per respondent is
-``(Z @ W) / (V @ W)`` over a chunk of combinations (W: components x draws),
-and every unit, unit type and region at once is a sparse indicator matrix
-times the replicate-weighted scores.
+and normalisation (a handful of :func:`helpers.indices.engine.score` calls).
+The draws are then evaluated per *group* of respondents sharing a stratum (unit),
+an answer pattern (which components are scored) and a survey weight: under a
+draw every member of a group has the same denominator (the weights of the
+components it answered), minimum-data verdict and weight, so an arithmetic
+draw needs only the group's component sums, ``(Z_g . w) / (p_g . w)``, and a
+bootstrap replicate its count-weighted sums ``sum c_i z_i`` (one sparse product
+per replicate, each replicate's counts drawn once from its own seeded stream).
+Only geometric draws need each respondent's index (from per-value exponential
+tables). Groups sum to units, unit types and regions through sparse indicator
+matrices. The numbers are those of the respondent-by-respondent definition up
+to floating-point rounding (``tests/test_uncertainty_groups.py``).
 
 Variance-based sensitivity: the combinations are a Saltelli (2010) design from
 SALib (``SALib.sample.sobol``, base sample ``n``, groups: the weight vector is
@@ -87,8 +94,14 @@ SENS_INDEX_COLUMNS = ["index", "wave", "region_id", "level", "group", "output", 
                       "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high", "output_variance", "n_base",
                       "n_evaluations", "seed", "conf_level"]
 SAMPLING = "sampling"
-#: cells of (respondents x draws) held at once; bounds memory at national scale
-CHUNK_CELLS = 500_000
+#: cells of (respondents x draws or replicates) held at once (32 MB a matrix); bounds
+#: memory at national scale while keeping the per-block overhead small
+CHUNK_CELLS = 4_000_000
+#: geometric draws evaluated together per respondent (a few rows of respondents stay in cache)
+GEOMETRIC_BLOCK = 4
+#: exponential tables of a geometric draw are used while their rows are at most this share of
+#: the respondents (else one exponential per respondent is cheaper)
+TABLES_MAX_SHARE = 0.25
 
 
 @dataclass
@@ -338,6 +351,140 @@ def _decode(factors: list[Factor], x: np.ndarray, spec: IndexSpec, seed: int) ->
 # ----------------------------------------------------------------------------- evaluation
 
 
+class _Groups:
+    """Respondents of one component matrix grouped by stratum, answer pattern (which
+    components are scored) and survey weight. Under a draw, every respondent of a
+    group has the same denominator (the weights of the components it answered),
+    the same minimum-data verdict and the same survey weight, so an arithmetic
+    index summed over a group is (sum of its component rows) . w / (pattern . w):
+    without resampling the draws cost per group, not per respondent. A bootstrap
+    replicate adds its count-weighted sums sum c_i z_i (one sparse product per
+    replicate); a geometric draw needs the index of every respondent."""
+
+    def __init__(self, z: np.ndarray, logz: np.ndarray, v: np.ndarray, stratum: np.ndarray, w: np.ndarray,
+                 n_strata: int, lam: np.ndarray, scale: np.ndarray, divisor: np.ndarray | None = None):
+        n, k = z.shape
+        self.divisor = divisor  # z_ik / divisor_k is the score the weights apply to (points / maxima)
+        pattern = (v.astype(np.int64) << np.arange(k, dtype=np.int64)).sum(axis=1)
+        w_values, w_code = np.unique(w, return_inverse=True)
+        # one integer per (stratum, pattern, weight), ordered as that triple: a 1-D unique
+        key = (stratum.astype(np.int64) << k | pattern) * len(w_values) + w_code.ravel()
+        uniq, gidx = np.unique(key, return_inverse=True)
+        gidx = gidx.ravel()
+        g = len(uniq)
+        self.g, self.k = g, k
+        self.stratum = (uniq // len(w_values)) >> k
+        self.pattern = ((((uniq // len(w_values)) & ((1 << k) - 1))[:, None] >> np.arange(k)) & 1).astype(float)
+        self.w = w_values[uniq % len(w_values)]
+        self.size = np.bincount(gidx, minlength=g).astype(float)
+        # row-compressed with the respondents in stratum order, so a group's members are
+        # near each other: one matrix-vector product per draw or replicate, each reading a
+        # contiguous row (scipy copies a transposed multi-column operand first)
+        self.M = sparse.csr_matrix((np.ones(n), (gidx, np.arange(n))), shape=(g, n))
+        self.Z = self.gsum(z.T)  # G x K sums of the zero-filled component scores
+        # one row per group and component (its scores) and one per group (its size): a
+        # replicate's count-weighted sums sum c_i z_i are this matrix times its counts
+        rows = (gidx[:, None] * (k + 1) + np.arange(k + 1)[None, :]).ravel()
+        data = np.concatenate([z, np.ones((n, 1))], axis=1).ravel()
+        cols = np.repeat(np.arange(n), k + 1)
+        keep = data != 0
+        self.Y = sparse.csr_matrix((data[keep], (rows[keep], cols[keep])), shape=(g * (k + 1), n))
+        # draws x respondents layouts: a draw's row is contiguous for the group sums
+        self.logz, self.v, self.pattern_code = logz, v, pattern
+        self._tables: list | None = None
+        self.S_g = sparse.csr_matrix((np.ones(g), (self.stratum, np.arange(g))), shape=(n_strata, g))
+        self.lam, self.scale = lam[self.stratum], scale[self.stratum]
+
+    def geometric(self, wk: np.ndarray) -> np.ndarray:
+        """Draws x respondents: the weighted geometric mean exp(sum_k w_k log z_ik /
+        sum_k v_ik w_k) of each respondent's components under each draw (NaN where the
+        denominator is 0).
+
+        A component takes few distinct values (a mean of a few items on a short
+        scale), so the exponential is taken per distinct (answer pattern, pair of
+        components' values) and the index is the product of the pairs' factors,
+        exp(a + b) = exp(a) exp(b): two or three look-ups per respondent instead of
+        an exponential (numpy's float64 exp costs ~10 ns a value without AVX-512).
+        Without such repetition the exponential is taken per respondent."""
+        if self._tables is None:
+            self._tables = self._pair_tables()
+        pats, tables = self._tables
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if not tables:
+                return np.exp((wk.T @ self.logz.T) / (wk.T @ self.v.T))
+            den = pats @ wk  # patterns x draws
+            x = None
+            for cols, code, values, pat in tables:
+                factor = np.exp((values @ wk[cols]) / den[pat]).T  # draws x distinct
+                f = np.take(np.ascontiguousarray(factor), code, axis=1)
+                if x is None:
+                    x = f
+                else:
+                    x *= f
+        return x
+
+    def _pair_tables(self) -> tuple[np.ndarray, list]:
+        """(patterns x K, [(component pair, code per respondent, distinct values x 2,
+        pattern of each distinct row)]); no tables when they would not be much
+        smaller than the respondents."""
+        n, k = self.logz.shape
+        pcodes, pat = np.unique(self.pattern_code, return_inverse=True)
+        pats = ((pcodes[:, None] >> np.arange(k)) & 1).astype(float)
+        tables, total = [], 0
+        for lo in range(0, k, 2):
+            cols = list(range(lo, min(lo + 2, k)))
+            key = pat.astype(np.int64)
+            for c in cols:
+                values, code = np.unique(self.logz[:, c], return_inverse=True)
+                key = key * len(values) + code.ravel()
+            uniq, first, code = np.unique(key, return_index=True, return_inverse=True)
+            tables.append((cols, code.ravel().astype(np.intp), self.logz[first][:, cols],
+                           pat[first]))
+            total += len(uniq)
+        if total > TABLES_MAX_SHARE * n:
+            return pats, []
+        return pats, tables
+
+    def gsum(self, x: np.ndarray) -> np.ndarray:
+        """Groups x rows: the sums of each row of ``x`` (rows x respondents) over each group."""
+        return np.stack([self.M @ r for r in x], axis=1) if len(x) else np.zeros((self.g, 0))
+
+    def sums(self, wk: np.ndarray, den: np.ndarray, geometric: bool, counts: np.ndarray | None = None,
+             inv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per group and draw (weights ``wk``, K x c; ``den`` = pattern . w): the sum of
+        r_i x_i over its respondents (x_i the index, NaN where ``den`` is 0) and the
+        sum of r_i, the bootstrap multipliers of the draws' replicates (draw j uses
+        row ``inv[j]`` of ``counts``, replicates x respondents, each replicate once;
+        None: r_i = 1)."""
+        c = wk.shape[1]
+        boot = counts is not None
+        if geometric:  # a few draws x respondents at a time: the arrays stay in cache
+            plain, drawn = np.empty((self.g, c)), np.empty((self.g, c))
+            for lo in range(0, c, GEOMETRIC_BLOCK):
+                hi = min(lo + GEOMETRIC_BLOCK, c)
+                x = self.geometric(wk[:, lo:hi])
+                plain[:, lo:hi] = self.gsum(x)
+                if boot:
+                    x *= counts[inv[lo:hi]]
+                    drawn[:, lo:hi] = self.gsum(x)
+        else:
+            wz = wk if self.divisor is None else wk / self.divisor[:, None]
+            plain = self.Z @ wz
+        if not boot:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return (plain if geometric else plain / den), np.repeat(self.size[:, None], c, axis=1)
+        if geometric:
+            cnt = self.gsum(counts)[:, inv]
+        else:
+            yc = np.stack([self.Y @ r for r in counts], axis=1).reshape(self.g, self.k + 1, len(counts))[:, :, inv]
+            drawn = np.einsum("gkc,kc->gc", yc[:, :self.k], wz)
+            cnt = yc[:, self.k]
+        keep, drawn_w = (1.0 - self.lam)[:, None], (self.lam * self.scale)[:, None]
+        num = keep * plain + drawn_w * drawn
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (num if geometric else num / den), keep * self.size[:, None] + drawn_w * cnt
+
+
 class _Evaluator:
     """Scores of every entity under design rows, vectorised over respondents.
 
@@ -370,8 +517,9 @@ class _Evaluator:
         f = np.where((big_n > 0) & fpc, np.minimum(sizes / np.where(big_n > 0, big_n, 1.0), 1.0), 0.0)
         m = sizes - 1
         lam = np.where(m > 0, np.sqrt(1.0 - f), 0.0)
-        self.lam_i = np.repeat(lam, sizes)
-        self.scale_i = np.repeat(np.where(m > 0, sizes / np.maximum(m, 1), 0.0), sizes)
+        self.lam_s, self.scale_s = lam, np.where(m > 0, sizes / np.maximum(m, 1), 0.0)
+        self.stratum_i = np.repeat(np.arange(len(starts)), sizes)
+        self._group_cache: dict = {}
         self.slot_start = np.repeat(starts[m > 0], m[m > 0])
         self.slot_size = np.repeat(sizes[m > 0], m[m > 0])
         # unit-constant weights need no re-post-stratification (the multipliers sum to n_u)
@@ -385,10 +533,13 @@ class _Evaluator:
         self.hi = np.array([bounds(c, spec.scale)[1] for c in kids], dtype=float)
         self.total = float((self.hi * np.array([c.weight for c in kids])).sum())
         # per component matrix: zero-filled scores, their logs (geometric), answered indicator
-        self.mats = {}
+        self.mats, self.raw = {}, {}
         for key, mat in pre["matrices"].items():
             mat = mat[self.order]
             if self.points:
+                # the group sums add the raw points (integers stay exact, so equal unit means
+                # stay equal and tie in the ranks) and divide the weights by the maxima instead
+                self.raw[key] = np.where(np.isnan(mat), 0.0, mat)
                 mat = mat / self.hi
             valid = ~np.isnan(mat)
             with np.errstate(divide="ignore"):
@@ -423,40 +574,80 @@ class _Evaluator:
             out[:, cols] = x
         return out
 
-    def _multipliers(self, seeds: np.ndarray) -> np.ndarray:
-        """Rao-Wu-Yue bootstrap multipliers, respondents x seeds:
-        1 - lambda_i + lambda_i s_i c_i."""
-        # one contiguous row per seed (a column of a respondents x seeds array is a
-        # strided write over every respondent), then the affine map in place: the same
-        # operations in the same order as 1 - lam + (lam s) c, without three temporaries
+    def counts(self, seeds: np.ndarray) -> np.ndarray:
+        """Seeds x respondents: how often each respondent is drawn in the replicate
+        of each seed (m_u = n_u - 1 draws with replacement within unit u)."""
         counts = np.empty((len(seeds), self.n))
         for j, s in enumerate(seeds):
-            rng = np.random.default_rng([self.seed, int(s)])
-            pick = self.slot_start + (rng.random(len(self.slot_start)) * self.slot_size).astype(np.int64)
+            # slot_start + floor(u * slot_size), without temporaries
+            u = np.random.default_rng([self.seed, int(s)]).random(len(self.slot_start))
+            u *= self.slot_size
+            pick = u.astype(np.int64)
+            pick += self.slot_start
             counts[j] = np.bincount(pick, minlength=self.n)
-        counts = counts.T
-        counts *= (self.lam_i * self.scale_i)[:, None]
-        counts += (1.0 - self.lam_i)[:, None]
         return counts
 
-    def entity_scores(self, dec: dict, rows: np.ndarray, resample: bool = True) -> np.ndarray:
-        x = self.index(dec, rows)
+    def _groups(self, key: tuple) -> _Groups:
+        if key not in self._group_cache:
+            z, logz, v = self.mats[key]
+            self._group_cache[key] = _Groups(self.raw.get(key, z), logz, v, self.stratum_i, self.w_weighted,
+                                             self.S.shape[0], self.lam_s, self.scale_s,
+                                             self.hi if self.points else None)
+        return self._group_cache[key]
+
+    def entity_scores(self, dec: dict, rows: np.ndarray, resample: bool = True,
+                      counts: np.ndarray | None = None, col: np.ndarray | None = None) -> np.ndarray:
+        """Entities x draws: the (replicate-)weighted mean index of every entity.
+
+        Per draw, respondent i of unit (stratum) u carries om_i = b_i r_i (b_i its
+        survey weight or 1, r_i its bootstrap multiplier) and the entity's score is
+        sum om_i x_i / sum om_i over its respondents with an index. With r_i =
+        1 - lambda_u + lambda_u s_u c_i, a group's sums are (1 - lambda) times its
+        plain sums plus lambda s times its count-weighted sums (a sparse product
+        with the replicate's counts ``counts[col]``, one row per seed); only
+        geometric draws need the index of each respondent."""
+        n_d = len(rows)
+        ns = self.S.shape[0]
+        W = dec["weights"][rows].copy()
+        loo = dec["leave_one_out"][rows]
+        dropped = loo > 0
+        W[np.flatnonzero(dropped), loo[dropped] - 1] = 0.0
         sw = dec["survey_weights"][rows]  # level 0: weighted (when the frame has weights)
         weighted = (sw == 0) & self.weighted_default
-        base = np.where(weighted[None, :], self.w_weighted[:, None], 1.0)
-        if resample and dec[SAMPLING] is not None and len(self.slot_start):
-            # the rows of one Saltelli block share two replicates: draw each once
-            seeds, inv = np.unique(dec[SAMPLING][rows], return_inverse=True)
-            om = base * self._multipliers(seeds)[:, inv]
-        else:
-            om = base
-        ok = np.isfinite(x)
-        x *= om
-        x[~ok] = 0.0
-        a = self.S @ x
-        b = self.S @ (om * ok)
-        if om is not base and not self.const_w:  # re-post-stratify each replicate to the headcounts
-            t, t_star = self.S @ base, self.S @ om
+        boot = resample and dec[SAMPLING] is not None and len(self.slot_start) > 0
+        if boot and counts is None:
+            seeds, col = np.unique(dec[SAMPLING][rows], return_inverse=True)
+            counts = self.counts(seeds)
+        a, b = np.zeros((ns, n_d)), np.zeros((ns, n_d))
+        t, t_star = np.zeros((ns, n_d)), np.zeros((ns, n_d))
+        aggs = self.pre["aggs"]
+        keys = np.stack([dec["min_share"][rows], dec["normalisation"][rows], dec["aggregation"][rows]], axis=1)
+        for key in np.unique(keys, axis=0):
+            cols = np.flatnonzero((keys == key).all(axis=1))
+            gr = self._groups((int(key[0]), int(key[1])))
+            geometric = aggs[int(key[2])] == "geometric"
+            wk = W[cols].T  # K x c
+            inc = (wk > 0).astype(float)
+            den = gr.pattern @ wk
+            answered = gr.pattern @ inc
+            need = self.root_min_share * inc.sum(axis=0) - 1e-9
+            ok = (den != 0) & (answered != 0) & ~(answered < need)
+            base = np.where(weighted[cols][None, :], gr.w[:, None], 1.0)  # G x c
+            if boot:
+                used, inv = np.unique(col[cols], return_inverse=True)
+                x_sum, r_sum = gr.sums(wk, den, geometric, counts[used], inv)
+            else:
+                x_sum, r_sum = gr.sums(wk, den, geometric)
+            x_g = np.where(ok, x_sum, 0.0)
+            if self.points:
+                x_g *= self.total
+            om = base * r_sum
+            S_g = gr.S_g
+            a[:, cols] = S_g @ (base * x_g)
+            b[:, cols] = S_g @ np.where(ok, om, 0.0)
+            t[:, cols] = S_g @ (base * gr.size[:, None])
+            t_star[:, cols] = S_g @ om
+        if boot and not self.const_w:  # re-post-stratify each replicate to the headcounts
             with np.errstate(invalid="ignore", divide="ignore"):
                 phi = np.where(t_star > 0, t / t_star, 0.0)
             a, b = a * phi, b * phi
@@ -467,8 +658,53 @@ class _Evaluator:
     def chunk(self) -> int:
         return max(1, min(512, CHUNK_CELLS // max(self.n, 1)))
 
+    def blocks(self, dec: dict, n_eval: int):
+        """(rows, counts, col) for every draw: the draws of a block of bootstrap seeds
+        together, so each replicate's counts are drawn once (the rows of a Saltelli
+        block share two replicates; the uncertainty draws and the design's A rows
+        may share some); ``counts[col[j]]`` is the replicate of draw ``rows[j]``."""
+        if dec[SAMPLING] is None or not len(self.slot_start):
+            step = self.chunk()
+            for lo in range(0, n_eval, step):
+                yield np.arange(lo, min(lo + step, n_eval)), None, None
+            return
+        seeds, inv = np.unique(dec[SAMPLING][:n_eval], return_inverse=True)
+        order = np.argsort(inv, kind="stable")
+        sorted_inv = inv[order]
+        step = self.chunk()
+        for lo in range(0, len(seeds), step):
+            hi = min(lo + step, len(seeds))
+            r = order[np.searchsorted(sorted_inv, lo):np.searchsorted(sorted_inv, hi)]
+            yield r, self.counts(seeds[lo:hi]), inv[r] - lo
+
 
 # ----------------------------------------------------------------------------- sensitivity
+
+
+class _Estimators:
+    """SALib's first- and total-order estimators (``SALib.analyze.sobol.first_order``
+    and ``total_order``, the same operations) for one pair of base samples A, B
+    (rows first; any trailing axes, e.g. bootstrap resamples x outputs); the
+    variance of f over A and B, and SALib's constant-output test, are shared by
+    every input and both estimators."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray):
+        y = np.r_[a, b]
+        self.a, self.b = a, b
+        self.constant = np.ptp(y) <= np.finfo(float).eps
+        self.var = np.var(y, axis=0)
+
+    def _ratio(self, num: np.ndarray) -> np.ndarray:
+        if self.constant:
+            return np.zeros(self.var.shape, dtype=np.float64)
+        return np.divide(num, self.var, out=np.zeros_like(self.var, dtype=np.float64),
+                         where=self.var > np.finfo(float).eps)
+
+    def first_order(self, ab: np.ndarray) -> np.ndarray:
+        return self._ratio(np.mean(self.b * (ab - self.a), axis=0))
+
+    def total_order(self, ab: np.ndarray) -> np.ndarray:
+        return self._ratio(0.5 * np.mean((self.a - ab) ** 2, axis=0))
 
 
 def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level: float = 0.95,
@@ -484,9 +720,10 @@ def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level
         S1_i = mean(f(B) (f(A_B^i) - f(A))) / V        (Saltelli et al. 2010)
         ST_i = mean((f(A) - f(A_B^i))^2) / (2 V)        (Jansen 1999)
 
-    with V the variance of f over A and B: SALib's own estimator functions
-    (``SALib.analyze.sobol.first_order`` / ``total_order``), applied to all
-    outputs at once. Intervals as ``SALib.analyze.sobol.analyze``: the same
+    with V the variance of f over A and B: the expressions of SALib's estimator
+    functions (``SALib.analyze.sobol.first_order`` / ``total_order``), applied to
+    all outputs at once, with V (which does not depend on i) computed once per
+    sample instead of once per input and estimator. Intervals as ``SALib.analyze.sobol.analyze``: the same
     bootstrap of the N base rows (``resamples``, seeded like SALib), estimate
     -+ z SD. An output that never varies gets NaN indices.
 
@@ -495,8 +732,6 @@ def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level
     >>> x = SALib.sample.sobol.sample(problem, 2**13, calc_second_order=False)
     >>> sobol_indices(problem, ishigami(x))
     """
-    from SALib.analyze.sobol import first_order, total_order
-
     names = list(dict.fromkeys(problem.get("groups") or problem["names"]))
     d = len(names)
     y = np.asarray(y, dtype=float)
@@ -514,17 +749,16 @@ def sobol_indices(problem: dict, y: np.ndarray, resamples: int = 200, conf_level
     r = rng(n, size=(n, resamples))
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib warns on constant outputs; those are NaN below
-        for j in range(d):
-            s1 = first_order(a, ab[:, j], b)
-            st = total_order(a, ab[:, j], b)
-            s1_sd = first_order(a[r], ab[r, j], b[r]).std(axis=0, ddof=1)
-            st_sd = total_order(a[r], ab[r, j], b[r]).std(axis=0, ddof=1)
-            rows.append(pd.DataFrame({"output": np.arange(n_out), "input": names[j], "S1": s1,
-                                      "S1_ci_low": s1 - z * s1_sd, "S1_ci_high": s1 + z * s1_sd, "ST": st,
-                                      "ST_ci_low": st - z * st_sd, "ST_ci_high": st + z * st_sd,
-                                      "output_variance": var}))
+    point, boot = _Estimators(a, b), _Estimators(a[r], b[r])
+    for j in range(d):
+        s1, st = point.first_order(ab[:, j]), point.total_order(ab[:, j])
+        ab_r = ab[r, j]
+        s1_sd = boot.first_order(ab_r).std(axis=0, ddof=1)
+        st_sd = boot.total_order(ab_r).std(axis=0, ddof=1)
+        rows.append(pd.DataFrame({"output": np.arange(n_out), "input": names[j], "S1": s1,
+                                  "S1_ci_low": s1 - z * s1_sd, "S1_ci_high": s1 + z * s1_sd, "ST": st,
+                                  "ST_ci_low": st - z * st_sd, "ST_ci_high": st + z * st_sd,
+                                  "output_variance": var}))
     out = pd.concat(rows, ignore_index=True).sort_values(["output"], kind="stable").reset_index(drop=True)
     bad = ~ok[out["output"].to_numpy()]
     out.loc[bad, ["S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"]] = np.nan
@@ -591,10 +825,8 @@ def monte_carlo(scores: pd.DataFrame, spec: IndexSpec, rows: pd.DataFrame | None
     n_eval = len(x)
     s_a = np.empty((ne, u.n))
     s_all = np.empty((int(keep_all.sum()), n_eval - u.n))
-    step = ev.chunk()
-    for lo in range(0, n_eval, step):
-        r = np.arange(lo, min(lo + step, n_eval))
-        s = ev.entity_scores(dec, r)
+    for r, counts, col in ev.blocks(dec, n_eval):
+        s = ev.entity_scores(dec, r, counts=counts, col=col)
         in_a = r < u.n
         s_a[:, r[in_a]] = s[:, in_a]
         s_all[:, r[~in_a] - u.n] = s[keep_all][:, ~in_a]
