@@ -398,7 +398,9 @@ def test_compliance_20jp_with_wilson_interval():
 
 # --------------------------------------------------------------------------- stage runner
 
-def test_run_writes_every_table_with_contract_columns(tmp_path, monkeypatch):
+def _runner_workspace(tmp_path, monkeypatch, **study_keys):
+    """A workspace with a stage-01 output of 60 IKD respondents in 3 units and 20
+    HR records (no ILD), ready for ``helpers.indices.run("t")``."""
     ws = tmp_path / "ws"
     shutil.copytree(ROOT / "config" / "indices", ws / "config" / "indices")
     (ws / "config" / "instruments").mkdir(parents=True)
@@ -407,7 +409,7 @@ def test_run_writes_every_table_with_contract_columns(tmp_path, monkeypatch):
     REGISTRY.to_csv(ws / "data/raw/t/units.csv", index=False)
     study = {"id": "t", "registry": "units.csv", "indices": ["ikd", "ip_asn", "ild"],
              "regions": [{"id": "r1", "name": "R1"}], "sources": [],
-             "targets": {"r1": {"ip_asn": {"kualifikasi": 15, "overall": 75}}}}
+             "targets": {"r1": {"ip_asn": {"kualifikasi": 15, "overall": 75}}}, **study_keys}
     (ws / "config/studies/t.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
     rng = np.random.default_rng(1)
     n = 60
@@ -428,6 +430,11 @@ def test_run_writes_every_table_with_contract_columns(tmp_path, monkeypatch):
     df.to_parquet(ws / "data/processed/t/respondents.parquet")
     monkeypatch.setenv("ASN_WORKSPACE", str(ws))
     monkeypatch.delenv("ASN_OUTPUT_ROOT", raising=False)
+    return ws, spec, n
+
+
+def test_run_writes_every_table_with_contract_columns(tmp_path, monkeypatch):
+    ws, spec, n = _runner_workspace(tmp_path, monkeypatch)
     from helpers.indices import run
     summary = run("t")
     out = ws / "data/processed/t"
@@ -452,6 +459,37 @@ def test_run_writes_every_table_with_contract_columns(tmp_path, monkeypatch):
     assert comp.query("level == 'region'")["share"].iloc[0] == 1.0
     rel = pd.read_parquet(out / "reliability.parquet")
     assert set(rel["component"]) >= set(spec.components) and rel["alpha"].notna().any()
+
+
+def test_a_study_scores_with_its_own_specs_and_may_switch_sensitivity_off(tmp_path, monkeypatch):
+    """``indices_options.specs`` is what stage 02 and validate read; with Sobol'
+    off in every spec the sensitivity table is written empty with its columns
+    (it used to stop stage 02 with KeyError 'sensitivity_indices')."""
+    from helpers.indices.uncertainty import SENS_INDEX_COLUMNS
+
+    own = tmp_path / "own_specs"
+    own.mkdir()
+    specs = {}
+    for ix in ["ikd", "ip_asn"]:
+        data = yaml.safe_load((ROOT / "config" / "indices" / f"{ix}.yaml").read_text(encoding="utf-8"))
+        data["uncertainty"] = {**data.get("uncertainty", {}), "n": 24, "sensitivity": False, "ci_resamples": 10}
+        specs[ix] = str(own / f"{ix}_quick.yaml")
+        Path(specs[ix]).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    ws, spec, n = _runner_workspace(tmp_path, monkeypatch, indices_options={"specs": specs})
+    from helpers.checks import config_findings
+    from helpers.indices import run
+    from helpers.study import load_study
+
+    run("t")
+    out = ws / "data/processed/t"
+    sens = pd.read_parquet(out / "sensitivity_indices.parquet")
+    assert sens.empty and list(sens.columns) == SENS_INDEX_COLUMNS
+    unc = pd.read_parquet(out / "uncertainty.parquet")
+    assert set(unc["index"]) == {"ikd", "ip_asn"} and (unc["n_draws"] == 24).all()  # the study's specs, not config's
+
+    Path(specs["ip_asn"]).unlink()  # validate reads the same override: the missing file is an error there
+    found = [f for f in config_findings(load_study("t")) if f.message == "index spec not found"]
+    assert [(f.column, f.found) for f in found] == [("indices_options.specs.ip_asn", specs["ip_asn"])]
 
 
 def test_run_without_respondents_says_what_to_do(tmp_path, monkeypatch):

@@ -165,10 +165,15 @@ def config_findings(study, stage: str | None = None) -> list[Finding]:
             break
     # index specs
     specs = {}
-    from .indices.spec import load_spec, spec_path
+    from .indices.spec import spec_path, study_spec, study_spec_ref
 
     for i, idx in enumerate(study.indices):
-        if not spec_path(idx).exists():  # a typo in the study file, said there (not as a missing spec file)
+        ref = study_spec_ref(study, idx)
+        if ref != idx and not spec_path(ref).exists():  # the study's own spec file
+            out.append(Finding(ERROR, "index spec not found", f, None, f"indices_options.specs.{idx}",
+                               expected="a path to an index spec YAML file", found=ref))
+            continue
+        if not spec_path(ref).exists():  # a typo in the study file, said there (not as a missing spec file)
             known = sorted(p.stem for p in (paths.config_dir() / "indices").glob("*.yaml"))
             close = difflib.get_close_matches(str(idx), known, n=1, cutoff=0.6)
             out.append(Finding(ERROR, "unknown index", f, None, f"indices[{i}]",
@@ -176,7 +181,7 @@ def config_findings(study, stage: str | None = None) -> list[Finding]:
                                + ", ".join(known) + " (a spec in config/indices/)", found=idx))
             continue
         try:
-            specs[idx] = load_spec(idx)
+            specs[idx] = study_spec(study, idx)
         except ConfigError as exc:
             out.append(_from_exc(exc))
         except FileNotFoundError:
@@ -248,7 +253,7 @@ def coverage_findings(study, mapped: dict[str, set[str]]) -> list[Finding]:
     instrument id -> the targets its sources' headers mapped to (only sources
     that were read; instruments with no source read are left out)."""
     from .clean.codebook import load_codebook
-    from .indices.spec import load_spec
+    from .indices.spec import study_spec
 
     out = []
     codebooks = []
@@ -259,7 +264,7 @@ def coverage_findings(study, mapped: dict[str, set[str]]) -> list[Finding]:
             continue  # reported by config_findings
     for idx in study.indices:
         try:
-            spec = load_spec(idx)
+            spec = study_spec(study, idx)
         except (ConfigError, FileNotFoundError):
             continue  # reported by config_findings
         cbs = [cb for cb in codebooks if cb.index == idx and cb.kind == "survey"]

@@ -33,7 +33,7 @@ import pandas as pd
 from .. import catalog
 from ..design import FRAMES, design_spec
 from ..indices.engine import categorise
-from ..indices.spec import IndexSpec, bounds, disclosures, load_spec
+from ..indices.spec import IndexSpec, bounds, disclosures, study_spec
 from ..stats.clustered import MIN_UNITS
 from ..study import Study
 from ..vocabulary import AGE_LABELS, EDUCATION, POSTHOC_FOR, unit_types
@@ -478,7 +478,7 @@ def _uncertainty(inp, idx, wave, priority_units: list[dict]) -> dict:
 
 def index_block(inp: RegionInputs, idx: str, lang: str, min_cell: int, alpha: float,
                 compliance: dict | None) -> dict:
-    spec = load_spec(inp.study.option("indices_options", "specs", idx, default=idx))
+    spec = study_spec(inp.study, idx)
     sc_all = inp.scores[idx]
     waves = _waves(sc_all)
     wave = waves[-1]

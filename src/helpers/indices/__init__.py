@@ -1,6 +1,7 @@
 """02_indices: the spec-driven composite index engine.
 
 - :func:`load_spec`  read and validate ``config/indices/<id>.yaml`` (format: header of ikd.yaml)
+- :func:`study_spec`  the spec a study scores an index with (its ``indices_options.specs`` override, else the id's)
 - :func:`score`      one score per respondent and component (vectorised)
 - :func:`aggregate`  n, mean, SD, SE, 95 % CI, unweighted and weighted, per region / unit type / unit
 - :func:`category_distribution`, :func:`achievement`, :func:`reliability`,
@@ -13,7 +14,7 @@ from .engine import categorise, score
 from .reliability import reliability
 from .run import run
 from .sensitivity import rank_intervals, sensitivity
-from .spec import IndexSpec, disclosures, load_spec, spec_tree
+from .spec import IndexSpec, disclosures, load_spec, spec_tree, study_spec
 from .weights import response_rates, unit_weights
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
            "score",
            "sensitivity",
            "spec_tree",
+           "study_spec",
            "unit_weights",
 ]

@@ -19,7 +19,8 @@ from .compliance import compliance_20jp
 from .engine import item_matrix, score
 from .reliability import REL_COLUMNS, reliability
 from .sensitivity import SENS_COLUMNS, sensitivity
-from .spec import IndexSpec, load_spec
+from .spec import IndexSpec, study_spec
+from .uncertainty import BAND_COLUMNS, SENS_INDEX_COLUMNS, UNC_COLUMNS
 from .uncertainty import stage_tables as uncertainty_tables
 from ..registry import load_registry
 from .weights import response_rates, unit_weights
@@ -29,6 +30,7 @@ from .weights import response_rates, unit_weights
 TABLE_COLUMNS = {
     "aggregates": AGG_COLUMNS, "categories": CAT_COLUMNS, "achievement": ACH_COLUMNS,
     "reliability": REL_COLUMNS, "sensitivity": SENS_COLUMNS,
+    "uncertainty": UNC_COLUMNS, "uncertainty_bands": BAND_COLUMNS, "sensitivity_indices": SENS_INDEX_COLUMNS,
     "response_rates": ["index", "wave", "region_id", "unit_id", "unit_type", "headcount", "n", "response_rate",
                        "weight"],
 }
@@ -158,14 +160,13 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
     available = set(pq.read_schema(_schema_file(resp_path)).names) | {"region_id"}
     registry = load_registry(study)
     inst_map = instrument_index_map()
-    spec_paths = study.option("indices_options", "specs", default={}) or {}
     threshold = float(study.option("indices_options", "jp_threshold", default=20))
     study_targets = study.option("targets", default={}) or {}
 
     tables: dict[str, list[pd.DataFrame]] = {k: [] for k in TABLE_COLUMNS}
     summary: dict = {"study": study.id, "indices": {}, "files": []}
     for index_id in (indices or list(study.indices)):
-        spec = load_spec(spec_paths.get(index_id, index_id))
+        spec = study_spec(study, index_id)
         want = [*ID_COLUMNS, "instrument", *spec.items, *spec.fields]
         df = read_respondents(resp_path, columns=[c for c in dict.fromkeys(want) if c in available])
         rows = rows_for(df, spec, inst_map)
@@ -196,7 +197,7 @@ def run(study: Study | str = "sample", indices: list[str] | None = None) -> dict
         tables["reliability"].append(reliability(rows, spec))
         tables["sensitivity"].append(sensitivity(sc, spec))
         for name, table in uncertainty_tables(sc, spec, rows).items():
-            tables.setdefault(name, []).append(table)
+            tables[name].append(table)
         rr = response_rates(rows, registry, by=["wave"], population=spec.population)
         rr.insert(0, "index", index_id)
         tables["response_rates"].append(rr)

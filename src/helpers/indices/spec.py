@@ -256,6 +256,19 @@ def load_spec(index: str | Path | dict) -> IndexSpec:
     return _validate(data, path)
 
 
+def study_spec(study, index: str) -> IndexSpec:
+    """The spec ``study`` scores ``index`` with: the file its study file names under
+    ``indices_options.specs`` if any, else ``config/indices/<index>.yaml``. Every
+    reader of a study's specs (stages 02-04, validate) goes through here, so they
+    cannot disagree about which spec a study uses."""
+    return load_spec(study_spec_ref(study, index))
+
+
+def study_spec_ref(study, index: str) -> str:
+    """What :func:`study_spec` loads: an index id or a spec file's path."""
+    return study.option("indices_options", "specs", index, default=index)
+
+
 class _Checker:
     def __init__(self, file: Path | None):
         self.file = file

@@ -1040,11 +1040,11 @@ def manifest_entry(study) -> dict:
     """``{index: {n, seed, sensitivity, ci_resamples, conf_level}}`` of the study's
     index specs, for a report's ``manifest.json`` (the same values are in every
     row of ``uncertainty.parquet`` and in ``results.json``)."""
-    from .spec import load_spec
+    from .spec import study_spec
 
     out = {}
     for ix in study.indices:
-        u = load_spec(study.option("indices_options", "specs", ix, default=ix)).uncertainty
+        u = study_spec(study, ix).uncertainty
         out[ix] = {"n": u.n, "seed": u.seed, "sensitivity": u.sensitivity, "ci_resamples": u.ci_resamples,
                    "conf_level": u.conf_level}
     return out
