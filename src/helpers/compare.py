@@ -144,7 +144,8 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
             res = compare_groups(scores, comp, factor, cluster="unit_id", weights=weights,
                                  covariates=[c for c in covs if c != factor] if use_mixed else None,
                                  min_n=min_n, alpha=alpha, mixed=use_mixed, label=label,
-                                 describe_ci=wdes is None)  # the design supplies the intervals
+                                 describe_ci=wdes is None,  # the design supplies the intervals
+                                 reading=False)  # tables() writes it from the adjusted p
             _primary(res, scores, comp, factor, sdes, min_units)
             if factor in by:
                 _design_descriptives(res, by[factor][by[factor]["variable"] == comp], scores, comp, factor)

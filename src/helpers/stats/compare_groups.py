@@ -12,7 +12,7 @@ from scipy import stats as sps
 
 from ..errors import InputError
 from ..vocabulary import POSTHOC_FOR
-from ._prep import group_order
+from ._prep import group_order, prepare, shared_groups
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
@@ -119,7 +119,8 @@ def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataF
     rows.append({"check": "equal_variances", "method": "Brown-Forsythe (Levene, median)",
                  "statistic": lev["statistic"], "p": lev["p"],
                  "ok": bool(lev["p"] >= alpha) if math.isfinite(lev["p"]) else True})
-    resid = (d[dv] - d.groupby(group, observed=True)[dv].transform("mean")).to_numpy()
+    g = prepare(d, dv, group, min_n=1, what="assumption checks")
+    resid = g.y - g.mean[g.codes]
     skew, kurt = float(sps.skew(resid)), float(sps.kurtosis(resid))
     if len(resid) <= 5000:
         st, p = sps.shapiro(resid)
@@ -131,8 +132,7 @@ def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataF
                  # with large n any deviation is "significant"; judge by shape as well
                  "ok": bool(p >= alpha or (abs(skew) < 1 and abs(kurt) < 3)),
                  "skewness": skew, "excess_kurtosis": kurt})
-    n = d.groupby(group, observed=True).size()
-    ratio = float(n.max() / n.min())
+    ratio = float(g.n.max() / g.n.min())
     rows.append({"check": "balanced_groups", "method": "largest / smallest group size",
                  "statistic": ratio, "p": np.nan, "ok": bool(ratio <= 1.5)})
     return pd.DataFrame(rows)
@@ -150,7 +150,8 @@ def _empty(dv, group, cluster, notes, excluded, desc=None) -> Comparison:
 def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,
                    weights: str | None = None, covariates: list[str] | None = None,
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
-                   mixed: bool = True, label: str | None = None, describe_ci: bool = True) -> Comparison:
+                   mixed: bool = True, label: str | None = None, describe_ci: bool = True,
+                   reading: bool = True) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -163,7 +164,8 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     random-intercept mixed model (cluster intercept, ``group`` fixed, optional
     ``covariates``) whose estimated marginal means fill ``emm`` columns.
 
-    Degenerate input never crashes: a result with ``ok = False`` and a note is
+    ``reading=False`` leaves the reading empty, for a caller that rebuilds it from
+    adjusted p-values (stage 03). Degenerate input never crashes: a result with ``ok = False`` and a note is
     returned (one group left, constant scores, everything missing).
 
     Example
@@ -199,6 +201,13 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
         notes.append(f"{dv} is constant ({d[dv].iloc[0]}); nothing to compare")
         return _empty(dv, group, cluster, notes, excluded, desc)
 
+    with shared_groups(d, dv, group):  # one split of d for the seven tests
+        return _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes,
+                        excluded, desc)
+
+
+def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
+             desc) -> Comparison:
     assumptions = _assumptions(d, dv, group, alpha)
     homogeneous = bool(assumptions.loc[0, "ok"])
     rows = []
@@ -260,7 +269,8 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     res = Comparison(dv=dv, group=group, cluster=cluster, descriptives=desc, assumptions=assumptions,
                      omnibus=omnibus[OMNIBUS_COLUMNS + [c for c in omnibus.columns if c not in OMNIBUS_COLUMNS]],
                      posthoc=posthoc, icc=icc, model=model, notes=notes, excluded=excluded)
-    res.reading_id, res.reading_en = make_reading(res, label or group, alpha=alpha)
+    if reading:
+        res.reading_id, res.reading_en = make_reading(res, label or group, alpha=alpha)
     return res
 
 

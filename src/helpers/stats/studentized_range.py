@@ -78,13 +78,55 @@ def sf(q, k: int, df) -> np.ndarray:
 
 
 def ppf(p: float, k: int, df) -> np.ndarray:
-    """Quantile q with P(Q <= q) = p, vectorised over df (bisection, 60 steps)."""
+    """Quantile q with P(Q <= q) = p, vectorised over df.
+
+    Regula falsi with the Illinois step (Dowell & Jarratt 1971) inside the bracket
+    [0, 60], bisecting whenever a step would not shrink the bracket by half: about
+    12 evaluations of :func:`cdf` instead of the 60 of plain bisection, to the same
+    root (|cdf(q) - p| < 1e-15 or a bracket narrower than 1e-13 q)."""
     df = np.atleast_1d(np.asarray(df, float))
     lo = np.zeros(df.shape)
     hi = np.full(df.shape, 60.0)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        below = cdf(mid, k, df) < p
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-    return 0.5 * (lo + hi)
+    flo = np.full(df.shape, -p)  # cdf(0) - p
+    fhi = np.full(df.shape, 1.0 - p)  # cdf(60) - p
+    x = 0.5 * (lo + hi)
+    active = np.ones(df.shape, dtype=bool)
+    side = np.zeros(df.shape, dtype=int)  # which end moved last: -1 lo, +1 hi
+    for _ in range(100):
+        if not active.any():
+            break
+        a, b, fa, fb = lo[active], hi[active], flo[active], fhi[active]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            xs = b - fb * (b - a) / (fb - fa)
+        bad = ~np.isfinite(xs) | (xs <= a) | (xs >= b)
+        xs = np.where(bad, 0.5 * (a + b), xs)
+        fx = cdf(xs, k, df[active]) - p
+        idx = np.flatnonzero(active)
+        x[idx] = xs
+        below = fx < 0
+        width = b - a
+        # move the end on the root's far side; Illinois: halve the stale end's value
+        st = side[idx]
+        new_lo = np.where(below, xs, a)
+        new_hi = np.where(below, b, xs)
+        new_flo = np.where(below, fx, np.where(st == 1, 0.5 * fa, fa))
+        new_fhi = np.where(below, np.where(st == -1, 0.5 * fb, fb), fx)
+        lo[idx], hi[idx], flo[idx], fhi[idx] = new_lo, new_hi, new_flo, new_fhi
+        side[idx] = np.where(below, -1, 1)
+        # a step that kept more than half the bracket: bisect next time
+        hit = np.abs(fx) < 1e-15  # the secant point is the root
+        slow = ((new_hi - new_lo) > 0.5 * width) & ~hit
+        mid = 0.5 * (new_lo + new_hi)
+        if slow.any():
+            fm = cdf(mid[slow], k, df[idx[slow]]) - p
+            j = idx[slow]
+            left = fm < 0
+            lo[j] = np.where(left, mid[slow], lo[j])
+            flo[j] = np.where(left, fm, flo[j])
+            hi[j] = np.where(left, hi[j], mid[slow])
+            fhi[j] = np.where(left, fhi[j], fm)
+            x[j] = mid[slow]
+            side[j] = 0
+        done = hit | ((hi[idx] - lo[idx]) < 1e-13 * np.maximum(x[idx], 1e-300))
+        active[idx[done]] = False
+    return x
