@@ -296,6 +296,18 @@ class Estimators:
         cols = _as_list(domain)
         for c in cols:
             self._col(c)
+        # the codes depend on the data alone, which a subset or a reweighted copy shares:
+        # stage 03 asks for the same factor's codes once per component and design
+        cache = getattr(self, "_codes_cache", None)
+        key = tuple(cols)
+        if cache is not None and key in cache:
+            return cache[key]
+        out = self._domain_codes_of(cols)
+        if cache is not None:
+            cache[key] = out
+        return out
+
+    def _domain_codes_of(self, cols: list) -> tuple[np.ndarray, pd.DataFrame]:
         data = self._data[cols]
         codes = data.groupby(cols, sort=True, observed=True, dropna=True).ngroup().to_numpy()
         codes = np.where(pd.isna(codes), -1, codes).astype(np.intp)
