@@ -510,14 +510,19 @@ def compare_region_task(region_id: str, study, min_n: int | None, alpha: float) 
     return {**tables, "warnings": list(seen)}
 
 
-def _regions_of(study, indices: list[str]) -> list[str]:
+def _regions_frame(study, index: str) -> pd.DataFrame:
+    """What the regions-against-each-other comparison reads of ``scores_<index>``:
+    the components and the design columns (not the respondent ids, factors and
+    covariates it does not use), prepared as :func:`prepare_scores` does. Read once
+    by the parent of a distributed run, which also takes its region list from it."""
+    import pyarrow.dataset as pads
+
     from . import catalog
 
-    regions: set[str] = set()
-    for index in indices:
-        ids = catalog.read(study, catalog.scores(index), columns=["region_id"])["region_id"]
-        regions |= set(ids.dropna().astype(str))
-    return sorted(regions)
+    path = catalog.path(study, catalog.scores(index))
+    empty = pads.dataset(path).schema.empty_table().to_pandas()
+    cols = [c for c in empty.columns if c in DESIGN_COLUMNS or c in components(empty)]
+    return prepare_scores(catalog.read(study, catalog.scores(index), columns=cols), path)
 
 
 def _ordered(pieces: list[dict], indices: list[str]) -> dict[str, pd.DataFrame]:
@@ -549,7 +554,8 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
     ``scheduler`` address (or ``workers`` > 1: a LocalCluster of that size), one
     task per region on the cluster (:func:`helpers.cluster.map_regions`), each
     reading its region's rows. The regions-against-each-other comparison needs
-    every region's latest wave and runs here."""
+    every region's latest wave and runs here (distributed: on the components and design
+    columns only, read once, :func:`_regions_frame`)."""
     from . import catalog
 
     t0 = time.perf_counter()
@@ -562,7 +568,10 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
     if distributed and indices:
         from .cluster import connect, map_regions
 
-        regions = _regions_of(study, indices)
+        # one read per index in the parent, of the columns its own comparison needs; the
+        # region list comes from it (it was read twice, whole, besides each worker's read)
+        frames = {index: _regions_frame(study, index) for index in indices}
+        regions = sorted(set().union(*(set(f["region_id"].dropna().astype(str)) for f in frames.values())))
         with connect(workers=workers, scheduler=scheduler) as client:
             got = map_regions(client, compare_region_task, regions, study, min_n, alpha, label="03_compare")
         failed = {r: g for r, g in zip(regions, got) if isinstance(g, BaseException)}
@@ -575,8 +584,11 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
                 warnings.warn(message, RuntimeWarning, stacklevel=2)
         pieces += [g for g in got if g]
     for index in indices:
-        path = catalog.path(study, catalog.scores(index))
-        scores = prepare_scores(catalog.read(study, catalog.scores(index)), path)
+        if distributed:
+            scores = frames[index]
+        else:
+            path = catalog.path(study, catalog.scores(index))
+            scores = prepare_scores(catalog.read(study, catalog.scores(index)), path)
         latest = []
         for region_id, frame in scores.groupby("region_id", sort=True, observed=True):
             if distributed:
