@@ -11,12 +11,12 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import InputError
-from ..vocabulary import POSTHOC_FOR
+from ..vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR
 from ._prep import group_order, prepare, shared_groups
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
-from .readings import not_possible, reading
+from .readings import not_possible, reading, statistic_symbol
 from .reliability import icc1
 
 __all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]
@@ -304,14 +304,11 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
     return res
 
 
-_LABEL = {"anova": "F", "welch": "F_Welch", "kruskal": "H", "mixed_emm": "F", "svy_wald": "F"}
-_SYMBOL = {"omega2": "ω²", "epsilon2": "ε²", "r2_group": "R²_type", "eta2_w": "η²_w"}
-
-
 def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
                  p_col: str = "p_adj") -> tuple[str, str]:
     """Build the (id, en) reading of a result from its primary test and post-hoc
-    pairs; the means named are those the primary test compares."""
+    pairs; the means named are those the primary test compares. Symbols are the
+    briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``)."""
     pr = res.primary
     if pr is None:
         return res.reading_id, res.reading_en
@@ -327,7 +324,7 @@ def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
            | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]
     if len(m) and pr["test"] != "kruskal":
         ci = (float(m["ci_low"].iloc[0]), float(m["ci_high"].iloc[0]))
-    return reading(factor_label, _LABEL[pr["test"]], float(pr["statistic"]), float(pr["df1"]),
+    return reading(factor_label, statistic_symbol(pr["test"]), float(pr["statistic"]), float(pr["df1"]),
                    float(pr["df2"]), float(pr[p_col]), float(pr["effect_size"]),
-                   _SYMBOL[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
+                   EFFECT_SYMBOLS[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
                    (str(bot["group"]), float(bot["mean"])), ci, alpha=alpha)
