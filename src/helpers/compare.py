@@ -631,6 +631,30 @@ def load_tables(study) -> dict[str, pd.DataFrame]:
             if (out_dir / f"{name}.parquet").exists()}
 
 
+def study_overview(tables_: dict, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
+    """What a reviewer reads first when a study has hundreds of regions.
+
+    ``by_factor``: per index x factor, over the regions (overall score, primary
+    test): regions compared, tested, significant after Holm (``p_adj < alpha``),
+    the median effect size. ``by_region``: per region x index, the primary tests
+    (all components and factors), how many are significant after Holm and how many
+    were not possible, sorted with the most significant first.
+    """
+    om = tables_["compare_omnibus"]
+    om = om[om["region_id"] != "all"]
+    prim = om[om["primary"]].assign(tested=lambda t: t["test"].ne("none"),
+                                    significant=lambda t: t["p_adj"].lt(alpha))
+    overall = prim[prim["component"] == "overall"]
+    by_factor = overall.groupby(["index", "factor"], sort=False).agg(
+        regions=("region_id", "nunique"), tested=("tested", "sum"), significant=("significant", "sum"),
+        median_effect=("effect_size", "median")).reset_index()
+    by_region = prim.groupby(["region_id", "index"], sort=False).agg(
+        tests=("tested", "sum"), significant=("significant", "sum"),
+        not_possible=("tested", lambda t: int((~t).sum()))).reset_index()
+    by_region = by_region.sort_values(["significant", "region_id"], ascending=[False, True], kind="stable")
+    return {"by_factor": by_factor, "by_region": by_region.reset_index(drop=True)}
+
+
 def region_report(tables_: dict, region_id: str, index: str, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     """What a reviewer reads for one region x index: the primary omnibus test per
     component x factor with its effect size and reading, the post-hoc pairs that are
@@ -676,9 +700,12 @@ def diagnostics(study, region_id: str, index: str, component: str = "overall", m
     and return (Comparison, residuals frame with ``group``, ``fitted``, ``residual``,
     ``unit_id``) for the diagnostic plots; residuals are from the group means, the
     model behind the ANOVA and its assumption checks."""
-    path = Path(study.processed_dir) / f"scores_{index}.parquet"
-    scores = prepare_scores(pd.read_parquet(path), path)
-    frame, _ = latest_wave(scores[scores["region_id"] == region_id])
+    from . import catalog
+
+    # the region's rows only: the notebook asks for a few regions of a study of hundreds
+    name = catalog.scores(index)
+    scores = prepare_scores(catalog.read(study, name, region=region_id), catalog.path(study, name))
+    frame, _ = latest_wave(scores)
     min_n = int(min_n if min_n is not None else study.option("report", "min_cell", default=5))
     res = compare_groups(frame, component, "unit_type", cluster="unit_id", min_n=min_n, mixed=False,
                          label=FACTORS["unit_type"])
