@@ -35,6 +35,7 @@ from .stats.clustered import MIN_UNITS, design_comparison, type_comparison
 from .stats.compare_groups import make_reading
 from .stats.linked import linked_change
 from .stats.ranking import RANK_COLUMNS, unit_ranks
+from .stats.reliability import icc1
 from .vocabulary import EDUCATION, POSTHOC_FOR, age_band, factor_label, unit_types
 
 # factor column -> (Indonesian, English) label used in readings (helpers.vocabulary)
@@ -132,18 +133,30 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
     # domain estimates of every component by every factor, one pass per factor
     by = {f: design_by(wdes, comps, f) for f in factors} if wdes is not None else {}
     for comp in comps:
+        icc = _icc(scores, comp)  # one per component: the same for every factor without missing values
         for factor, label in factors.items():
             use_mixed = factor in mixed_factors
             res = compare_groups(scores, comp, factor, cluster="unit_id", weights=weights,
                                  covariates=[c for c in covs if c != factor] if use_mixed else None,
                                  min_n=min_n, alpha=alpha, mixed=use_mixed, label=label,
                                  describe_ci=wdes is None,  # the design supplies the intervals
-                                 reading=False)  # tables() writes it from the adjusted p
+                                 reading=False,  # tables() writes it from the adjusted p
+                                 icc=icc)
             _primary(res, scores, comp, factor, sdes, min_units)
             if factor in by:
                 _design_descriptives(res, by[factor][by[factor]["variable"] == comp], scores, comp, factor)
             out.append(((region_id, index, comp, factor), res))
     return out
+
+
+def _icc(scores: pd.DataFrame, comp: str) -> pd.DataFrame | None:
+    """ICC(1) of ``comp`` by unit over the rows with a score, or None when it cannot
+    be computed (then each comparison computes it and notes why not)."""
+    d = scores[[comp, "unit_id"]]
+    try:
+        return icc1(d[d[comp].notna()], comp, "unit_id")
+    except InputError:
+        return None
 
 
 def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units: int) -> None:

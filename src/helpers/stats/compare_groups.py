@@ -179,7 +179,7 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
                    weights: str | None = None, covariates: list[str] | None = None,
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
                    mixed: bool = True, label: str | None = None, describe_ci: bool = True,
-                   reading: bool = True) -> Comparison:
+                   reading: bool = True, icc: pd.DataFrame | None = None) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -192,6 +192,10 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     random-intercept mixed model (cluster intercept, ``group`` fixed, optional
     ``covariates``) whose estimated marginal means fill ``emm`` columns.
 
+    ``icc``: :func:`~helpers.stats.reliability.icc1` of ``dv`` by ``cluster`` over
+    every row with ``dv`` present, computed once by a caller that compares one
+    outcome across several factors; used when no row is left out for this factor
+    (it is the same number then), else ICC(1) is computed here.
     ``reading=False`` leaves the reading empty, for a caller that rebuilds it from
     adjusted p-values (stage 03). Degenerate input never crashes: a result with ``ok = False`` and a note is
     returned (one group left, constant scores, everything missing).
@@ -210,7 +214,9 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     d = df[list(dict.fromkeys([dv, group] + ([cluster] if cluster else []) + ([weights] if weights else [])
                               + list(covariates or [])))].copy()
     d[dv] = pd.to_numeric(d[dv], errors="coerce")
-    d = d[d[dv].notna() & d[group].notna()]
+    has_dv = d[dv].notna()
+    n_dv = int(has_dv.sum())
+    d = d[has_dv & d[group].notna()]
     if d.empty:
         return _empty(dv, group, cluster, [f"no non-missing values of {dv}"], [])
     sizes = d.groupby(group, observed=True).size()
@@ -231,13 +237,14 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
         notes.append(f"{dv} is constant ({d[dv].iloc[0]}); nothing to compare")
         return _empty(dv, group, cluster, notes, excluded, desc)
 
+    shared_icc = icc if icc is not None and len(d) == n_dv else None
     with shared_groups(d, dv, group):  # one split of d for the seven tests
         return _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes,
-                        excluded, desc)
+                        excluded, desc, shared_icc)
 
 
 def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
-             desc) -> Comparison:
+             desc, shared_icc) -> Comparison:
     assumptions = _assumptions(d, dv, group, alpha)
     homogeneous = bool(assumptions.loc[0, "ok"])
     rows = []
@@ -275,7 +282,7 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
     icc = model = None
     if cluster:
         try:
-            icc = icc1(d, dv, cluster)
+            icc = shared_icc if shared_icc is not None else icc1(d, dv, cluster)
         except InputError as e:
             notes.append(f"ICC(1) not computed: {e.message}")
         if mixed:
