@@ -30,7 +30,7 @@ import pandas as pd
 from .design import (DesignSpec, design_by, design_spec, design_subset, structural_design,
                      workforce_design)
 from .errors import InputError
-from .stats import WaveComparison, compare_groups, compare_waves, p_adjust
+from .stats import WaveComparison, compare_groups, compare_waves
 from .stats.clustered import MIN_UNITS, design_comparison, type_comparison
 from .stats.compare_groups import make_reading
 from .stats.linked import linked_change
