@@ -183,3 +183,53 @@ def test_run_on_a_dask_cluster_writes_the_serial_tables(ran, tmp_path):
     for name in ("compare_descriptives", "compare_omnibus", "compare_posthoc", "compare_models", "compare_units"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"),
                                       pd.read_parquet(Path(out) / f"{name}.parquet"), rtol=1e-12)
+
+
+def test_holm_over_families_matches_r_p_adjust_per_family():
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.005, NA), "holm") -> 0.03 0.06 0.06 0.02 NA
+    #    p.adjust(c(0.02, 0.01, 0.02), "holm")              -> 0.04 0.03 0.04
+    p = pd.Series([0.01, 0.02, 0.04, 0.01, 0.03, 0.005, np.nan, 0.02])
+    fam = pd.Series(["a", "b", "a", "b", "a", "a", "a", "b"])
+    got = compare._holm_by(p, [fam])
+    np.testing.assert_allclose(got[[0, 2, 4, 5]], [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(got[[1, 3, 7]], [0.04, 0.03, 0.04])
+    assert np.isnan(got[6])
+    # two keys, a missing key a family of its own (groupby dropna=False)
+    got = compare._holm_by(pd.Series([0.01, 0.02, 0.03]), [pd.Series(["x", "x", None]), pd.Series(["t"] * 3)])
+    np.testing.assert_allclose(got, [0.02, 0.02, 0.03])
+
+
+def test_readings_use_the_briefs_symbols(ran):
+    out, _ = ran
+    om = pd.read_parquet(Path(out) / "compare_omnibus.parquet")
+    text = " ".join(om["reading_en"].dropna()) + " ".join(om["reading_id"].dropna())
+    for old in ("R²_type", "η²_w", "F_Welch"):
+        assert old not in text
+    ut = om[(om["factor"] == "unit_type") & om["primary"] & (om["test"] == "mixed_emm")]
+    assert ut["reading_en"].str.contains(r"\(F\(\d+, \d+\) = [\d.]+, p [=<] [.\d]+, R² = ", regex=True).all()
+    sex = om[(om["factor"] == "sex") & om["primary"] & (om["test"] == "svy_wald")]
+    assert sex["reading_en"].str.contains("η² = ").all()
+
+
+def test_study_overview_counts_the_primary_tests(ran):
+    out, _ = ran
+    tables = compare.load_tables(SimpleNamespace(processed_dir=out))
+    ov = compare.study_overview(tables)
+    om = tables["compare_omnibus"]
+    prim = om[om["primary"] & (om["region_id"] != "all")]
+    row = ov["by_factor"].set_index(["index", "factor"]).loc[("ikd", "sex")]
+    sel = prim[(prim["factor"] == "sex") & (prim["component"] == "overall")]
+    assert row["regions"] == sel["region_id"].nunique() == 2
+    assert row["significant"] == (sel["p_adj"] < 0.05).sum()
+    reg = ov["by_region"]
+    assert set(reg["region_id"]) == set(prim["region_id"])
+    assert reg["tests"].sum() + reg["not_possible"].sum() == len(prim)
+    assert reg["significant"].is_monotonic_decreasing
+
+
+def test_regions_frame_reads_only_what_the_region_comparison_uses(ran):
+    out, _ = ran
+    study = SimpleNamespace(id="t", processed_dir=out, indices=("ikd",), option=lambda *k, default=None: default)
+    f = compare._regions_frame(study, "ikd")
+    assert set(f.columns) == {*compare.DESIGN_COLUMNS, "overall", *AREAS} & set(scores().columns)
+    assert len(f) == len(scores())

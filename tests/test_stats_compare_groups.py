@@ -96,3 +96,49 @@ def test_bad_column_and_zero_variance_raise_input_error():
     d2 = pd.DataFrame({"y": [1.0, 1, 1, 2, 3, 4], "g": list("aaabbb")})
     with pytest.raises(InputError, match="no variance"):
         welch_anova(d2, "y", "g")
+
+
+def test_descriptives_without_intervals_match_a_plain_groupby():
+    # the bincount path (ci=False) against pandas' own groupby, with weights, missing
+    # values and a group with a single respondent (SD undefined)
+    d = clustered(n=400, seed=3)
+    d["w"] = np.random.default_rng(3).uniform(0.5, 2.0, len(d))
+    d.loc[::17, "y"] = np.nan
+    d.loc[5, "unit_type"] = "rsud"  # one respondent
+    got = descriptives(d, "y", "unit_type", cluster="unit_id", weights="w", ci=False)
+    x = d.dropna(subset=["y", "unit_type"])
+    g = x.groupby("unit_type")
+    want = pd.DataFrame({"n": g.size(), "mean": g.apply(lambda t: np.average(t["y"], weights=t["w"])),
+                         "sd": g["y"].std(ddof=1), "n_clusters": g["unit_id"].nunique()})
+    got = got.set_index("group")
+    assert list(got.index) == ["dinas", "kecamatan", "puskesmas", "rsud"]
+    np.testing.assert_array_equal(got["n"], want.loc[got.index, "n"])
+    np.testing.assert_array_equal(got["n_clusters"], want.loc[got.index, "n_clusters"])
+    np.testing.assert_allclose(got["mean"], want.loc[got.index, "mean"], rtol=1e-12)
+    np.testing.assert_allclose(got["sd"].iloc[:3], want.loc[got.index[:3], "sd"], rtol=1e-12)
+    assert np.isnan(got.loc["rsud", "sd"]) and got[["se", "ci_low", "ci_high"]].isna().all().all()
+
+
+def test_tests_share_one_split_and_keep_their_own_checks():
+    from helpers.stats._prep import prepare, shared_groups
+
+    d = clustered(n=60, seed=4)
+    with shared_groups(d, "y", "unit_type"):
+        a = prepare(d, "y", "unit_type", min_n=1)
+        assert prepare(d, "y", "unit_type", min_n=2) is a  # split once
+        with pytest.raises(InputError, match="groups too small"):
+            prepare(d, "y", "unit_type", min_n=100)  # each test's own minimum still applies
+        assert prepare(d.copy(), "y", "unit_type") is not a  # another frame: its own split
+    assert prepare(d, "y", "unit_type") is not a  # outside the block nothing is shared
+
+
+def test_shared_icc_is_used_only_when_no_row_is_left_out():
+    from helpers.stats.reliability import icc1
+
+    d = clustered(n=600, seed=5)
+    shared = icc1(d, "y", "unit_id").assign(icc1=0.123)  # marked, to see which one is used
+    r = compare_groups(d, "y", "unit_type", cluster="unit_id", mixed=False, icc=shared)
+    assert r.icc.iloc[0]["icc1"] == 0.123
+    d.loc[:9, "unit_type"] = np.nan  # ten rows without a group: their own ICC
+    r = compare_groups(d, "y", "unit_type", cluster="unit_id", mixed=False, icc=shared)
+    assert r.icc.iloc[0]["icc1"] == pytest.approx(icc1(d.dropna(subset=["unit_type"]), "y", "unit_id").iloc[0]["icc1"])

@@ -173,6 +173,25 @@ def test_studentized_range_matches_published_table():
     close(float(sr.cdf(3.5, 4, 20.0)), float(studentized_range.cdf(3.5, 4, 20.0)), rel=1e-8)
 
 
+def test_studentized_range_quantile_inverts_the_cdf_like_bisection():
+    # the quantile by regula falsi (12 cdf evaluations) is the root plain bisection
+    # (60 halvings of [0, 60]) finds, and cdf(ppf(p)) = p; df vectorised, as Games-Howell asks
+    df = np.array([2.0, 3.7, 10.0, 30.5, 240.6, 1e5])
+    for k in (2, 4, 10):
+        for p in (0.95, 0.99):
+            lo, hi = np.zeros(df.shape), np.full(df.shape, 60.0)
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                below = sr.cdf(mid, k, df) < p
+                lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+            q = sr.ppf(p, k, df)
+            np.testing.assert_allclose(q, 0.5 * (lo + hi), rtol=1e-12)
+            np.testing.assert_allclose(sr.cdf(q, k, df), p, rtol=1e-13)
+    # R: qtukey(.99, 3, 10) = 5.270, qtukey(.95, 4, 5) = 5.218 (Harter 1960)
+    close(sr.ppf(0.99, 3, 10.0)[0], 5.270, rel=2e-4)
+    close(sr.ppf(0.95, 4, 5.0)[0], 5.218, rel=2e-4)
+
+
 # ---------------------------------------------------------------- reliability
 
 def test_cronbach_alpha_matches_psych():

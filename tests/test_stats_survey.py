@@ -190,6 +190,21 @@ def test_by_domain_means(dclus1, apiclus2):
         printed(row.se, se)
 
 
+def test_by_of_several_columns_keeps_each_columns_rows_and_df(apiclus1):
+    # by() runs all columns through one pass of the engine: a column with missing
+    # values keeps its own rows, n and design df, as when it is estimated alone
+    # (the one-column path is checked against R's svyby above)
+    d = apiclus1.copy()
+    d["ell_gaps"] = d["ell"].where(d["dnum"] % 3 != 0)
+    des = SurveyDesign(d, ids=["dnum"], weights="pw", fpc="fpc")
+    both = des.by(["meals", "ell_gaps"], "stype")
+    alone = pd.concat([des.by("meals", "stype"), des.by("ell_gaps", "stype")], ignore_index=True)
+    pd.testing.assert_frame_equal(both, alone, rtol=1e-13)
+    gaps = both[both["variable"] == "ell_gaps"]
+    assert (gaps["n"].to_numpy() < both[both["variable"] == "meals"]["n"].to_numpy()).all()
+    assert gaps["df"].iloc[0] < both["df"].iloc[0]
+
+
 def test_subset_keeps_the_design(dclus1, apiclus1):
     h = dclus1.subset(apiclus1["stype"] == "H")
     r = h.ratio("api.stu", "enroll")

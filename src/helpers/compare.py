@@ -30,11 +30,12 @@ import pandas as pd
 from .design import (DesignSpec, design_by, design_spec, design_subset, structural_design,
                      workforce_design)
 from .errors import InputError
-from .stats import WaveComparison, compare_groups, compare_waves, p_adjust
+from .stats import WaveComparison, compare_groups, compare_waves
 from .stats.clustered import MIN_UNITS, design_comparison, type_comparison
 from .stats.compare_groups import make_reading
 from .stats.linked import linked_change
 from .stats.ranking import RANK_COLUMNS, unit_ranks
+from .stats.reliability import icc1
 from .vocabulary import EDUCATION, POSTHOC_FOR, age_band, factor_label, unit_types
 
 # factor column -> (Indonesian, English) label used in readings (helpers.vocabulary)
@@ -104,13 +105,6 @@ def prepare_scores(scores: pd.DataFrame, path: Path | str = "scores") -> pd.Data
     return d
 
 
-def _tag(frame: pd.DataFrame, **keys) -> pd.DataFrame:
-    """``frame`` with the key columns first: one concatenation (inserting column by
-    column at position 0 rebuilt the frame each time: 1.9 ms against 1.2 ms a call,
-    ~100 calls per region)."""
-    return pd.concat([pd.DataFrame(keys, index=frame.index), frame], axis=1)
-
-
 def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None, min_n: int = 5,
                   alpha: float = 0.05, mixed_factors=("unit_type",), covariates=COVARIATES,
                   design: DesignSpec | None = None, strata: str | None = None,
@@ -139,17 +133,30 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
     # domain estimates of every component by every factor, one pass per factor
     by = {f: design_by(wdes, comps, f) for f in factors} if wdes is not None else {}
     for comp in comps:
+        icc = _icc(scores, comp)  # one per component: the same for every factor without missing values
         for factor, label in factors.items():
             use_mixed = factor in mixed_factors
             res = compare_groups(scores, comp, factor, cluster="unit_id", weights=weights,
                                  covariates=[c for c in covs if c != factor] if use_mixed else None,
                                  min_n=min_n, alpha=alpha, mixed=use_mixed, label=label,
-                                 describe_ci=wdes is None)  # the design supplies the intervals
+                                 describe_ci=wdes is None,  # the design supplies the intervals
+                                 reading=False,  # tables() writes it from the adjusted p
+                                 icc=icc)
             _primary(res, scores, comp, factor, sdes, min_units)
             if factor in by:
                 _design_descriptives(res, by[factor][by[factor]["variable"] == comp], scores, comp, factor)
             out.append(((region_id, index, comp, factor), res))
     return out
+
+
+def _icc(scores: pd.DataFrame, comp: str) -> pd.DataFrame | None:
+    """ICC(1) of ``comp`` by unit over the rows with a score, or None when it cannot
+    be computed (then each comparison computes it and notes why not)."""
+    d = scores[[comp, "unit_id"]]
+    try:
+        return icc1(d[d[comp].notna()], comp, "unit_id")
+    except InputError:
+        return None
 
 
 def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units: int) -> None:
@@ -303,71 +310,118 @@ def _add_linked(res, scores: pd.DataFrame, comp: str, weights: str | None) -> No
     res.linked = lc
 
 
+def _stack(frames: list[pd.DataFrame], keys: list[dict]) -> pd.DataFrame:
+    """The frames one under the other, each with its key columns first: one
+    concatenation and one repeat of the keys (tagging every frame then
+    concatenating cost 12 ms a frame, ~100 frames a region)."""
+    lens = [len(f) for f in frames]
+    body = pd.concat(frames, ignore_index=True)
+    tags = pd.DataFrame({k: np.repeat(np.asarray([kk[k] for kk in keys], dtype=object), lens)
+                         for k in keys[0]})
+    return pd.concat([tags, body.drop(columns=[k for k in keys[0] if k in body.columns])], axis=1)
+
+
+def _holm_by(p: pd.Series, keys: list[pd.Series]) -> np.ndarray:
+    """Holm within each group of ``keys`` (NaN p kept as NaN, not counted), as
+    :func:`helpers.stats.p_adjust` on each group: one sort by group and p, then
+    the running maximum of p_(i) (m - i + 1) within each group."""
+    codes = np.zeros(len(p), dtype=np.int64)
+    for k in keys:  # missing keys are a group of their own (groupby dropna=False)
+        c, u = pd.factorize(k, use_na_sentinel=False)
+        codes = codes * max(len(u), 1) + c
+    pv = p.to_numpy(float)
+    ok = np.isfinite(pv)
+    out = np.full(pv.shape, np.nan)
+    if not ok.any():
+        return out
+    c, q = codes[ok], pv[ok]
+    o = np.lexsort((q, c))  # stable: ties keep their order, as p_adjust's mergesort
+    cs, qs = c[o], q[o]
+    start = np.r_[True, cs[1:] != cs[:-1]]
+    first = np.flatnonzero(start)
+    size = np.diff(np.r_[first, cs.size])
+    grp = np.cumsum(start) - 1
+    rank = np.arange(cs.size) - first[grp]
+    step = qs * (size[grp] - rank)
+    # the running maximum restarts at each group (a family has tens of rows, a region
+    # tens of families)
+    acc = np.empty_like(step)
+    for g0, m in zip(first, size):
+        acc[g0:g0 + m] = np.maximum.accumulate(step[g0:g0 + m])
+    adj = np.empty_like(acc)
+    adj[o] = np.minimum(acc, 1)
+    out[np.flatnonzero(ok)] = adj
+    return out
+
+
 def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     """The four output tables from a list of ((region, index, component, factor), Comparison),
     with Holm adjustment across components (and pairs) and readings rebuilt from the
     adjusted p-values."""
     desc, omni, post, models = [], [], [], []
-    for (region, index, comp, factor), res in results:
+    kd, ko, kp, km = [], [], [], []
+    for n, ((region, index, comp, factor), res) in enumerate(results):
         keys = {"region_id": region, "index": index, "component": comp, "factor": factor}
         d = res.descriptives if "subgroup" in res.descriptives else res.descriptives.assign(subgroup="")
-        desc.append(_tag(d, **keys))
+        desc.append(d)
+        kd.append(keys)
         if res.ok:
-            o = _tag(res.omnibus, **keys)
-            o["note"] = "; ".join(res.notes)
+            o = res.omnibus.assign(note="; ".join(res.notes))
         else:
-            o = pd.DataFrame([{**keys, "test": "none", "note": "; ".join(res.notes), "primary": True}])
-        o["_key"] = id(res)
-        omni.append(o)
-        post.append(_tag(res.posthoc if "subgroup" in res.posthoc else res.posthoc.assign(subgroup=""), **keys))
+            o = pd.DataFrame([{"test": "none", "note": "; ".join(res.notes), "primary": True}])
+        omni.append(o.assign(_key=n))
+        ko.append(keys)
+        post.append(res.posthoc if "subgroup" in res.posthoc else res.posthoc.assign(subgroup=""))
+        kp.append(keys)
         if res.model is not None:
-            models.append(_tag(res.model, **keys))
+            models.append(res.model)
+            km.append(keys)
         if res.icc is not None:
             i = res.icc.iloc[0]
-            models.append(pd.DataFrame([{**keys, "kind": "icc", "term": "icc1", "estimate": i["icc1"],
+            models.append(pd.DataFrame([{"kind": "icc", "term": "icc1", "estimate": i["icc1"],
                                          "n": i["n"], "n_clusters": i["n_clusters"]}]))
-    omnibus = pd.concat(omni, ignore_index=True)
-    omnibus["family"] = omnibus.apply(_omnibus_family, axis=1)
-    omnibus["p_adj"] = omnibus.groupby(["region_id", "index", "family"], dropna=False)["p"].transform(
-        lambda s: pd.Series(p_adjust(s.to_numpy(), "holm"), index=s.index))
-    posthoc = pd.concat(post, ignore_index=True) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
+            km.append(keys)
+    omnibus = _stack(omni, ko)
+    omnibus["family"] = _omnibus_families(omnibus)
+    omnibus["p_adj"] = _holm_by(omnibus["p"], [omnibus["region_id"], omnibus["index"], omnibus["family"]])
+    posthoc = _stack(post, kp) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
     if len(posthoc):
         final = posthoc["test"].isin(FINAL_P_POSTHOC)
         posthoc["family"] = np.where(final, posthoc["factor"] + " pairs of " + posthoc["component"] + " ("
                                      + posthoc["test"] + ", Holm over the pairs)", "")
         is_dunn = posthoc["test"].isin(RAW_P_POSTHOC) & ~final
-        src = np.where(is_dunn, posthoc["p"], posthoc["p_adj"])
-        posthoc["_src"] = src
+        src = pd.Series(np.where(is_dunn, posthoc["p"], posthoc["p_adj"]), index=posthoc.index)
         fam_d = ["region_id", "index", "factor", "test"]
         fam_q = fam_d + ["group_a", "group_b"]
-        adj = posthoc["p_adj"].where(final)
+        adj = posthoc["p_adj"].where(final).to_numpy(float).copy()
         for cols, mask in ((fam_d, is_dunn), (fam_q, ~is_dunn & ~final)):
-            sub = posthoc[mask]
-            if len(sub):
-                adj[sub.index] = sub.groupby(cols, dropna=False, observed=True)["_src"].transform(
-                    lambda s: pd.Series(p_adjust(s.to_numpy(), "holm"), index=s.index))
+            m = mask.to_numpy()
+            if m.any():
+                sub = posthoc.loc[m, cols]
+                adj[m] = _holm_by(src[m], [sub[c] for c in cols])
         posthoc["p_adj"] = adj
     # readings from the adjusted p of the primary test
-    by_key = {id(res): res for _, res in results}
-    omnibus["reading_id"], omnibus["reading_en"] = "", ""
-    for key, grp in omnibus.groupby("_key", sort=False):
-        res = by_key[key]
-        if res.ok:
-            res.omnibus = res.omnibus.assign(p_adj=grp.set_index("test").loc[res.omnibus["test"], "p_adj"].to_numpy())
+    p_adj = omnibus["p_adj"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, omnibus["_key"].to_numpy()[1:] != omnibus["_key"].to_numpy()[:-1]])
+    bounds = np.r_[bounds, len(omnibus)]
+    rid, ren = np.empty(len(omnibus), dtype=object), np.empty(len(omnibus), dtype=object)
+    for (_, res), a, b in zip(results, bounds[:-1], bounds[1:]):
+        if res.ok:  # the result's omnibus rows, in its own order
+            res.omnibus = res.omnibus.assign(p_adj=p_adj[a:b])
             label = FACTORS.get(res.group, REGION_FACTOR[1] if res.group == "region_id" else res.group)
             if isinstance(res, WaveComparison):
                 res.reading_id, res.reading_en = res.make_reading(label, alpha=alpha)
             else:
                 res.reading_id, res.reading_en = make_reading(res, label, alpha=alpha)
-        omnibus.loc[grp.index, "reading_id"] = res.reading_id
-        omnibus.loc[grp.index, "reading_en"] = res.reading_en
+        rid[a:b], ren[a:b] = res.reading_id, res.reading_en
+    omnibus["reading_id"], omnibus["reading_en"] = rid, ren
     omnibus["primary"] = omnibus["primary"].fillna(False).astype(bool)
-    descriptives = pd.concat(desc, ignore_index=True) if desc else pd.DataFrame(columns=DESC_COLUMNS)
+    descriptives = _stack(desc, kd) if desc else pd.DataFrame(columns=DESC_COLUMNS)
     descriptives["group"] = descriptives["group"].astype(str)
     descriptives["subgroup"] = descriptives["subgroup"].fillna("").astype(str)
     if len(posthoc):
         posthoc["subgroup"] = posthoc["subgroup"].fillna("").astype(str)
-    model_t = pd.concat(models, ignore_index=True) if models else pd.DataFrame(columns=MODEL_COLUMNS)
+    model_t = _stack(models, km) if models else pd.DataFrame(columns=MODEL_COLUMNS)
     return {
         "compare_descriptives": descriptives.reindex(columns=DESC_COLUMNS),
         "compare_omnibus": omnibus.reindex(columns=OMNIBUS_COLUMNS),
@@ -376,21 +430,22 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     }
 
 
-def _omnibus_family(row) -> str:
-    """The multiple-testing family of an omnibus row: one family per brief section
+def _omnibus_families(om: pd.DataFrame) -> np.ndarray:
+    """The multiple-testing family of each omnibus row: one family per brief section
     for the primary tests (unit types: overall and components; demographic
     factors: every factor x component; regions; wave change: components x
     subgroups), per factor x test across components for the sensitivity tests."""
-    test, factor = str(row.get("test")), str(row.get("factor"))
-    if row.get("frame") == "respondent_sensitivity" or test in RESPONDENT_TESTS:
-        return f"sensitivity: {factor} x {test}, components"
-    if factor == WAVE_FACTOR:
-        return f"wave change: {test}, components"
-    if factor == REGION_FACTOR[0]:
-        return "regions: components"
-    if factor in UNIT_LEVEL_FACTORS:
-        return f"{factor}: overall and components"
-    return "demographic factors: factors x components"
+    test = om["test"].astype(object).where(om["test"].notna(), "nan").astype(str)
+    factor = om["factor"].astype(object).where(om["factor"].notna(), "nan").astype(str)
+    frame = om["frame"] if "frame" in om else pd.Series(np.nan, index=om.index)
+    sens = (frame == "respondent_sensitivity").to_numpy() | test.isin(RESPONDENT_TESTS).to_numpy()
+    conds = [sens, (factor == WAVE_FACTOR).to_numpy(), (factor == REGION_FACTOR[0]).to_numpy(),
+             factor.isin(UNIT_LEVEL_FACTORS).to_numpy()]
+    choices = [("sensitivity: " + factor + " x " + test + ", components").to_numpy(object),
+               ("wave change: " + test + ", components").to_numpy(object),
+               np.full(len(om), "regions: components", dtype=object),
+               (factor + ": overall and components").to_numpy(object)]
+    return np.select(conds, choices, default="demographic factors: factors x components")
 
 
 def _options(study, min_n: int | None) -> tuple[int, int]:
@@ -468,14 +523,19 @@ def compare_region_task(region_id: str, study, min_n: int | None, alpha: float) 
     return {**tables, "warnings": list(seen)}
 
 
-def _regions_of(study, indices: list[str]) -> list[str]:
+def _regions_frame(study, index: str) -> pd.DataFrame:
+    """What the regions-against-each-other comparison reads of ``scores_<index>``:
+    the components and the design columns (not the respondent ids, factors and
+    covariates it does not use), prepared as :func:`prepare_scores` does. Read once
+    by the parent of a distributed run, which also takes its region list from it."""
+    import pyarrow.dataset as pads
+
     from . import catalog
 
-    regions: set[str] = set()
-    for index in indices:
-        ids = catalog.read(study, catalog.scores(index), columns=["region_id"])["region_id"]
-        regions |= set(ids.dropna().astype(str))
-    return sorted(regions)
+    path = catalog.path(study, catalog.scores(index))
+    empty = pads.dataset(path).schema.empty_table().to_pandas()
+    cols = [c for c in empty.columns if c in DESIGN_COLUMNS or c in components(empty)]
+    return prepare_scores(catalog.read(study, catalog.scores(index), columns=cols), path)
 
 
 def _ordered(pieces: list[dict], indices: list[str]) -> dict[str, pd.DataFrame]:
@@ -507,7 +567,8 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
     ``scheduler`` address (or ``workers`` > 1: a LocalCluster of that size), one
     task per region on the cluster (:func:`helpers.cluster.map_regions`), each
     reading its region's rows. The regions-against-each-other comparison needs
-    every region's latest wave and runs here."""
+    every region's latest wave and runs here (distributed: on the components and design
+    columns only, read once, :func:`_regions_frame`)."""
     from . import catalog
 
     t0 = time.perf_counter()
@@ -520,7 +581,10 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
     if distributed and indices:
         from .cluster import connect, map_regions
 
-        regions = _regions_of(study, indices)
+        # one read per index in the parent, of the columns its own comparison needs; the
+        # region list comes from it (it was read twice, whole, besides each worker's read)
+        frames = {index: _regions_frame(study, index) for index in indices}
+        regions = sorted(set().union(*(set(f["region_id"].dropna().astype(str)) for f in frames.values())))
         with connect(workers=workers, scheduler=scheduler) as client:
             got = map_regions(client, compare_region_task, regions, study, min_n, alpha, label="03_compare")
         failed = {r: g for r, g in zip(regions, got) if isinstance(g, BaseException)}
@@ -533,8 +597,11 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
                 warnings.warn(message, RuntimeWarning, stacklevel=2)
         pieces += [g for g in got if g]
     for index in indices:
-        path = catalog.path(study, catalog.scores(index))
-        scores = prepare_scores(catalog.read(study, catalog.scores(index)), path)
+        if distributed:
+            scores = frames[index]
+        else:
+            path = catalog.path(study, catalog.scores(index))
+            scores = prepare_scores(catalog.read(study, catalog.scores(index)), path)
         latest = []
         for region_id, frame in scores.groupby("region_id", sort=True, observed=True):
             if distributed:
@@ -575,6 +642,30 @@ def load_tables(study) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(out_dir / f"{name}.parquet") for name in
             ("compare_descriptives", "compare_omnibus", "compare_posthoc", "compare_models", "compare_units")
             if (out_dir / f"{name}.parquet").exists()}
+
+
+def study_overview(tables_: dict, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
+    """What a reviewer reads first when a study has hundreds of regions.
+
+    ``by_factor``: per index x factor, over the regions (overall score, primary
+    test): regions compared, tested, significant after Holm (``p_adj < alpha``),
+    the median effect size. ``by_region``: per region x index, the primary tests
+    (all components and factors), how many are significant after Holm and how many
+    were not possible, sorted with the most significant first.
+    """
+    om = tables_["compare_omnibus"]
+    om = om[om["region_id"] != "all"]
+    prim = om[om["primary"]].assign(tested=lambda t: t["test"].ne("none"),
+                                    significant=lambda t: t["p_adj"].lt(alpha))
+    overall = prim[prim["component"] == "overall"]
+    by_factor = overall.groupby(["index", "factor"], sort=False).agg(
+        regions=("region_id", "nunique"), tested=("tested", "sum"), significant=("significant", "sum"),
+        median_effect=("effect_size", "median")).reset_index()
+    by_region = prim.groupby(["region_id", "index"], sort=False).agg(
+        tests=("tested", "sum"), significant=("significant", "sum"),
+        not_possible=("tested", lambda t: int((~t).sum()))).reset_index()
+    by_region = by_region.sort_values(["significant", "region_id"], ascending=[False, True], kind="stable")
+    return {"by_factor": by_factor, "by_region": by_region.reset_index(drop=True)}
 
 
 def region_report(tables_: dict, region_id: str, index: str, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
@@ -622,9 +713,12 @@ def diagnostics(study, region_id: str, index: str, component: str = "overall", m
     and return (Comparison, residuals frame with ``group``, ``fitted``, ``residual``,
     ``unit_id``) for the diagnostic plots; residuals are from the group means, the
     model behind the ANOVA and its assumption checks."""
-    path = Path(study.processed_dir) / f"scores_{index}.parquet"
-    scores = prepare_scores(pd.read_parquet(path), path)
-    frame, _ = latest_wave(scores[scores["region_id"] == region_id])
+    from . import catalog
+
+    # the region's rows only: the notebook asks for a few regions of a study of hundreds
+    name = catalog.scores(index)
+    scores = prepare_scores(catalog.read(study, name, region=region_id), catalog.path(study, name))
+    frame, _ = latest_wave(scores)
     min_n = int(min_n if min_n is not None else study.option("report", "min_cell", default=5))
     res = compare_groups(frame, component, "unit_type", cluster="unit_id", min_n=min_n, mixed=False,
                          label=FACTORS["unit_type"])

@@ -1,6 +1,8 @@
 """Input checks and per-group summaries shared by the tests."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,10 +40,52 @@ def group_order(s: pd.Series) -> list:
     return sorted(s.dropna().unique(), key=lambda v: str(v))
 
 
+# Groups of the frame a caller shares between the tests it runs on it (compare_groups
+# runs seven tests on one outcome x factor; each split it again: a tenth of stage 03)
+_shared = threading.local()
+
+
+@contextmanager
+def shared_groups(df: pd.DataFrame, dv: str, between: str):
+    """Within the block, :func:`prepare` of this very ``df`` x ``dv`` x ``between``
+    reuses one split (the checks of each test still apply). The frame must not
+    change inside the block."""
+    key = (id(df), dv, between)
+    cache = getattr(_shared, "groups", None)
+    if cache is None:
+        cache = _shared.groups = {}
+    cache[key] = None
+    try:
+        yield
+    finally:
+        cache.pop(key, None)
+
+
 def prepare(df: pd.DataFrame, dv: str, between: str, min_groups: int = 2, min_n: int = 1,
             what: str = "test") -> Groups:
     """Check the columns and split ``dv`` by ``between`` (rows with either missing
     are dropped). Raises :class:`InputError` for anything a test cannot run on."""
+    cache = getattr(_shared, "groups", None)
+    key = (id(df), dv, between)
+    if cache and key in cache:
+        if cache[key] is None:
+            cache[key] = _split(df, dv, between, what)
+        return _checked(cache[key], between, min_groups, min_n, what)
+    return _checked(_split(df, dv, between, what), between, min_groups, min_n, what)
+
+
+def _checked(g: Groups, between: str, min_groups: int, min_n: int, what: str) -> Groups:
+    if (g.n < min_n).any():
+        small = [str(lab) for lab, m in zip(g.labels, g.n) if m < min_n]
+        raise InputError(f"{what}: groups too small", column=between,
+                         expected=f">= {min_n} values per group", found=small)
+    if len(g.labels) < min_groups:
+        raise InputError(f"{what}: needs at least {min_groups} groups", column=between,
+                         expected=f">= {min_groups} groups", found=[str(v) for v in g.labels])
+    return g
+
+
+def _split(df: pd.DataFrame, dv: str, between: str, what: str) -> Groups:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"{what} needs a DataFrame", expected="pandas.DataFrame", found=type(df).__name__)
     for c in (dv, between):
@@ -58,13 +102,6 @@ def prepare(df: pd.DataFrame, dv: str, between: str, min_groups: int = 2, min_n:
     labels = group_order(g)
     codes = pd.Categorical(g, categories=labels).codes.astype(np.int64)
     n = np.bincount(codes, minlength=len(labels)).astype(float)
-    if (n < min_n).any():
-        small = [str(lab) for lab, m in zip(labels, n) if m < min_n]
-        raise InputError(f"{what}: groups too small", column=between,
-                         expected=f">= {min_n} values per group", found=small)
-    if len(labels) < min_groups:
-        raise InputError(f"{what}: needs at least {min_groups} groups", column=between,
-                         expected=f">= {min_groups} groups", found=[str(v) for v in labels])
     s1 = np.bincount(codes, weights=y, minlength=len(labels))
     mean = s1 / n
     dev = y - mean[codes]

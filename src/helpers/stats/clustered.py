@@ -67,6 +67,10 @@ def type_comparison(df: pd.DataFrame, dv: str, group: str, cluster: str, min_uni
     return {"omnibus": omnibus, "posthoc": post, "emm": emm, "untested": untested, "fit": fit}
 
 
+def _n_distinct(v: np.ndarray) -> int:
+    return len(pd.unique(v[pd.notna(v)]))
+
+
 def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust: str = "holm") -> dict:
     """Design-based Wald F test and pairwise contrasts of the domain means of
     ``group`` (``design``: a :class:`~helpers.stats.survey.SurveyDesign` over
@@ -80,17 +84,20 @@ def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust
     """
     cmp = design.compare(dv, group, p_adjust=p_adjust)
     wald = cmp.wald.iloc[0]
-    ok = frame[dv].notna() & frame[group].notna() & frame["weight"].notna()
-    y, w = frame.loc[ok, dv].to_numpy(float), frame.loc[ok, "weight"].to_numpy(float)
+    ok = (frame[dv].notna() & frame[group].notna() & frame["weight"].notna()).to_numpy()
+    y, w = frame[dv].to_numpy(float)[ok], frame["weight"].to_numpy(float)[ok]
     m = np.sum(w * y) / np.sum(w)
-    gw = pd.DataFrame({"g": frame.loc[ok, group].astype(str).to_numpy(), "w": w, "wy": w * y}).groupby(
-        "g")[["w", "wy"]].sum()
-    between = float(np.sum(gw["w"] * (gw["wy"] / gw["w"] - m) ** 2))
+    # domain totals from bincounts over the group codes (a groupby of the labels as text
+    # was most of this function's own time)
+    codes, _ = pd.factorize(frame[group].to_numpy()[ok])
+    gw, gwy = np.bincount(codes, weights=w), np.bincount(codes, weights=w * y)
+    between = float(np.sum(gw * (gwy / gw - m) ** 2))
     tot = float(np.sum(w * (y - m) ** 2))
     omnibus = pd.DataFrame([{"test": "svy_wald", "statistic": wald["F"], "df1": wald["df_num"],
                              "df2": wald["df_den"], "p": wald["p"], "p_adj": wald["p"], "effect_name": "eta2_w",
                              "effect_size": between / tot if tot > 0 else np.nan, "n": int(ok.sum()),
-                             "k": int(len(cmp.means)), "n_clusters": frame.loc[ok, "unit_id"].nunique()}])
+                             "k": int(len(cmp.means)),
+                             "n_clusters": _n_distinct(frame["unit_id"].to_numpy()[ok])}])
     pairs = cmp.pairs.drop(columns=[c for c in ("variable", "n_a", "n_b", "mean_a", "mean_b")
                                     if c in cmp.pairs.columns])
     pairs["group_a"], pairs["group_b"] = pairs["group_a"].astype(str), pairs["group_b"].astype(str)

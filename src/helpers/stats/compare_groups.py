@@ -11,12 +11,12 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import InputError
-from ..vocabulary import POSTHOC_FOR
-from ._prep import group_order
+from ..vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR
+from ._prep import group_order, prepare, shared_groups
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
-from .readings import not_possible, reading
+from .readings import not_possible, reading, statistic_symbol
 from .reliability import icc1
 
 __all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]
@@ -71,6 +71,8 @@ def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = No
     SD only (when a survey design supplies the intervals).
     """
     cols = [dv, group] + ([cluster] if cluster else []) + ([weights] if weights else [])
+    if not ci:
+        return _moments(df, dv, group, cluster, weights)
     d = df[cols].dropna().copy()
     d[dv] = pd.to_numeric(d[dv], errors="coerce")
     d = d.dropna()
@@ -78,15 +80,6 @@ def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = No
     d["__desc_w"] = w
     d["__desc_wy"] = w * d[dv].to_numpy()
     gb = d.groupby(group, observed=True, sort=False)
-    if not ci:
-        out = pd.DataFrame({"n": gb.size(), "mean": gb["__desc_wy"].sum() / gb["__desc_w"].sum(),
-                            "sd": gb[dv].std(ddof=1)})
-        out["n_clusters"] = d.groupby(group, observed=True)[cluster].nunique() if cluster else np.nan
-        for c in ("se", "ci_low", "ci_high", "emm", "emm_ci_low", "emm_ci_high"):
-            out[c] = np.nan
-        out = out.reset_index().rename(columns={group: "group"})
-        order = {g: i for i, g in enumerate(group_order(df[group]))}
-        return out.sort_values("group", key=lambda g: g.map(order)).reset_index(drop=True)[DESC_COLUMNS]
     sw = gb["__desc_w"].transform("sum")
     mean_w = gb["__desc_wy"].transform("sum") / sw
     d["__desc_e"] = d["__desc_w"] * (d[dv] - mean_w) / sw
@@ -113,13 +106,49 @@ def descriptives(df: pd.DataFrame, dv: str, group: str, cluster: str | None = No
     return out[DESC_COLUMNS]
 
 
+def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights: str | None) -> pd.DataFrame:
+    """:func:`descriptives` without intervals, from bincounts over the group codes (a
+    groupby per statistic cost more than the tests it describes)."""
+    y = pd.to_numeric(df[dv], errors="coerce").to_numpy(float)
+    keep = ~np.isnan(y) & df[group].notna().to_numpy()
+    if cluster:
+        keep &= df[cluster].notna().to_numpy()
+    w = df[weights].astype(float).to_numpy() if weights else np.ones(len(df))
+    keep &= ~np.isnan(w)
+    labels = group_order(df[group])
+    codes = pd.Categorical(df[group], categories=labels).codes[keep].astype(np.intp)
+    y, w = y[keep], w[keep]
+    k = len(labels)
+    n = np.bincount(codes, minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=w * y, minlength=k) / np.bincount(codes, weights=w, minlength=k)
+        m = np.bincount(codes, weights=y, minlength=k) / n
+        sd = np.sqrt(np.bincount(codes, weights=(y - m[codes]) ** 2, minlength=k) / (n - 1))
+    if cluster:
+        cl, _ = pd.factorize(df[cluster].to_numpy()[keep])
+        pairs = np.unique(codes.astype(np.int64) * (cl.max() + 1) + cl)
+        n_cl = np.bincount(pairs // (cl.max() + 1), minlength=k)
+    present = n > 0
+    s = df[group]
+    grp = (pd.Categorical(np.asarray(labels, dtype=object)[present], categories=s.cat.categories,
+                          ordered=s.cat.ordered)
+           if isinstance(s.dtype, pd.CategoricalDtype) else np.asarray(labels, dtype=object)[present])
+    out = pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
+                        "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
+                        "sd": sd[present]})
+    for c in ("se", "ci_low", "ci_high", "emm", "emm_ci_low", "emm_ci_high"):
+        out[c] = np.nan
+    return out[DESC_COLUMNS]
+
+
 def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataFrame:
     rows = []
     lev = levene(d, dv, group, center="median").iloc[0]
     rows.append({"check": "equal_variances", "method": "Brown-Forsythe (Levene, median)",
                  "statistic": lev["statistic"], "p": lev["p"],
                  "ok": bool(lev["p"] >= alpha) if math.isfinite(lev["p"]) else True})
-    resid = (d[dv] - d.groupby(group, observed=True)[dv].transform("mean")).to_numpy()
+    g = prepare(d, dv, group, min_n=1, what="assumption checks")
+    resid = g.y - g.mean[g.codes]
     skew, kurt = float(sps.skew(resid)), float(sps.kurtosis(resid))
     if len(resid) <= 5000:
         st, p = sps.shapiro(resid)
@@ -131,8 +160,7 @@ def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataF
                  # with large n any deviation is "significant"; judge by shape as well
                  "ok": bool(p >= alpha or (abs(skew) < 1 and abs(kurt) < 3)),
                  "skewness": skew, "excess_kurtosis": kurt})
-    n = d.groupby(group, observed=True).size()
-    ratio = float(n.max() / n.min())
+    ratio = float(g.n.max() / g.n.min())
     rows.append({"check": "balanced_groups", "method": "largest / smallest group size",
                  "statistic": ratio, "p": np.nan, "ok": bool(ratio <= 1.5)})
     return pd.DataFrame(rows)
@@ -150,7 +178,8 @@ def _empty(dv, group, cluster, notes, excluded, desc=None) -> Comparison:
 def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = None,
                    weights: str | None = None, covariates: list[str] | None = None,
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
-                   mixed: bool = True, label: str | None = None, describe_ci: bool = True) -> Comparison:
+                   mixed: bool = True, label: str | None = None, describe_ci: bool = True,
+                   reading: bool = True, icc: pd.DataFrame | None = None) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -163,7 +192,12 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     random-intercept mixed model (cluster intercept, ``group`` fixed, optional
     ``covariates``) whose estimated marginal means fill ``emm`` columns.
 
-    Degenerate input never crashes: a result with ``ok = False`` and a note is
+    ``icc``: :func:`~helpers.stats.reliability.icc1` of ``dv`` by ``cluster`` over
+    every row with ``dv`` present, computed once by a caller that compares one
+    outcome across several factors; used when no row is left out for this factor
+    (it is the same number then), else ICC(1) is computed here.
+    ``reading=False`` leaves the reading empty, for a caller that rebuilds it from
+    adjusted p-values (stage 03). Degenerate input never crashes: a result with ``ok = False`` and a note is
     returned (one group left, constant scores, everything missing).
 
     Example
@@ -176,9 +210,13 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
             raise InputError("compare_groups: column not found", column=c,
                              expected=f"one of {list(df.columns)[:15]}")
     notes: list[str] = []
-    d = df.copy()
+    # only the columns a test reads: the copy and each filter below move them all
+    d = df[list(dict.fromkeys([dv, group] + ([cluster] if cluster else []) + ([weights] if weights else [])
+                              + list(covariates or [])))].copy()
     d[dv] = pd.to_numeric(d[dv], errors="coerce")
-    d = d[d[dv].notna() & d[group].notna()]
+    has_dv = d[dv].notna()
+    n_dv = int(has_dv.sum())
+    d = d[has_dv & d[group].notna()]
     if d.empty:
         return _empty(dv, group, cluster, [f"no non-missing values of {dv}"], [])
     sizes = d.groupby(group, observed=True).size()
@@ -199,6 +237,14 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
         notes.append(f"{dv} is constant ({d[dv].iloc[0]}); nothing to compare")
         return _empty(dv, group, cluster, notes, excluded, desc)
 
+    shared_icc = icc if icc is not None and len(d) == n_dv else None
+    with shared_groups(d, dv, group):  # one split of d for the seven tests
+        return _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes,
+                        excluded, desc, shared_icc)
+
+
+def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
+             desc, shared_icc) -> Comparison:
     assumptions = _assumptions(d, dv, group, alpha)
     homogeneous = bool(assumptions.loc[0, "ok"])
     rows = []
@@ -236,7 +282,7 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     icc = model = None
     if cluster:
         try:
-            icc = icc1(d, dv, cluster)
+            icc = shared_icc if shared_icc is not None else icc1(d, dv, cluster)
         except InputError as e:
             notes.append(f"ICC(1) not computed: {e.message}")
         if mixed:
@@ -260,18 +306,16 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     res = Comparison(dv=dv, group=group, cluster=cluster, descriptives=desc, assumptions=assumptions,
                      omnibus=omnibus[OMNIBUS_COLUMNS + [c for c in omnibus.columns if c not in OMNIBUS_COLUMNS]],
                      posthoc=posthoc, icc=icc, model=model, notes=notes, excluded=excluded)
-    res.reading_id, res.reading_en = make_reading(res, label or group, alpha=alpha)
+    if reading:
+        res.reading_id, res.reading_en = make_reading(res, label or group, alpha=alpha)
     return res
-
-
-_LABEL = {"anova": "F", "welch": "F_Welch", "kruskal": "H", "mixed_emm": "F", "svy_wald": "F"}
-_SYMBOL = {"omega2": "ω²", "epsilon2": "ε²", "r2_group": "R²_type", "eta2_w": "η²_w"}
 
 
 def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
                  p_col: str = "p_adj") -> tuple[str, str]:
     """Build the (id, en) reading of a result from its primary test and post-hoc
-    pairs; the means named are those the primary test compares."""
+    pairs; the means named are those the primary test compares. Symbols are the
+    briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``)."""
     pr = res.primary
     if pr is None:
         return res.reading_id, res.reading_en
@@ -287,7 +331,7 @@ def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
            | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]
     if len(m) and pr["test"] != "kruskal":
         ci = (float(m["ci_low"].iloc[0]), float(m["ci_high"].iloc[0]))
-    return reading(factor_label, _LABEL[pr["test"]], float(pr["statistic"]), float(pr["df1"]),
+    return reading(factor_label, statistic_symbol(pr["test"]), float(pr["statistic"]), float(pr["df1"]),
                    float(pr["df2"]), float(pr[p_col]), float(pr["effect_size"]),
-                   _SYMBOL[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
+                   EFFECT_SYMBOLS[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
                    (str(bot["group"]), float(bot["mean"])), ci, alpha=alpha)

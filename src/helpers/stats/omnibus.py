@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..errors import InputError
-from ._prep import prepare
+from ._prep import Groups, prepare
 
 __all__ = ["anova_oneway", "kruskal", "levene", "welch_anova"]
 
@@ -34,7 +34,10 @@ def anova_oneway(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
     -------
     >>> anova_oneway(plants, dv="weight", between="group")   # F = 4.846, p = .0159
     """
-    g = prepare(df, dv, between, min_n=1, what="anova_oneway")
+    return pd.DataFrame([_anova(prepare(df, dv, between, min_n=1, what="anova_oneway"), dv)])
+
+
+def _anova(g: Groups, dv: str) -> dict:
     n, k = g.n_total, g.k
     if n - k < 1:
         raise InputError("anova_oneway: no residual degrees of freedom", column=dv,
@@ -49,13 +52,13 @@ def anova_oneway(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
         raise InputError("anova_oneway: no variation within groups", column=dv,
                          expected="scores that vary within groups")
     f = msb / msw
-    return pd.DataFrame([{
+    return {
         "test": "anova", "statistic": f, "df1": float(df1), "df2": float(df2),
         "p": float(sps.f.sf(f, df1, df2)), "n": n, "k": k,
         "ss_between": ssb, "ss_within": ssw, "ms_within": msw,
         "eta2": ssb / sst if sst > 0 else np.nan,
         "omega2": max(0.0, (ssb - df1 * msw) / (sst + msw)),  # floored at 0 like Welch
-    }])
+    }
 
 
 def welch_anova(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
@@ -134,16 +137,26 @@ def levene(df: pd.DataFrame, dv: str, between: str, center: str = "median") -> p
         raise InputError("levene: unknown center", column="center", expected="'median' or 'mean'",
                          found=center)
     g = prepare(df, dv, between, min_n=2, what="levene")
-    s = pd.Series(g.y)
-    c = s.groupby(g.codes).transform(center).to_numpy()
-    z = np.abs(g.y - c)
-    zdf = pd.DataFrame({"z": z, "g": g.codes})
+    k = g.k
+    if center == "median":
+        # group medians from one sort by (group, value): exact, as a groupby median
+        o = np.lexsort((g.y, g.codes))
+        start = np.r_[0, np.cumsum(g.n.astype(np.int64))[:-1]]
+        n = g.n.astype(np.int64)
+        ys = g.y[o]
+        c = 0.5 * (ys[start + (n - 1) // 2] + ys[start + n // 2])
+    else:
+        c = g.mean
+    z = np.abs(g.y - c[g.codes])
+    n = g.n
+    zm = np.bincount(g.codes, weights=z, minlength=k) / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zv = np.bincount(g.codes, weights=(z - zm[g.codes]) ** 2, minlength=k) / (n - 1)
     try:
-        res = anova_oneway(zdf, "z", "g").iloc[0]
+        res = _anova(Groups(y=z, codes=g.codes, labels=list(range(k)), n=n, mean=zm, var=zv), "z")
         f, p = res["statistic"], res["p"]
     except InputError:  # no spread of deviations at all: variances trivially equal
         f, p = np.nan, np.nan
-    k = g.k
     return pd.DataFrame([{
         "test": "brown_forsythe" if center == "median" else "levene", "statistic": f,
         "df1": float(k - 1), "df2": float(g.n_total - k), "p": p, "n": g.n_total, "k": k,

@@ -296,6 +296,18 @@ class Estimators:
         cols = _as_list(domain)
         for c in cols:
             self._col(c)
+        # the codes depend on the data alone, which a subset or a reweighted copy shares:
+        # stage 03 asks for the same factor's codes once per component and design
+        cache = getattr(self, "_codes_cache", None)
+        key = tuple(cols)
+        if cache is not None and key in cache:
+            return cache[key]
+        out = self._domain_codes_of(cols)
+        if cache is not None:
+            cache[key] = out
+        return out
+
+    def _domain_codes_of(self, cols: list) -> tuple[np.ndarray, pd.DataFrame]:
         data = self._data[cols]
         codes = data.groupby(cols, sort=True, observed=True, dropna=True).ngroup().to_numpy()
         codes = np.where(pd.isna(codes), -1, codes).astype(np.intp)
@@ -345,11 +357,33 @@ class Estimators:
         if stat not in ("mean", "total"):
             raise InputError("unknown statistic for by()", column="stat",
                              expected="'mean' or 'total'", found=stat)
-        frames = []
-        for col in _as_list(y):
-            out = self._by_one(col, domain, stat, level, deff, diag=True)[0]
-            frames.append(out)
-        return pd.concat(frames, ignore_index=True)
+        return self._by_many(_as_list(y), domain, stat, level, deff)
+
+    def _by_many(self, ys: list[str], domain, stat, level, deff) -> pd.DataFrame:
+        """:meth:`by` of several columns through one pass of the engine: the k domain
+        columns of every y side by side (each with its own observed rows and design
+        df), so the linearisation and the variance run once, not once per column;
+        every column of the result is computed as alone."""
+        codes, levels = self._domain_codes(domain)
+        k, n = len(levels), len(self._data)
+        rows_all, cols_all, vals_all, dfs = [], [], [], []
+        for j, y in enumerate(ys):
+            vals, ok = self._num(y)
+            ok = ok & (codes >= 0)
+            rows = np.flatnonzero(ok)
+            rows_all.append(rows)
+            cols_all.append(j * k + codes[rows])
+            vals_all.append(vals[rows])
+            dfs.append(np.full(k, self._degf(ok)))
+        rows, cols = np.concatenate(rows_all), np.concatenate(cols_all)
+        shape = (n, k * len(ys))
+        D = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
+        A = sp.csc_matrix((np.concatenate(vals_all), (rows, cols)), shape=shape)
+        names = [y for y in ys for _ in range(k)]
+        res, _ = self._ratio_engine(A, D if stat == "mean" else None, D, names, level, deff,
+                                    np.concatenate(dfs) if dfs else np.array([]), diag=True)
+        lv = pd.concat([levels] * len(ys), ignore_index=True) if ys else levels.iloc[:0]
+        return pd.concat([res[["variable"]], lv, res.drop(columns="variable")], axis=1)
 
     def _by_one(self, y, domain, stat, level, deff, diag: bool = False):
         A, D, levels, ok = self._by_matrices(y, domain)

@@ -117,6 +117,7 @@ class SurveyDesign(Estimators):
             raise InputError("give one fpc column per sampling stage (or none)",
                              expected=n_stages, found=fpcs)
         self._data = data
+        self._codes_cache = {}  # domain codes of the data, shared by subsets and copies
         self.lonely_psu = lonely_psu
         self.spec = {"ids": ids, "strata": strata, "weights": weights, "fpc": fpcs, "nest": nest}
         if strata is None:
@@ -457,6 +458,7 @@ class ReplicateDesign(Estimators):
 
     def _init(self, data, w, rep, type, scale, rscales, mse, degf, domain):
         self._data, self._w, self._rep = data, w, rep
+        self._codes_cache = {}  # domain codes of the data, shared by subsets and copies
         self.type, self.scale, self.rscales, self.mse = type, scale, rscales, mse
         self._degf_value = degf
         self._domain = domain
