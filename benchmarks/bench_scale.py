@@ -15,7 +15,7 @@ Usage::
     python benchmarks/bench_scale.py --rows 200000 --briefs 3
     python benchmarks/bench_scale.py --rows 200000 --stages 02_indices,03_compare --workers 2
     python benchmarks/bench_scale.py --rows 1000000 --stages 01   # stage 01 only, in process
-    python benchmarks/bench_scale.py --rows 1000000 --stages 01 --workers 2   # its batches on Dask
+    python benchmarks/bench_scale.py --rows 1000000 --stages 01 --clean-workers 2   # its batches on Dask
 
 Targets (issue 11, 2 cores): at 1 M stage 01 <= 15 s, 01+02 <= 25 s, peak <= 3 GB;
 at 5 M 01+02 <= 60 s, peak <= 6 GB, stage 03 <= 120 s; one brief <= 2 CPU s.
@@ -97,8 +97,10 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "asn_bench_scale"))
     ap.add_argument("--skip", default="", help="comma-separated stages to skip, e.g. 03_compare,briefs")
     ap.add_argument("--stages", default="", help="run only these, e.g. 01 or 01,02 (briefs: 'briefs')")
-    ap.add_argument("--workers", type=int, default=0, help="stages 01 and 03 on a Dask LocalCluster of this "
-                    "many workers (0: serial in-process)")
+    ap.add_argument("--workers", type=int, default=0, help="stage 03 on a Dask LocalCluster of this many "
+                    "workers, as the pipeline runs it (0: serial in-process)")
+    ap.add_argument("--clean-workers", type=int, default=0, help="stage 01's batches on a Dask LocalCluster of "
+                    "this many workers (0, the default: in process, as the pipeline runs it)")
     a = ap.parse_args()
     sid = f"sample_scale_{a.rows}"
     env = {**os.environ, "ASN_OUTPUT_ROOT": a.out}
@@ -130,7 +132,8 @@ def main() -> None:
     for what in ("01_clean", "02_indices", "03_compare"):
         if what in skip:
             continue
-        r = stage(sid, what, env, *([a.workers] if what in ("01_clean", "03_compare") else []))
+        workers = {"01_clean": [a.clean_workers], "03_compare": [a.workers]}.get(what, [])
+        r = stage(sid, what, env, *workers)
         rows = r.get("rows_in", rows)
         total[what] = r
         print(f"{what:<12} {rows:>10,} {rows / r['wall']:>10,.0f} {r['wall']:>8.1f} {r['cpu']:>8.1f} "

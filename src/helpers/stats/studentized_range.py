@@ -21,8 +21,13 @@ from scipy.interpolate import CubicSpline
 from scipy.stats import chi2
 
 _W_MAX = 40.0
-_Z_NODES, _Z_W = np.polynomial.legendre.leggauss(600)
-_S_NODES, _S_W = np.polynomial.legendre.leggauss(160)
+_Z_DEGREE, _S_DEGREE = 600, 160
+
+
+@lru_cache(maxsize=2)
+def _legendre(degree: int) -> tuple[np.ndarray, np.ndarray]:
+    # on first use, not at import: every process that imports helpers.stats would pay ~0.2 CPU s
+    return np.polynomial.legendre.leggauss(degree)
 
 
 @lru_cache(maxsize=64)
@@ -30,8 +35,9 @@ def _p_inf_spline(k: int) -> CubicSpline:
     # dense near 0 where P_inf rises steeply for large k
     w = np.concatenate([np.linspace(0, 10, 4001), np.linspace(10.01, _W_MAX, 400)])
     lo, hi = -10.0, 10.0
-    z = 0.5 * (hi - lo) * _Z_NODES + 0.5 * (hi + lo)
-    wz = 0.5 * (hi - lo) * _Z_W
+    nodes, weights = _legendre(_Z_DEGREE)
+    z = 0.5 * (hi - lo) * nodes + 0.5 * (hi + lo)
+    wz = 0.5 * (hi - lo) * weights
     phi = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
     big_phi = special.ndtr(z)
     inner = np.clip(big_phi[None, :] - special.ndtr(z[None, :] - w[:, None]), 0, 1)
@@ -52,8 +58,9 @@ def _s_grid(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     quantile search computes it once, not at every step)."""
     lo = np.sqrt(chi2.ppf(1e-14, v) / v)
     hi = np.sqrt(chi2.isf(1e-14, v) / v)
-    s = 0.5 * (hi - lo)[:, None] * _S_NODES[None, :] + 0.5 * (hi + lo)[:, None]
-    ws = 0.5 * (hi - lo)[:, None] * _S_W[None, :]
+    nodes, weights = _legendre(_S_DEGREE)
+    s = 0.5 * (hi - lo)[:, None] * nodes[None, :] + 0.5 * (hi + lo)[:, None]
+    ws = 0.5 * (hi - lo)[:, None] * weights[None, :]
     vv = v[:, None]
     # log density of s = sqrt(chi2_v / v)
     logf = (vv / 2) * np.log(vv) - special.gammaln(vv / 2) - (vv / 2 - 1) * np.log(2) \
@@ -101,8 +108,8 @@ def ppf(p: float, k: int, df) -> np.ndarray:
     if df.ndim != 1:
         return ppf(p, k, df.ravel()).reshape(df.shape)
     fin = df <= 1e7
-    S = np.full((df.size, _S_NODES.size), np.nan)
-    W = np.full((df.size, _S_NODES.size), np.nan)
+    S = np.full((df.size, _S_DEGREE), np.nan)
+    W = np.full((df.size, _S_DEGREE), np.nan)
     if (fin & (df > 0)).any():
         S[fin & (df > 0)], W[fin & (df > 0)] = _s_grid(df[fin & (df > 0)])
 
