@@ -6,7 +6,6 @@ foreign to the study, files without names, NIP-looking columns."""
 from __future__ import annotations
 
 import importlib
-import textwrap
 
 import numpy as np
 import pandas as pd
