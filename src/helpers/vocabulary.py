@@ -9,7 +9,7 @@ English (``en``) (one ordering rule, as seaborn has one).
   with their labels;
 - :func:`factor_label`, :func:`group_label`: the demographic factors and their
   group codes (``L`` / ``P``, ``struktural``, ``<30``) as a reader names them;
-- ``POSTHOC_FOR``, :func:`test_label`, ``EFFECT_SYMBOLS``: the tests stage 03
+- ``POSTHOC_FOR``, :func:`test_label`, ``EFFECT_SYMBOLS``, :func:`statistic_symbol`: the tests stage 03
   writes (the ``test`` column of its tables), the post-hoc test of each omnibus
   test, and their names in a sentence;
 - :func:`index_short`: an index's short name in a table or heading (``IP ASN``;
@@ -128,6 +128,17 @@ def index_short(index: str) -> str:
 
 
 EFFECT_SYMBOLS = {"omega2": "ω²", "eta2": "η²", "epsilon2": "ε²", "r2_group": "R²", "eta2_w": "η²"}
+
+
+def statistic_symbol(test: str | None) -> str:
+    """The letter of a test's statistic in a sentence: ``H`` for Kruskal-Wallis,
+    ``χ²`` for a chi-squared test, ``F`` for the F tests (classic, Welch, the mixed
+    model's and the design-based Wald F).
+
+    >>> statistic_symbol("welch"), statistic_symbol("kruskal")
+    ('F', 'H')
+    """
+    return "H" if "kruskal" in str(test) else ("χ²" if "chi" in str(test) else "F")
 
 
 def test_label(test: str | None, lang: str = "en") -> str:

@@ -11,7 +11,7 @@ so the text cannot state anything ``results.json`` does not hold.
 from __future__ import annotations
 
 from .. import fmt, strings
-from ..vocabulary import EFFECT_SYMBOLS, factor_label, group_label, test_label
+from ..vocabulary import EFFECT_SYMBOLS, factor_label, group_label, statistic_symbol, test_label
 
 __all__ = ["areas_sentence", "bound", "change_sentence", "compliance_sentence", "focus", "gap_sentence",
            "group_label", "headline_sentence", "key_messages", "largest_gap", "noun", "omnibus_phrase",
@@ -78,7 +78,7 @@ def omnibus_phrase(o: dict, lang: str) -> tuple[str, str, str]:
         if o.get("df2") is not None:
             df += f"{fmt.sep(lang)}{fmt.dof(o['df2'], lang)}"
         df += ")"
-    stat = "H" if "kruskal" in str(o.get("test")) else ("χ²" if "chi" in str(o.get("test")) else "F")
+    stat = statistic_symbol(o.get("test"))
     test = f"{name} {stat}{df} = {fmt.num(o.get('statistic'), lang, 2)}"
     p = o.get("p_adj") if o.get("p_adj") is not None else o.get("p")
     eff = ""

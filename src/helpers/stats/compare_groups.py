@@ -16,7 +16,8 @@ from ._prep import group_order, prepare, shared_groups
 from .mixed import mixed_model
 from .omnibus import anova_oneway, kruskal, levene, welch_anova
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
-from .readings import not_possible, reading, statistic_symbol
+from ..vocabulary import statistic_symbol
+from .readings import not_possible, reading
 from .reliability import icc1
 
 __all__ = ["OMNIBUS_COLUMNS", "POSTHOC_FOR", "Comparison", "compare_groups", "descriptives"]

@@ -46,17 +46,6 @@ def _lang_pair(factor) -> dict[str, str]:
     return {"id": f_id, "en": f_en}
 
 
-def statistic_symbol(test: str | None) -> str:
-    """The letter of a test's statistic in a sentence, as the briefs write it
-    (:func:`helpers.brief.text.omnibus_phrase`): ``H`` for Kruskal-Wallis, ``F``
-    for the F tests (classic, Welch, the mixed model's and the design-based Wald F).
-
-    >>> statistic_symbol("welch"), statistic_symbol("kruskal")
-    ('F', 'H')
-    """
-    return "H" if "kruskal" in str(test) else ("χ²" if "chi" in str(test) else "F")
-
-
 def reading(factor: str | tuple[str, str], test_label: str, statistic: float, df1: float, df2: float, p: float,
             effect: float, effect_symbol: str, top: tuple, bottom: tuple, gap_ci: tuple | None,
             alpha: float = 0.05) -> tuple[str, str]:
