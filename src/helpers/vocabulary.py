@@ -21,6 +21,7 @@ English (``en``) (one ordering rule, as seaborn has one).
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ def age_band(age: pd.Series) -> pd.Series:
 @lru_cache(maxsize=8)
 def _unit_types(path: str) -> dict:
     try:
-        return yaml.load(open(path, encoding="utf-8").read(), Loader=_YAML_LOADER) or {}
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except OSError:
         return {}
 
