@@ -57,11 +57,6 @@ DASK_FROM = 8
 ORDER_STEP = 1 << 32
 
 
-def clean_part(ctx: RunContext, i: int, staged: Path, return_tables: bool = False) -> dict:
-    """Source ``i`` alone: :func:`clean_parts` of one source."""
-    return clean_parts(ctx, [i], staged, return_tables)[0]
-
-
 def clean_parts(ctx: RunContext, idx: list[int], staged: Path, return_tables: bool = False) -> list[dict]:
     """Sources ``idx`` (consecutive) cleaned as a batch (:func:`helpers.clean.steps.clean_batch`),
     then per source: its within-file verdicts taken and its rows staged
