@@ -184,9 +184,10 @@ UNCERTAINTY = {
     "id": {"h": "Ketidakpastian peringkat", "type": "Jenis unit", "rank": "Peringkat", "interval": "Rentang 90 %",
            "score": "Nilai (median)",
            "lead": "Peringkat dihitung ulang {n} kali dengan pilihan penyusunan indeks yang berbeda (bobot, agregasi, "
-                   "komponen yang ditinggalkan, aturan jawaban minimum) dan dengan bootstrap responden dalam unit.",
+                   "komponen yang ditinggalkan, aturan jawaban minimum) dan dengan bootstrap responden dalam unit. "
+                   "Peringkat jenis unit: 1 = tertinggi dari {of}.",
            "driver": "Pilihan penyusunan yang paling menggerakkan nilai daerah: {name} (indeks Sobol total {st} [{lo}; {hi}]).",
-           "stable": "Peringkat tetap (1 = tertinggi dari {of}): {types}.",
+           "stable": "Peringkat tetap: {types}.",
            "moving": "Peringkat yang bergeser (interval 90%): {types}.",
            "inputs": {"weights": "bobot komponen", "aggregation": "cara agregasi", "normalisation": "normalisasi",
                       "leave_one_out": "meninggalkan satu komponen", "min_share": "aturan jawaban minimum",
@@ -195,9 +196,9 @@ UNCERTAINTY = {
            "score": "Score (median)",
            "lead": "Ranks were recomputed {n} times under different build choices of the index (weights, "
                    "aggregation, leaving a component out, the minimum-answered rule) and a bootstrap of "
-                   "respondents within units.",
+                   "respondents within units. Unit-type ranks: 1 = highest of {of}.",
            "driver": "The build choice that moves the region's score most: {name} (total-order Sobol' index {st} [{lo}; {hi}]).",
-           "stable": "Ranks that do not move (1 = highest of {of}): {types}.",
+           "stable": "Ranks that do not move: {types}.",
            "moving": "Ranks that move (90% interval): {types}.",
            "inputs": {"weights": "component weights", "aggregation": "aggregation", "normalisation": "normalisation",
                       "leave_one_out": "leaving one component out", "min_share": "the minimum-answered rule",

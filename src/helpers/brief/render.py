@@ -356,9 +356,10 @@ def uncertainty_section(r: dict) -> str:
               f'{fmt.integer(u["unit_types"][k]["rank"]["p95"], lang)}' for k in order
               if u["unit_types"][k]["rank"]["p05"] != u["unit_types"][k]["rank"]["p95"]]
     of = next(iter(u["unit_types"].values()))["rank"]["of"]
-    text = ww["lead"].format(n=fmt.integer(u["n_draws"], lang))
+    # the direction is said once, before either list: the priority-unit table above ranks 1 = lowest
+    text = ww["lead"].format(n=fmt.integer(u["n_draws"], lang), of=of)
     if stable:
-        text += " " + ww["stable"].format(types=", ".join(stable), of=of)
+        text += " " + ww["stable"].format(types=", ".join(stable))
     if moving:
         text += " " + ww["moving"].format(types="; ".join(moving))
     # the build choice (sampling excluded) that moves the region's score most
