@@ -10,7 +10,10 @@ context, for module- and session-scoped fixtures; a test uses the ``env`` or
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -43,6 +46,23 @@ def env(**variables):
     with pytest.MonkeyPatch.context() as mp:
         set_env(mp, **variables)
         yield
+
+
+def cli(*args: str, cwd: Path | None = None, **variables) -> subprocess.CompletedProcess:
+    """``python -m helpers *args`` run in this process (``helpers.__main__.main``),
+    in ``cwd`` with the environment ``variables`` for its duration; its exit code
+    and what it printed, as :func:`subprocess.run` gives them. An exception
+    ``main`` does not turn into a message fails the test with its traceback.
+
+    A new interpreter per call (~3 CPU s of imports) is what the command-line
+    tests of ``test_foundation`` check once; the rest call ``main`` directly."""
+    from helpers.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with env(**variables), contextlib.chdir(cwd or os.getcwd()), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return subprocess.CompletedProcess(["python", "-m", "helpers", *args], code, out.getvalue(), err.getvalue())
 
 
 # ----------------------------------------------------------------------------- workspaces

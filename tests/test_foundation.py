@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from factories import cli
 from helpers import io
 from helpers.errors import ConfigError, InputError
 from helpers.pipeline import compare_results, flatten_numbers
@@ -16,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args, **kw):
+    """The real command line, a new interpreter (the other command-line tests run
+    ``helpers.__main__.main`` in this process: ``factories.cli``)."""
     return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True,
                           text=True, cwd=ROOT, **kw)
 
@@ -90,15 +93,15 @@ def test_cli_help_lists_the_four_commands():
 
 
 def test_cli_reports_bad_input_in_one_line_without_traceback(tmp_path):
-    out = run_cli("run", "--study", "no_such_study")
+    out = cli("run", "--study", "no_such_study", cwd=ROOT)
     assert out.returncode == 2
     assert out.stderr.startswith("error: ") and "study file not found" in out.stderr
     assert "Traceback" not in out.stderr
-    out = run_cli("verify", str(tmp_path))
+    out = cli("verify", tmp_path, cwd=ROOT)
     assert out.returncode == 2 and "no manifest.json" in out.stderr
 
 
 def test_cli_rejects_unknown_region():
-    out = run_cli("run", "--study", "sample", "--region", "kota-atlantis")
+    out = cli("run", "--study", "sample", "--region", "kota-atlantis", cwd=ROOT)
     assert out.returncode == 2
     assert "unknown region 'kota-atlantis'" in out.stderr and "kota-bontang" in out.stderr

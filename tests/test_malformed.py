@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import factories
 from factories import make_fixture
 from helpers import checks, clean
 from helpers.errors import InputError
@@ -45,9 +45,8 @@ def use(root: Path, name: str, as_file: str = "survey.csv", codebook_edit=None):
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {"ASN_WORKSPACE": str(root), "ASN_PSEUDONYM_KEY": "test-key", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env,
-                          cwd=root, timeout=120)
+    """``python -m helpers *args`` in the workspace ``root`` (in this process)."""
+    return factories.cli(*args, cwd=root, ASN_WORKSPACE=root, ASN_PSEUDONYM_KEY="test-key", ASN_OUTPUT_ROOT=None)
 
 
 def _log(summary):
