@@ -81,7 +81,8 @@ def test_declared_parameters_are_papermills_reading_of_the_notebook():
 
 def test_stages_get_the_scheduler_only_if_they_declare_it(tmp_path, monkeypatch):
     """run_stages offers the cluster's address as ``scheduler`` to a notebook
-    that declares it, and starts no cluster for notebooks that do not."""
+    that declares it (never to one that does not), and has the cluster started in
+    the background, with the workers' warm-up, when the first stage runs."""
     import sys
 
     from helpers.study import load_study
@@ -93,6 +94,10 @@ def test_stages_get_the_scheduler_only_if_they_declare_it(tmp_path, monkeypatch)
 
     class Cluster:
         started = 0
+        soon = []
+
+        def start_soon(self, warm=None):
+            self.soon.append(warm)
 
         def address(self):
             self.started += 1
@@ -108,6 +113,7 @@ def test_stages_get_the_scheduler_only_if_they_declare_it(tmp_path, monkeypatch)
         if declared[name]:
             assert params["scheduler"] == "tcp://127.0.0.1:1"
     assert lazy.started == sum(declared.values())
+    assert lazy.soon and set(lazy.soon) == {run_mod.warm_worker}
 
 
 def _probe_notebook(folder: Path) -> Path:

@@ -14,8 +14,10 @@ by another.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shlex
+import threading
 import time
 import traceback
 from contextlib import ExitStack
@@ -29,22 +31,56 @@ from . import kernels
 from .cache import BRIEF, STAGES, files_digest, fingerprint, is_fresh, stage_outputs, stamp_path
 from .execute import KERNEL_ARGS, declared_parameters, execute_notebook, kernel_died, kernel_name, short_error
 
+log = logging.getLogger(__name__)
+
 
 class LazyCluster:
     """A Dask client started on first use (:func:`helpers.cluster.connect`) and
-    closed on exit: a run whose stages and briefs are all fresh starts no cluster."""
+    closed on exit: a run whose stages and briefs are all fresh starts no cluster.
+
+    :meth:`start_soon` starts it in a background thread instead, while the caller
+    goes on: stage 01 runs in this process on one core while the workers start
+    (and import what a brief needs) on the others."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, echo=print):
         self.workers, self.scheduler, self.echo = workers, scheduler, echo
         self._stack = ExitStack()
         self._client = None
+        self._starting: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._warming: list = []  # the warm-up futures (a released future is cancelled)
+
+    def _connect(self, warm=None):
+        from .. import cluster
+
+        try:
+            client = self._stack.enter_context(
+                cluster.connect(workers=self.workers, scheduler=self.scheduler, echo=self.echo))
+            if warm is not None:  # one task per worker, not waited for: its first real task follows it
+                env = {k: os.environ[k] for k in cluster.WORKSPACE_ENV if k in os.environ}
+                self._warming = [client.submit(warm, env, key=f"warm-{w}", workers=[w], allow_other_workers=False,
+                                               pure=False) for w in client.scheduler_info()["workers"]]
+            self._client = client
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by client()
+            self._error = exc
+
+    def start_soon(self, warm=None) -> None:
+        """Start the client in the background; ``warm(env)`` then runs once on
+        every worker (:func:`warm_worker`)."""
+        if self._client is None and self._starting is None:
+            self._starting = threading.Thread(target=self._connect, args=(warm,), name="dask-start", daemon=True)
+            self._starting.start()
 
     def client(self):
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
         if self._client is None:
-            from .. import cluster
-
-            self._client = self._stack.enter_context(
-                cluster.connect(workers=self.workers, scheduler=self.scheduler, echo=self.echo))
+            self._connect()
+            return self.client()
         return self._client
 
     def address(self) -> str:
@@ -55,9 +91,28 @@ class LazyCluster:
         return self
 
     def __exit__(self, *exc):
+        if self._starting is not None:
+            self._starting.join()
+        self._warming = []
         self._stack.close()
         self._client = None
         return False
+
+
+def warm_worker(env: dict) -> None:
+    """On a Dask worker, before its first brief: the exporters' imports, and the
+    fork server that preloads a brief kernel's imports (:mod:`.forkserver`)."""
+    from ..export import preload
+
+    os.environ.update(env)
+    try:
+        preload()
+        if kernels.fork_enabled():
+            from . import forkserver
+
+            forkserver.server(paths.notebooks_dir())
+    except Exception:  # noqa: BLE001 - only a head start: the first brief starts them itself
+        log.debug("worker warm-up failed", exc_info=True)
 
 
 @dataclass
@@ -85,6 +140,8 @@ def run_stages(study: Study, force: bool = False, echo=print, cluster: LazyClust
             echo(f"  {name:<12} unchanged, skipped (use --force to rerun)")
             continue
         upstream_changed = True
+        if cluster is not None:  # stage 03 and the briefs will need it: start it beside this stage
+            cluster.start_soon(warm=warm_worker)
         echo(f"  {name:<12} running ...")
         t0 = time.perf_counter()
         try:
