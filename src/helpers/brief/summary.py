@@ -98,28 +98,56 @@ def region_ranks(study, rows: list[dict]) -> dict:
     return out
 
 
+#: regions a summary chart shows (24 lines fit an A4 page); a study with more (a national run has ~550) shows
+#: its lowest and highest CHART_REGIONS // 2, with the gap between them marked
+#: (every region stays in the table): one line per region would not fit a page
+CHART_REGIONS = 24
+
+
+def chart_regions(rows: list[dict], idx: str) -> tuple[list[dict | None], int]:
+    """The rows of index ``idx`` a summary chart draws, lowest first, ``None``
+    where regions are left out; and how many regions have a value."""
+    sel = sorted([r for r in rows if r["index"] == idx and r["overall"] is not None], key=lambda r: r["overall"])
+    if len(sel) <= CHART_REGIONS:
+        return list(sel), len(sel)
+    k = CHART_REGIONS // 2
+    return [*sel[:k], None, *sel[-k:]], len(sel)
+
+
 def _chart(rows: list[dict], idx: str, lang: str, path: Path) -> Path | None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     from .plots import DARK, WIDTH, _numfmt, _save, style
 
-    sel = sorted([r for r in rows if r["index"] == idx and r["overall"] is not None], key=lambda r: r["overall"])
+    sel, n = chart_regions(rows, idx)
     if not sel:
         return None
+    shown = [r for r in sel if r is not None]
     style()
     fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(sel) + 0.8))
     for y, r in enumerate(sel):
+        if r is None:  # the regions left out, between the lowest and the highest
+            ax.axhline(y, color=DARK, lw=0.6, ls=":")
+            continue
         lo = r["ci_low"] if r["ci_low"] is not None else r["overall"]
         hi = r["ci_high"] if r["ci_high"] is not None else r["overall"]
         ax.errorbar(r["overall"], y, xerr=[[r["overall"] - lo], [hi - r["overall"]]], fmt="o", color=DARK, ms=4,
                     capsize=2.5, lw=1)
-    ax.set_yticks(range(len(sel)), [r["region_name"] for r in sel])
-    ax.set_title(sel[0]["index_name"], loc="left")
-    _numfmt(ax, lang, decimals=1 if max(r["overall"] for r in sel) > 10 else 2)
+    gap = strings.get("summary", lang)["chart_gap"].format(m=fmt.integer(n - len(shown), lang))
+    ax.set_yticks(range(len(sel)), [gap if r is None else r["region_name"] for r in sel])
+    ax.set_title(shown[0]["index_name"], loc="left")
+    _numfmt(ax, lang, decimals=1 if max(r["overall"] for r in shown) > 10 else 2)
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     return _save(fig, path)
+
+
+def _chart_caption(rows: list[dict], idx: str, tx: dict, lang: str) -> str:
+    sel, n = chart_regions(rows, idx)
+    if None not in sel:
+        return tx["fig"]
+    return tx["fig_part"].format(k=fmt.integer(CHART_REGIONS // 2, lang), n=fmt.integer(n, lang))
 
 
 def make_summary(study: str, lang: str | None = None, output_dir: str | Path | None = None,
@@ -175,7 +203,7 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
     body = (f"<h1>{escape(tx['title'].format(study=st.title))}</h1>"
             f"<p>{escape(tx['lead'].format(k=len(reports)))}</p>"
             + (f"<p class='note'>{escape(tx['missing'].format(r=', '.join(missing)))}</p>" if missing else "")
-            + table + "".join(figure(p, tx["fig"], "90%") for p in figs.values() if p))
+            + table + "".join(figure(p, _chart_caption(rows, idx, tx, lang), "90%") for idx, p in figs.items() if p))
     css = files("helpers").joinpath("templates/brief.css").read_text(encoding="utf-8")
     html = (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{escape(tx['title'].format(study=st.title))}</title>\n<style>\n{css}\n</style>\n</head>\n"

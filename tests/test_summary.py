@@ -1,0 +1,38 @@
+"""The study summary at the shape of a national run: its chart of regions keeps
+to one page (the lowest and highest regions, the gap marked), its table keeps
+every region."""
+from __future__ import annotations
+
+from PIL import Image
+
+from helpers.brief import summary
+
+
+def rows(n: int, index: str = "ikd") -> list[dict]:
+    # values not in region order, so the sort is what is tested
+    return [{"region": f"r{i:03d}", "region_name": f"Region {i:03d}", "index": index, "index_name": "IKD",
+             "overall": 2.0 + ((i * 37) % n) / n, "ci_low": None, "ci_high": None} for i in range(n)]
+
+
+def test_a_study_of_few_regions_charts_every_region_lowest_first():
+    sel, n = summary.chart_regions(rows(summary.CHART_REGIONS), "ikd")
+    assert n == summary.CHART_REGIONS and None not in sel
+    values = [r["overall"] for r in sel]
+    assert values == sorted(values)
+
+
+def test_a_national_study_charts_its_lowest_and_highest_with_the_gap_marked(tmp_path):
+    many = rows(582) + rows(3, "ild")
+    sel, n = summary.chart_regions(many, "ikd")
+    k = summary.CHART_REGIONS // 2
+    assert n == 582 and len(sel) == 2 * k + 1 and sel[k] is None
+    ordered = sorted(r["overall"] for r in many if r["index"] == "ikd")
+    assert [r["overall"] for r in sel[:k]] == ordered[:k]
+    assert [r["overall"] for r in sel[k + 1:]] == ordered[-k:]
+    tx = {"fig": "all", "fig_part": "{k} lowest and {k} highest of {n}"}
+    assert summary._chart_caption(many, "ikd", tx, "en") == "12 lowest and 12 highest of 582"
+    assert summary._chart_caption(many, "ild", tx, "en") == "all"
+    # the figure of 582 regions is no taller than that of a study of CHART_REGIONS + 1
+    tall = Image.open(summary._chart(many, "ikd", "id", tmp_path / "many.png")).size
+    full = Image.open(summary._chart(rows(summary.CHART_REGIONS + 1), "ikd", "id", tmp_path / "few.png")).size
+    assert tall == full and tall[1] < 2000
