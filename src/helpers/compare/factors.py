@@ -1,0 +1,142 @@
+"""The cross-sectional comparisons of one region x index frame: every component
+by every factor, the primary test with units as the replication level beside the
+respondent-level tests, group means from the finite-population design."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..design import DesignSpec, design_by, design_subset, structural_design, workforce_design
+from ..errors import InputError
+from ..stats import compare_groups
+from ..stats.clustered import MIN_UNITS, design_comparison, type_comparison
+from ..stats.reliability import icc1
+from .columns import COVARIATES, DESIGN_COLUMNS, FACTORS, UNIT_LEVEL_FACTORS
+from .frame import components
+
+
+def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None, min_n: int = 5,
+                  alpha: float = 0.05, mixed_factors=("unit_type",), covariates=COVARIATES,
+                  design: DesignSpec | None = None, strata: str | None = None,
+                  min_units: int = MIN_UNITS) -> list:
+    """All comparisons of one region's scores: a list of ((region, index, component, factor), Comparison).
+
+    Primary (``frame = units_replication``): for unit type, the random-intercept
+    model's EMM Wald F and EMM contrasts (types with fewer than ``min_units``
+    units flagged, not tested); for the other factors (and regions, ``strata =
+    "region_id"``), the design-based Wald F and contrasts with units as PSUs.
+    Respondent-level tests (ANOVA, Welch, Kruskal, Tukey, Games-Howell, Dunn)
+    stay as ``respondent_sensitivity`` rows. Group means and CIs are the
+    finite-population design's domain estimates (``frame = finite_population``)."""
+    factors = factors or {f: lab for f, lab in FACTORS.items() if f in scores.columns}
+    covs = [c for c in covariates if c in scores.columns]
+    # only the columns a comparison reads: every test copies and filters its frame,
+    # and a text column such as respondent_id (one string per row) was most of that
+    used = {*components(scores), *factors, *covs, *DESIGN_COLUMNS, *([strata] if strata else [])}
+    scores = scores[[c for c in scores.columns if c in used]]
+    out = []
+    weights = "weight" if "weight" in scores and scores["weight"].notna().any() else None
+    design = design or DesignSpec()
+    wdes = workforce_design(scores, design) if weights else None
+    sdes = structural_design(scores, strata=strata) if weights else None
+    comps = components(scores)
+    # domain estimates of every component by every factor, one pass per factor
+    by = {f: design_by(wdes, comps, f) for f in factors} if wdes is not None else {}
+    for comp in comps:
+        icc = _icc(scores, comp)  # one per component: the same for every factor without missing values
+        for factor, label in factors.items():
+            use_mixed = factor in mixed_factors
+            res = compare_groups(scores, comp, factor, cluster="unit_id", weights=weights,
+                                 covariates=[c for c in covs if c != factor] if use_mixed else None,
+                                 min_n=min_n, alpha=alpha, mixed=use_mixed, label=label,
+                                 describe_ci=wdes is None,  # the design supplies the intervals
+                                 reading=False,  # tables() writes it from the adjusted p
+                                 icc=icc)
+            _primary(res, scores, comp, factor, sdes, min_units)
+            if factor in by:
+                _design_descriptives(res, by[factor][by[factor]["variable"] == comp], scores, comp, factor)
+            out.append(((region_id, index, comp, factor), res))
+    return out
+
+
+def _icc(scores: pd.DataFrame, comp: str) -> pd.DataFrame | None:
+    """ICC(1) of ``comp`` by unit over the rows with a score, or None when it cannot
+    be computed (then each comparison computes it and notes why not)."""
+    d = scores[[comp, "unit_id"]]
+    try:
+        return icc1(d[d[comp].notna()], comp, "unit_id")
+    except InputError:
+        return None
+
+
+def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units: int) -> None:
+    """Mark the respondent-level tests as sensitivity rows and add the primary test
+    (without survey weights no design exists: the respondent-level test stays
+    primary, and the note says so)."""
+    chosen = res.omnibus["primary"].copy() if "primary" in res.omnibus else None
+    res.omnibus = res.omnibus.assign(primary=False, frame="respondent_sensitivity")
+    res.posthoc = res.posthoc.assign(frame="respondent_sensitivity")
+    if not res.ok:
+        return
+
+    def keep_respondent_test(why: str) -> None:
+        res.notes.append(f"units-as-replication test not possible ({why}); the respondent-level test is shown")
+        if chosen is not None:
+            res.omnibus["primary"] = chosen.to_numpy()
+
+    keep = scores[comp].notna() & scores[factor].notna()
+    if res.excluded:
+        keep &= ~scores[factor].astype(str).isin(res.excluded)
+    d = scores[keep]
+    try:
+        if factor in UNIT_LEVEL_FACTORS:
+            p = type_comparison(d, comp, factor, "unit_id", min_units=min_units)
+            emm = p["emm"][p["emm"]["tested"]]
+            res.primary_means = emm.rename(columns={"emm": "mean"})[["group", "mean"]]
+            res.model_emm = p["emm"]
+            if p["fit"].doubtful:
+                res.notes.extend(p["fit"].notes)
+        elif sdes is not None:
+            p = design_comparison(design_subset(sdes, d.index), d, comp, factor)
+            res.primary_means = None  # the design's domain means fill descriptives
+        else:
+            return keep_respondent_test("no survey weights")
+    except (InputError, np.linalg.LinAlgError, ValueError) as e:
+        return keep_respondent_test(getattr(e, "message", str(e)))
+    for g, why in p["untested"].items():
+        res.notes.append(f"{g}: {why}")
+    res.untested = list(p["untested"])
+    if p["omnibus"]["k"].iloc[0] < 2:
+        res.notes.append("fewer than two groups can be tested with units as the replication level")
+        res.omnibus = pd.concat([res.omnibus, pd.DataFrame([{"test": "none", "primary": True,
+                                                             "frame": "units_replication"}])],
+                                ignore_index=True)
+        return
+    res.omnibus = pd.concat([res.omnibus, p["omnibus"].assign(primary=True, frame="units_replication")],
+                            ignore_index=True)
+    res.posthoc = pd.concat([res.posthoc, p["posthoc"].assign(frame="units_replication")], ignore_index=True)
+
+
+def _design_descriptives(res, est: pd.DataFrame, scores: pd.DataFrame, comp: str, factor: str) -> None:
+    """Group means and CIs from the finite-population design (``est``: its domain
+    estimates), beside the unweighted respondent means."""
+    desc = res.descriptives
+    if desc is None or desc.empty:
+        return
+    key = desc["group"].astype(str)
+    at = pd.Index(est["group"]).get_indexer(key)  # one lookup for the six columns
+    desc = desc.assign(mean_unweighted=desc["mean"])
+    for col, src in (("mean", "estimate"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                     ("df", "df"), ("deff", "deff")):
+        v = est[src].to_numpy(float)
+        desc[col] = v[at] if len(v) and (at >= 0).all() else np.where(at >= 0, np.r_[v, np.nan][at], np.nan)
+    desc["frame"] = "finite_population"
+    units = scores.loc[scores[comp].notna(), [factor, "unit_id"]].groupby(factor, observed=True)["unit_id"].nunique()
+    desc["n_units"] = key.map({str(k): v for k, v in units.items()}).to_numpy()
+    desc["tested"] = ~key.isin(set(res.untested)) & res.ok
+    if res.model_emm is not None:
+        m = res.model_emm.set_index("group")
+        desc["model_emm"] = key.map(m["emm"]).to_numpy()
+        desc["model_emm_ci_low"] = key.map(m["ci_low"]).to_numpy()
+        desc["model_emm_ci_high"] = key.map(m["ci_high"]).to_numpy()
+    res.descriptives = desc
