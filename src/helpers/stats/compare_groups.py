@@ -126,7 +126,9 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
         m = np.bincount(codes, weights=y, minlength=k) / n
         sd = np.sqrt(np.bincount(codes, weights=(y - m[codes]) ** 2, minlength=k) / (n - 1))
     if cluster:
-        cl, _ = pd.factorize(df[cluster].to_numpy()[keep])
+        c = df[cluster]  # the codes number the clusters; only the pairs' count is used
+        cl = (c.cat.codes.to_numpy() if isinstance(c.dtype, pd.CategoricalDtype)
+              else pd.factorize(c.to_numpy())[0])[keep]
         pairs = np.unique(codes.astype(np.int64) * (cl.max() + 1) + cl)
         n_cl = np.bincount(pairs // (cl.max() + 1), minlength=k)
     present = n > 0
@@ -134,12 +136,11 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
     grp = (pd.Categorical(np.asarray(labels, dtype=object)[present], categories=s.cat.categories,
                           ordered=s.cat.ordered)
            if isinstance(s.dtype, pd.CategoricalDtype) else np.asarray(labels, dtype=object)[present])
-    out = pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
-                        "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
-                        "sd": sd[present]})
-    for c in ("se", "ci_low", "ci_high", "emm", "emm_ci_low", "emm_ci_high"):
-        out[c] = np.nan
-    return out[DESC_COLUMNS]
+    # one construction in DESC_COLUMNS order (setting each empty column after it cost more)
+    return pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
+                         "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
+                         "sd": sd[present], **dict.fromkeys(("se", "ci_low", "ci_high", "emm", "emm_ci_low",
+                                                             "emm_ci_high"), np.nan)})
 
 
 def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataFrame:
@@ -317,21 +318,33 @@ def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
     """Build the (id, en) reading of a result from its primary test and post-hoc
     pairs; the means named are those the primary test compares. Symbols are the
     briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``)."""
-    pr = res.primary
-    if pr is None:
+    om = res.omnibus
+    if om.empty:
         return res.reading_id, res.reading_en
+    # arrays, not row selections: stage 03 rebuilds ~250 readings a region, and each
+    # selection of a small frame cost more than the reading itself
+    first = np.flatnonzero(om["primary"].to_numpy(bool))
+    if not len(first):
+        return res.reading_id, res.reading_en
+    pr = {c: om[c].to_numpy()[first[0]] for c in ("test", "statistic", "df1", "df2", p_col, "effect_size",
+                                                  "effect_name")}
     means = res.primary_means if res.primary_means is not None else res.descriptives
-    desc = means.dropna(subset=["mean"])
-    if desc.empty:
+    mean = means["mean"].to_numpy(float)
+    ok = np.flatnonzero(~np.isnan(mean))
+    if not len(ok):
         return res.reading_id, res.reading_en
-    top = desc.loc[desc["mean"].idxmax()]
-    bot = desc.loc[desc["mean"].idxmin()]
-    ph = res.posthoc[res.posthoc["test"] == POSTHOC_FOR.get(pr["test"], "dunn")]
+    groups = means["group"].to_numpy(object)
+    i_top, i_bot = ok[np.argmax(mean[ok])], ok[np.argmin(mean[ok])]  # first of ties, as idxmax
+    top, bot = {"group": groups[i_top], "mean": mean[i_top]}, {"group": groups[i_bot], "mean": mean[i_bot]}
+    ph = res.posthoc
     ci = None
-    m = ph[((ph["group_a"] == top["group"]) & (ph["group_b"] == bot["group"]))
-           | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]
-    if len(m) and pr["test"] != "kruskal":
-        ci = (float(m["ci_low"].iloc[0]), float(m["ci_high"].iloc[0]))
+    if len(ph) and pr["test"] != "kruskal":
+        a, b = ph["group_a"].to_numpy(object), ph["group_b"].to_numpy(object)
+        hit = np.flatnonzero((ph["test"].to_numpy(object) == POSTHOC_FOR.get(pr["test"], "dunn"))
+                             & (((a == top["group"]) & (b == bot["group"]))
+                                | ((a == bot["group"]) & (b == top["group"]))))
+        if len(hit):
+            ci = (float(ph["ci_low"].to_numpy(float)[hit[0]]), float(ph["ci_high"].to_numpy(float)[hit[0]]))
     return reading(factor_label, statistic_symbol(pr["test"]), float(pr["statistic"]), float(pr["df1"]),
                    float(pr["df2"]), float(pr[p_col]), float(pr["effect_size"]),
                    EFFECT_SYMBOLS[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
