@@ -104,7 +104,8 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
     keep = scores[comp].notna() & scores[factor].notna()
     if res.excluded:
         keep &= ~scores[factor].astype(str).isin(res.excluded)
-    d = scores[keep]
+    # the columns the primary tests read, then the rows (a row filter moves every column)
+    d = scores[list(dict.fromkeys([comp, factor, "unit_id", *(["weight"] if "weight" in scores else [])]))][keep]
     try:
         if factor in UNIT_LEVEL_FACTORS:
             p = type_comparison(d, comp, factor, "unit_id", min_units=min_units)
@@ -143,20 +144,44 @@ def _design_descriptives(res, est: pd.DataFrame, scores: pd.DataFrame, comp: str
     # the new columns gathered and set in one construction: a column set on a small
     # frame cost ~2 ms (a region sets ~3,000)
     key = desc["group"].astype(str)
-    cols = {c: desc[c] for c in desc.columns}
-    cols["mean_unweighted"] = desc["mean"]
+    cols = {c: desc[c].array for c in desc.columns}  # arrays: no alignment in the construction
+    cols["mean_unweighted"] = desc["mean"].array
     at = pd.Index(est["group"]).get_indexer(key)  # one lookup for the six columns
     for col, src in (("mean", "estimate"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
                      ("df", "df"), ("deff", "deff")):
         v = est[src].to_numpy(float)
         cols[col] = v[at] if len(v) and (at >= 0).all() else np.where(at >= 0, np.r_[v, np.nan][at], np.nan)
     cols["frame"] = "finite_population"
-    units = scores.loc[scores[comp].notna(), [factor, "unit_id"]].groupby(factor, observed=True)["unit_id"].nunique()
-    cols["n_units"] = key.map({str(k): v for k, v in units.items()}).to_numpy()
+    cols["n_units"] = key.map(_units_per_group(scores, comp, factor)).to_numpy()
     cols["tested"] = (~key.isin(set(res.untested)) & res.ok).to_numpy()
     if res.model_emm is not None:
         m = res.model_emm
         at = pd.Index(m["group"]).get_indexer(key)  # -1 (not fitted) picks the NaN appended
         for col, src in (("model_emm", "emm"), ("model_emm_ci_low", "ci_low"), ("model_emm_ci_high", "ci_high")):
             cols[col] = np.r_[m[src].to_numpy(float), np.nan][at]
-    res.descriptives = pd.DataFrame(cols)
+    res.descriptives = pd.DataFrame(cols, index=desc.index)
+
+
+def _codes(s: pd.Series) -> np.ndarray:
+    """Integer codes of a column, -1 where missing."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(s.to_numpy())[0].astype(np.int64)
+
+
+def _units_per_group(scores: pd.DataFrame, comp: str, factor: str) -> dict:
+    """{group as text: distinct units among the rows with a ``comp`` score}, over the
+    groups present in those rows (a groupby ``nunique``: a group whose rows all lack
+    a unit counts 0)."""
+    g, u = _codes(scores[factor]), _codes(scores["unit_id"])
+    ok = scores[comp].notna().to_numpy() & (g >= 0)
+    g, u = g[ok], u[ok]
+    seen = np.unique(g)
+    has = u >= 0
+    m = int(u.max()) + 1 if has.any() else 1
+    pairs = np.unique(g[has] * m + u[has])
+    count = np.bincount(pairs // m, minlength=int(seen.max()) + 1 if len(seen) else 0)
+    f = scores[factor]
+    labels = (f.cat.categories if isinstance(f.dtype, pd.CategoricalDtype)
+              else pd.factorize(f.to_numpy())[1])
+    return {str(labels[c]): int(count[c]) for c in seen}
