@@ -54,7 +54,7 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
                                  min_n=min_n, alpha=alpha, mixed=use_mixed, label=label,
                                  describe_ci=wdes is None,  # the design supplies the intervals
                                  reading=False,  # tables() writes it from the adjusted p
-                                 icc=icc)
+                                 icc=icc, normality=False)  # not reported by stage 03
             _primary(res, scores, comp, factor, sdes, min_units)
             if factor in by:
                 est = by[factor].get(comp)

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR
 from ._prep import group_order, prepare, shared_groups
 from .mixed import mixed_model
-from .omnibus import anova_oneway, kruskal, levene, welch_anova
+from .omnibus import _anova, _kruskal, _levene, _welch
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
 from ..vocabulary import statistic_symbol
 from .readings import not_possible, reading
@@ -143,12 +143,14 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
                                                              "emm_ci_high"), np.nan)})
 
 
-def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataFrame:
+def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float, normality: bool = True) -> pd.DataFrame:
     rows = []
-    lev = levene(d, dv, group, center="median").iloc[0]
+    lev = _levene(prepare(d, dv, group, min_n=2, what="levene"), center="median")
     rows.append({"check": "equal_variances", "method": "Brown-Forsythe (Levene, median)",
                  "statistic": lev["statistic"], "p": lev["p"],
                  "ok": bool(lev["p"] >= alpha) if math.isfinite(lev["p"]) else True})
+    if not normality:
+        return pd.DataFrame(rows)
     g = prepare(d, dv, group, min_n=1, what="assumption checks")
     resid = g.y - g.mean[g.codes]
     skew, kurt = float(sps.skew(resid)), float(sps.kurtosis(resid))
@@ -181,7 +183,8 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
                    weights: str | None = None, covariates: list[str] | None = None,
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
                    mixed: bool = True, label: str | None = None, describe_ci: bool = True,
-                   reading: bool = True, icc: pd.DataFrame | None = None) -> Comparison:
+                   reading: bool = True, icc: pd.DataFrame | None = None,
+                   normality: bool = True) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -199,7 +202,10 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     outcome across several factors; used when no row is left out for this factor
     (it is the same number then), else ICC(1) is computed here.
     ``reading=False`` leaves the reading empty, for a caller that rebuilds it from
-    adjusted p-values (stage 03). Degenerate input never crashes: a result with ``ok = False`` and a note is
+    adjusted p-values (stage 03). ``normality=False`` keeps only the equal-variance
+    check among the assumptions (the one that picks the primary test), for a caller
+    that does not report the others (stage 03; its diagnostics refit with them).
+    Degenerate input never crashes: a result with ``ok = False`` and a note is
     returned (one group left, constant scores, everything missing).
 
     Example
@@ -242,27 +248,29 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     shared_icc = icc if icc is not None and len(d) == n_dv else None
     with shared_groups(d, dv, group):  # one split of d for the seven tests
         return _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes,
-                        excluded, desc, shared_icc)
+                        excluded, desc, shared_icc, normality)
 
 
 def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
-             desc, shared_icc) -> Comparison:
-    assumptions = _assumptions(d, dv, group, alpha)
+             desc, shared_icc, normality=True) -> Comparison:
+    assumptions = _assumptions(d, dv, group, alpha, normality)
     homogeneous = bool(assumptions.loc[0, "ok"])
     rows = []
     try:
-        a = anova_oneway(d, dv, group).iloc[0]
+        # the tests' own array functions on the shared split (their DataFrame wrappers
+        # cost more than the tests on a region's frame)
+        a = _anova(prepare(d, dv, group, min_n=1, what="anova_oneway"), dv)
         rows.append({**{c: a[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                      "effect_name": "omega2", "effect_size": a["omega2"], "eta2": a["eta2"]})
     except InputError as e:
         notes.append(f"ANOVA not computed: {e.message}")
     try:
-        w = welch_anova(d, dv, group).iloc[0]
+        w = _welch(prepare(d, dv, group, min_n=2, what="welch_anova"), dv)
         rows.append({**{c: w[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                      "effect_name": "omega2", "effect_size": w["omega2"]})
     except InputError as e:
         notes.append(f"Welch ANOVA not computed: {e.message}")
-    kw = kruskal(d, dv, group).iloc[0]
+    kw = _kruskal(prepare(d, dv, group, min_n=1, what="kruskal"), dv)
     rows.append({**{c: kw[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                  "effect_name": "epsilon2", "effect_size": kw["epsilon2"]})
     omnibus = pd.DataFrame(rows)
