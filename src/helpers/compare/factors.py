@@ -90,16 +90,31 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
     """Mark the respondent-level tests as sensitivity rows and add the primary test
     (without survey weights no design exists: the respondent-level test stays
     primary, and the note says so)."""
-    chosen = res.omnibus["primary"].copy() if "primary" in res.omnibus else None
-    res.omnibus = res.omnibus.assign(primary=False, frame="respondent_sensitivity")
-    res.posthoc = res.posthoc.assign(frame="respondent_sensitivity")
+    om, ph = res.omnibus, res.posthoc
+
+    def mark(primary_om=None, primary_ph=None, primary=False) -> None:
+        # the respondent-level rows are sensitivity rows; the primary test's rows are
+        # appended, and the two columns are set once over the whole frame
+        r = np.full(len(om), primary) if primary is not True else om["primary"].to_numpy()
+        if primary_om is None:
+            res.omnibus = om.assign(primary=r, frame="respondent_sensitivity")
+            res.posthoc = ph.assign(frame="respondent_sensitivity")
+            return
+        res.omnibus = pd.concat([om, primary_om], ignore_index=True).assign(
+            primary=np.r_[r, np.ones(len(primary_om), bool)],
+            frame=["respondent_sensitivity"] * len(om) + ["units_replication"] * len(primary_om))
+        if primary_ph is not None:
+            res.posthoc = pd.concat([ph, primary_ph], ignore_index=True).assign(
+                frame=["respondent_sensitivity"] * len(ph) + ["units_replication"] * len(primary_ph))
+        else:
+            res.posthoc = ph.assign(frame="respondent_sensitivity")
+
     if not res.ok:
-        return
+        return mark()
 
     def keep_respondent_test(why: str) -> None:
         res.notes.append(f"units-as-replication test not possible ({why}); the respondent-level test is shown")
-        if chosen is not None:
-            res.omnibus["primary"] = chosen.to_numpy()
+        mark(primary="primary" in om or False)
 
     keep = scores[comp].notna() & scores[factor].notna()
     if res.excluded:
@@ -126,13 +141,8 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
     res.untested = list(p["untested"])
     if p["omnibus"]["k"].iloc[0] < 2:
         res.notes.append("fewer than two groups can be tested with units as the replication level")
-        res.omnibus = pd.concat([res.omnibus, pd.DataFrame([{"test": "none", "primary": True,
-                                                             "frame": "units_replication"}])],
-                                ignore_index=True)
-        return
-    res.omnibus = pd.concat([res.omnibus, p["omnibus"].assign(primary=True, frame="units_replication")],
-                            ignore_index=True)
-    res.posthoc = pd.concat([res.posthoc, p["posthoc"].assign(frame="units_replication")], ignore_index=True)
+        return mark(pd.DataFrame([{"test": "none"}]))
+    mark(p["omnibus"], p["posthoc"])
 
 
 def _design_descriptives(res, est: pd.DataFrame, scores: pd.DataFrame, comp: str, factor: str) -> None:

@@ -63,16 +63,15 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     kd, ko, kp, km = [], [], [], []
     for n, ((region, index, comp, factor), res) in enumerate(results):
         keys = {"region_id": region, "index": index, "component": comp, "factor": factor}
-        d = res.descriptives if "subgroup" in res.descriptives else res.descriptives.assign(subgroup="")
-        desc.append(d)
+        desc.append(res.descriptives)  # a missing subgroup is "" once stacked (one fill, not one a frame)
         kd.append(keys)
         if res.ok:
-            o = res.omnibus.assign(note="; ".join(res.notes))
+            o = res.omnibus.assign(note="; ".join(res.notes), _key=n)
         else:
-            o = pd.DataFrame([{"test": "none", "note": "; ".join(res.notes), "primary": True}])
-        omni.append(o.assign(_key=n))
+            o = pd.DataFrame([{"test": "none", "note": "; ".join(res.notes), "primary": True, "_key": n}])
+        omni.append(o)
         ko.append(keys)
-        post.append(res.posthoc if "subgroup" in res.posthoc else res.posthoc.assign(subgroup=""))
+        post.append(res.posthoc)
         kp.append(keys)
         if res.model is not None:
             models.append(res.model)
@@ -119,8 +118,11 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     omnibus["primary"] = omnibus["primary"].fillna(False).astype(bool)
     descriptives = _stack(desc, kd) if desc else pd.DataFrame(columns=DESC_COLUMNS)
     descriptives["group"] = descriptives["group"].astype(str)
-    descriptives["subgroup"] = descriptives["subgroup"].fillna("").astype(str)
-    if len(posthoc):
+    descriptives["subgroup"] = (descriptives["subgroup"].fillna("").astype(str) if "subgroup" in descriptives
+                                else pd.Series("", index=descriptives.index, dtype=str))
+    if "subgroup" not in posthoc:
+        posthoc["subgroup"] = pd.Series("", index=posthoc.index, dtype=str)
+    elif len(posthoc):
         posthoc["subgroup"] = posthoc["subgroup"].fillna("").astype(str)
     model_t = _stack(models, km) if models else pd.DataFrame(columns=MODEL_COLUMNS)
     return {
