@@ -233,3 +233,37 @@ def test_regions_frame_reads_only_what_the_region_comparison_uses(ran):
     f = compare._regions_frame(study, "ikd")
     assert set(f.columns) == {*compare.DESIGN_COLUMNS, "overall", *AREAS} & set(scores().columns)
     assert len(f) == len(scores())
+
+
+def test_units_per_group_equals_a_groupby_nunique():
+    from helpers.compare.factors import _coded, _units_per_group
+
+    rng = np.random.default_rng(3)
+    n = 400
+    d = pd.DataFrame({"overall": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+                      "sex": rng.choice(["L", "P", None], n, p=[0.45, 0.45, 0.1]),
+                      "unit_id": rng.choice([f"u{i}" for i in range(25)] + [None], n),
+                      "education": pd.Categorical(rng.choice(["S1", "S2", "SMA"], n),
+                                                  categories=["SMA", "S1", "S2", "S3"])})
+    d.loc[d["sex"] == "P", "unit_id"] = np.where(rng.random((d["sex"] == "P").sum()) < 0.5, None, "u1")
+    d["sex"] = d["sex"].astype(object).where(d["sex"].notna(), None)
+    d.loc[d.index[:30], "sex"] = "X"  # a group whose rows have no unit but one
+    d.loc[d.index[:30], "unit_id"] = None
+    for frame in (d, _coded(d)):
+        for factor in ("sex", "education"):
+            want = frame.loc[frame["overall"].notna(), [factor, "unit_id"]].groupby(
+                factor, observed=True)["unit_id"].nunique()
+            assert _units_per_group(frame, "overall", factor) == {str(k): int(v) for k, v in want.items()}
+
+
+def test_coded_frame_keeps_the_labels_and_their_sorted_order():
+    from helpers.compare.factors import _coded
+
+    d = pd.DataFrame({"sex": ["P", "L", None, "P"], "unit_id": ["u10", "u2", "u1", "u2"],
+                      "unit_type": pd.Categorical(["b", "a", "a", "b"], categories=["b", "a"]),
+                      "overall": [1.0, 2.0, 3.0, 4.0]})
+    c = _coded(d)
+    assert list(c["sex"].cat.categories) == ["L", "P"] and c["sex"].isna().tolist() == [False, False, True, False]
+    assert list(c["unit_id"].cat.categories) == ["u1", "u10", "u2"]
+    assert list(c["unit_type"].cat.categories) == ["b", "a"]  # an existing order is kept
+    assert c["sex"].astype(object).tolist()[:2] == ["P", "L"] and c["overall"].dtype == float

@@ -142,3 +142,85 @@ def test_shared_icc_is_used_only_when_no_row_is_left_out():
     d.loc[:9, "unit_type"] = np.nan  # ten rows without a group: their own ICC
     r = compare_groups(d, "y", "unit_type", cluster="unit_id", mixed=False, icc=shared)
     assert r.icc.iloc[0]["icc1"] == pytest.approx(icc1(d.dropna(subset=["unit_type"]), "y", "unit_id").iloc[0]["icc1"])
+
+
+def _emm_by_grid(fit_d: pd.DataFrame, group: str, cats: list[str], nums: list[str], fit) -> np.ndarray:
+    """EMMs as the reference grid defines them (emmeans): every level of ``group``
+    crossed with every level of each categorical covariate, numeric covariates at
+    their mean, treatment-coded rows averaged with equal weights per level."""
+    levels = sorted(fit_d[group].astype(str).unique())
+    grid = pd.DataFrame({group: levels})
+    for c in cats:
+        grid = grid.merge(pd.DataFrame({c: sorted(fit_d[c].astype(str).unique())}), how="cross")
+    beta = fit.fixed.set_index("term")["estimate"]
+    x = np.ones(len(grid)) * beta["Intercept"]
+    for c in [group, *cats]:
+        for lev in sorted(fit_d[c].astype(str).unique())[1:]:
+            x = x + (grid[c] == lev).to_numpy() * beta.get(f"C({c})[T.{lev}]", 0.0)
+    for c in nums:
+        x = x + fit_d[c].mean() * beta[c]
+    return pd.Series(x).groupby(grid[group].to_numpy()).mean().loc[levels].to_numpy()
+
+
+def test_emm_rows_equal_the_averaged_reference_grid():
+    from helpers.stats import mixed_model
+
+    d = clustered(n=900, n_units=24, seed=5)
+    rng = np.random.default_rng(2)
+    d["education"] = rng.choice(["S1", "S2", "SMA", "D3"], len(d))
+    d["y"] = d["y"] + (d["education"] == "S2") * 0.4 + (d["sex"] == "P") * 0.2
+    fit = mixed_model(d, "y", "unit_type", "unit_id", ["age", "sex", "education"])
+    want = _emm_by_grid(d, "unit_type", ["sex", "education"], ["age"], fit)
+    np.testing.assert_allclose(fit.emm["emm"].to_numpy(), want, rtol=1e-12)
+    # without covariates the EMMs are the fixed-effect cell predictions
+    plain = mixed_model(d, "y", "unit_type", "unit_id")
+    b = plain.fixed.set_index("term")["estimate"]
+    np.testing.assert_allclose(plain.emm["emm"], [b["Intercept"], b["Intercept"] + b["C(unit_type)[T.kecamatan]"],
+                                                  b["Intercept"] + b["C(unit_type)[T.puskesmas]"]], rtol=1e-12)
+
+
+def test_normality_false_keeps_the_tests_and_only_the_variance_check():
+    d = clustered(sd_types={"dinas": 1.0, "kecamatan": 1.0, "puskesmas": 2.5})
+    full = compare_groups(d, "y", "unit_type", cluster="unit_id", mixed=False)
+    short = compare_groups(d, "y", "unit_type", cluster="unit_id", mixed=False, normality=False)
+    pd.testing.assert_frame_equal(short.omnibus, full.omnibus)
+    pd.testing.assert_frame_equal(short.posthoc, full.posthoc)
+    assert list(short.assumptions["check"]) == ["equal_variances"]
+    pd.testing.assert_frame_equal(short.assumptions, full.assumptions.iloc[:1][short.assumptions.columns])
+    assert short.reading_en == full.reading_en
+
+
+def _reading_by_rows(res, label, alpha=0.05):
+    """The reading as built from row selections before stage 03 used arrays."""
+    from helpers.stats.readings import reading
+    from helpers.vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR, statistic_symbol
+
+    pr = res.primary
+    means = res.primary_means if res.primary_means is not None else res.descriptives
+    desc = means.dropna(subset=["mean"])
+    top, bot = desc.loc[desc["mean"].idxmax()], desc.loc[desc["mean"].idxmin()]
+    ph = res.posthoc[res.posthoc["test"] == POSTHOC_FOR.get(pr["test"], "dunn")]
+    m = ph[((ph["group_a"] == top["group"]) & (ph["group_b"] == bot["group"]))
+           | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]
+    ci = (float(m["ci_low"].iloc[0]), float(m["ci_high"].iloc[0])) if len(m) and pr["test"] != "kruskal" else None
+    return reading(label, statistic_symbol(pr["test"]), float(pr["statistic"]), float(pr["df1"]),
+                   float(pr["df2"]), float(pr["p_adj"]), float(pr["effect_size"]),
+                   EFFECT_SYMBOLS[pr["effect_name"]], (str(top["group"]), float(top["mean"])),
+                   (str(bot["group"]), float(bot["mean"])), ci, alpha=alpha)
+
+
+@pytest.mark.parametrize("primary", ["anova", "welch", "kruskal"])
+def test_reading_from_arrays_equals_the_row_definition(primary):
+    from helpers.stats.compare_groups import make_reading
+
+    d = clustered(sd_types={"dinas": 1.0, "kecamatan": 1.0, "puskesmas": 2.5} if primary == "welch" else None)
+    d["unit_type"] = pd.Categorical(d["unit_type"], categories=["puskesmas", "dinas", "kecamatan"])
+    res = compare_groups(d, "y", "unit_type", cluster="unit_id", mixed=False)
+    if primary == "kruskal":  # as when the parametric tests could not run
+        res.omnibus = res.omnibus.assign(primary=res.omnibus["test"].eq("kruskal"))
+    assert res.primary["test"] == primary
+    # a tie for the lowest mean: the first group in the table order is named, as idxmin did
+    res.descriptives.loc[2, "mean"] = res.descriptives["mean"].min()
+    assert make_reading(res, "unit type") == _reading_by_rows(res, "unit type")
+    res.primary_means = pd.DataFrame({"group": ["dinas", "kecamatan", "puskesmas"], "mean": [0.5, np.nan, 0.1]})
+    assert make_reading(res, "unit type") == _reading_by_rows(res, "unit type")

@@ -35,8 +35,9 @@ class Groups:
 def group_order(s: pd.Series) -> list:
     """Categorical order if the factor is categorical, else sorted labels."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        present = set(s.dropna().unique())
-        return [c for c in s.cat.categories if c in present]
+        codes = s.cat.codes.to_numpy()
+        present = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        return [c for c, p in zip(s.cat.categories, present) if p]
     return sorted(s.dropna().unique(), key=lambda v: str(v))
 
 

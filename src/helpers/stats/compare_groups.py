@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR
 from ._prep import group_order, prepare, shared_groups
 from .mixed import mixed_model
-from .omnibus import anova_oneway, kruskal, levene, welch_anova
+from .omnibus import _anova, _kruskal, _levene, _welch
 from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
 from ..vocabulary import statistic_symbol
 from .readings import not_possible, reading
@@ -126,7 +126,9 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
         m = np.bincount(codes, weights=y, minlength=k) / n
         sd = np.sqrt(np.bincount(codes, weights=(y - m[codes]) ** 2, minlength=k) / (n - 1))
     if cluster:
-        cl, _ = pd.factorize(df[cluster].to_numpy()[keep])
+        c = df[cluster]  # the codes number the clusters; only the pairs' count is used
+        cl = (c.cat.codes.to_numpy() if isinstance(c.dtype, pd.CategoricalDtype)
+              else pd.factorize(c.to_numpy())[0])[keep]
         pairs = np.unique(codes.astype(np.int64) * (cl.max() + 1) + cl)
         n_cl = np.bincount(pairs // (cl.max() + 1), minlength=k)
     present = n > 0
@@ -134,20 +136,21 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
     grp = (pd.Categorical(np.asarray(labels, dtype=object)[present], categories=s.cat.categories,
                           ordered=s.cat.ordered)
            if isinstance(s.dtype, pd.CategoricalDtype) else np.asarray(labels, dtype=object)[present])
-    out = pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
-                        "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
-                        "sd": sd[present]})
-    for c in ("se", "ci_low", "ci_high", "emm", "emm_ci_low", "emm_ci_high"):
-        out[c] = np.nan
-    return out[DESC_COLUMNS]
+    # one construction in DESC_COLUMNS order (setting each empty column after it cost more)
+    return pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
+                         "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
+                         "sd": sd[present], **dict.fromkeys(("se", "ci_low", "ci_high", "emm", "emm_ci_low",
+                                                             "emm_ci_high"), np.nan)})
 
 
-def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float) -> pd.DataFrame:
+def _assumptions(d: pd.DataFrame, dv: str, group: str, alpha: float, normality: bool = True) -> pd.DataFrame:
     rows = []
-    lev = levene(d, dv, group, center="median").iloc[0]
+    lev = _levene(prepare(d, dv, group, min_n=2, what="levene"), center="median")
     rows.append({"check": "equal_variances", "method": "Brown-Forsythe (Levene, median)",
                  "statistic": lev["statistic"], "p": lev["p"],
                  "ok": bool(lev["p"] >= alpha) if math.isfinite(lev["p"]) else True})
+    if not normality:
+        return pd.DataFrame(rows)
     g = prepare(d, dv, group, min_n=1, what="assumption checks")
     resid = g.y - g.mean[g.codes]
     skew, kurt = float(sps.skew(resid)), float(sps.kurtosis(resid))
@@ -180,7 +183,8 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
                    weights: str | None = None, covariates: list[str] | None = None,
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
                    mixed: bool = True, label: str | None = None, describe_ci: bool = True,
-                   reading: bool = True, icc: pd.DataFrame | None = None) -> Comparison:
+                   reading: bool = True, icc: pd.DataFrame | None = None,
+                   normality: bool = True) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -198,7 +202,10 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     outcome across several factors; used when no row is left out for this factor
     (it is the same number then), else ICC(1) is computed here.
     ``reading=False`` leaves the reading empty, for a caller that rebuilds it from
-    adjusted p-values (stage 03). Degenerate input never crashes: a result with ``ok = False`` and a note is
+    adjusted p-values (stage 03). ``normality=False`` keeps only the equal-variance
+    check among the assumptions (the one that picks the primary test), for a caller
+    that does not report the others (stage 03; its diagnostics refit with them).
+    Degenerate input never crashes: a result with ``ok = False`` and a note is
     returned (one group left, constant scores, everything missing).
 
     Example
@@ -241,27 +248,29 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     shared_icc = icc if icc is not None and len(d) == n_dv else None
     with shared_groups(d, dv, group):  # one split of d for the seven tests
         return _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes,
-                        excluded, desc, shared_icc)
+                        excluded, desc, shared_icc, normality)
 
 
 def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
-             desc, shared_icc) -> Comparison:
-    assumptions = _assumptions(d, dv, group, alpha)
+             desc, shared_icc, normality=True) -> Comparison:
+    assumptions = _assumptions(d, dv, group, alpha, normality)
     homogeneous = bool(assumptions.loc[0, "ok"])
     rows = []
     try:
-        a = anova_oneway(d, dv, group).iloc[0]
+        # the tests' own array functions on the shared split (their DataFrame wrappers
+        # cost more than the tests on a region's frame)
+        a = _anova(prepare(d, dv, group, min_n=1, what="anova_oneway"), dv)
         rows.append({**{c: a[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                      "effect_name": "omega2", "effect_size": a["omega2"], "eta2": a["eta2"]})
     except InputError as e:
         notes.append(f"ANOVA not computed: {e.message}")
     try:
-        w = welch_anova(d, dv, group).iloc[0]
+        w = _welch(prepare(d, dv, group, min_n=2, what="welch_anova"), dv)
         rows.append({**{c: w[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                      "effect_name": "omega2", "effect_size": w["omega2"]})
     except InputError as e:
         notes.append(f"Welch ANOVA not computed: {e.message}")
-    kw = kruskal(d, dv, group).iloc[0]
+    kw = _kruskal(prepare(d, dv, group, min_n=1, what="kruskal"), dv)
     rows.append({**{c: kw[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                  "effect_name": "epsilon2", "effect_size": kw["epsilon2"]})
     omnibus = pd.DataFrame(rows)
@@ -317,21 +326,33 @@ def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
     """Build the (id, en) reading of a result from its primary test and post-hoc
     pairs; the means named are those the primary test compares. Symbols are the
     briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``)."""
-    pr = res.primary
-    if pr is None:
+    om = res.omnibus
+    if om.empty:
         return res.reading_id, res.reading_en
+    # arrays, not row selections: stage 03 rebuilds ~250 readings a region, and each
+    # selection of a small frame cost more than the reading itself
+    first = np.flatnonzero(om["primary"].to_numpy(bool))
+    if not len(first):
+        return res.reading_id, res.reading_en
+    pr = {c: om[c].to_numpy()[first[0]] for c in ("test", "statistic", "df1", "df2", p_col, "effect_size",
+                                                  "effect_name")}
     means = res.primary_means if res.primary_means is not None else res.descriptives
-    desc = means.dropna(subset=["mean"])
-    if desc.empty:
+    mean = means["mean"].to_numpy(float)
+    ok = np.flatnonzero(~np.isnan(mean))
+    if not len(ok):
         return res.reading_id, res.reading_en
-    top = desc.loc[desc["mean"].idxmax()]
-    bot = desc.loc[desc["mean"].idxmin()]
-    ph = res.posthoc[res.posthoc["test"] == POSTHOC_FOR.get(pr["test"], "dunn")]
+    groups = means["group"].to_numpy(object)
+    i_top, i_bot = ok[np.argmax(mean[ok])], ok[np.argmin(mean[ok])]  # first of ties, as idxmax
+    top, bot = {"group": groups[i_top], "mean": mean[i_top]}, {"group": groups[i_bot], "mean": mean[i_bot]}
+    ph = res.posthoc
     ci = None
-    m = ph[((ph["group_a"] == top["group"]) & (ph["group_b"] == bot["group"]))
-           | ((ph["group_a"] == bot["group"]) & (ph["group_b"] == top["group"]))]
-    if len(m) and pr["test"] != "kruskal":
-        ci = (float(m["ci_low"].iloc[0]), float(m["ci_high"].iloc[0]))
+    if len(ph) and pr["test"] != "kruskal":
+        a, b = ph["group_a"].to_numpy(object), ph["group_b"].to_numpy(object)
+        hit = np.flatnonzero((ph["test"].to_numpy(object) == POSTHOC_FOR.get(pr["test"], "dunn"))
+                             & (((a == top["group"]) & (b == bot["group"]))
+                                | ((a == bot["group"]) & (b == top["group"]))))
+        if len(hit):
+            ci = (float(ph["ci_low"].to_numpy(float)[hit[0]]), float(ph["ci_high"].to_numpy(float)[hit[0]]))
     return reading(factor_label, statistic_symbol(pr["test"]), float(pr["statistic"]), float(pr["df1"]),
                    float(pr["df2"]), float(pr[p_col]), float(pr["effect_size"]),
                    EFFECT_SYMBOLS[pr["effect_name"]], (str(top["group"]), float(top["mean"])),

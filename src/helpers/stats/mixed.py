@@ -270,18 +270,29 @@ def _reml_random_intercept(y: np.ndarray, x: np.ndarray, codes: np.ndarray):
 
 def _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc) -> pd.DataFrame:
     levels = list(d[g].cat.categories)
-    grid = pd.DataFrame({g: pd.Categorical(levels, categories=levels)})
-    for c in covs:
-        if c in cat_covs:
-            cats = list(d[c].cat.categories)
-            grid = grid.merge(pd.DataFrame({c: pd.Categorical(cats, categories=cats)}), how="cross")
-        else:
-            grid[c] = d[c].mean()
-    x = _design(grid, design)[0][:, keep]
-    # equal weights over the categorical covariate cells of each group level
-    lmat = pd.DataFrame(x).groupby(grid[g].to_numpy()).mean().loc[levels].to_numpy()
+    lmat = _emm_rows(design, g, levels, {c: d[c].mean() for c in covs if c not in cat_covs})[:, keep]
     est = lmat @ beta
     vcov = lmat @ cov @ lmat.T
     se = np.sqrt(np.diag(vcov))
     return pd.DataFrame({"group": levels, "emm": est, "se": se, "ci_low": est - zc * se,
                          "ci_high": est + zc * se}), vcov
+
+
+def _emm_rows(design: list, g: str, levels: list, means: dict) -> np.ndarray:
+    """The rows of the EMM matrix L (one per level of ``g``): the design row of the
+    level averaged with equal weights over the cells of the categorical covariates,
+    numeric covariates at their mean (emmeans' reference grid). With main effects
+    only the average is known in closed form: a covariate's dummy of a non-reference
+    level is 1 in one of its L levels' cells, so its mean is 1 / L (the grid of all
+    cells, crossed and averaged, gave the same rows).
+    """
+    cols = [np.ones((len(levels), 1))]
+    for c, lv in design:
+        if lv is None:
+            cols.append(np.full((len(levels), 1), means[c]))
+        elif c == g:
+            cols.append(np.eye(len(levels))[:, 1:])
+        else:
+            cols.append(np.full((len(levels), len(lv) - 1), 1 / len(lv)))
+    return np.column_stack(cols) if len(cols) > 1 else cols[0]
+

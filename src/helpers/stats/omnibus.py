@@ -74,7 +74,10 @@ def welch_anova(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
     -------
     >>> welch_anova(plants, dv="weight", between="group")   # F = 5.181, df2 = 17.128
     """
-    g = prepare(df, dv, between, min_n=2, what="welch_anova")
+    return pd.DataFrame([_welch(prepare(df, dv, between, min_n=2, what="welch_anova"), dv)])
+
+
+def _welch(g: Groups, dv: str) -> dict:
     if np.any(g.var <= 0):
         zero = [str(lab) for lab, v in zip(g.labels, g.var) if v <= 0]
         raise InputError("welch_anova: a group has no variance, Welch weights undefined",
@@ -87,11 +90,11 @@ def welch_anova(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
     lam = np.sum((1 - w / sw) ** 2 / (g.n - 1))
     f = a / (1 + 2 * (k - 2) * lam / (k**2 - 1))
     df1, df2 = k - 1.0, (k**2 - 1) / (3 * lam)
-    return pd.DataFrame([{
+    return {
         "test": "welch", "statistic": float(f), "df1": df1, "df2": float(df2),
         "p": float(sps.f.sf(f, df1, df2)), "n": g.n_total, "k": k,
         "omega2": _omega2_from_f(float(f), df1, g.n_total),
-    }])
+    }
 
 
 def kruskal(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
@@ -106,7 +109,10 @@ def kruskal(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
     -------
     >>> kruskal(plants, dv="weight", between="group")   # chi2 = 7.9882, p = .01842
     """
-    g = prepare(df, dv, between, min_n=1, what="kruskal")
+    return pd.DataFrame([_kruskal(prepare(df, dv, between, min_n=1, what="kruskal"), dv)])
+
+
+def _kruskal(g: Groups, dv: str) -> dict:
     n, k = g.n_total, g.k
     r = sps.rankdata(g.y)
     rsum = np.bincount(g.codes, weights=r, minlength=k)
@@ -115,11 +121,11 @@ def kruskal(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
     if c <= 0:
         raise InputError("kruskal: all scores are equal", column=dv, expected="scores that vary")
     h = (12 / (n * (n + 1)) * np.sum(rsum**2 / g.n) - 3 * (n + 1)) / c
-    return pd.DataFrame([{
+    return {
         "test": "kruskal", "statistic": float(h), "df1": float(k - 1), "df2": np.nan,
         "p": float(sps.chi2.sf(h, k - 1)), "n": n, "k": k,
         "epsilon2": float(h / (n - 1)),
-    }])
+    }
 
 
 def levene(df: pd.DataFrame, dv: str, between: str, center: str = "median") -> pd.DataFrame:
@@ -136,7 +142,10 @@ def levene(df: pd.DataFrame, dv: str, between: str, center: str = "median") -> p
     if center not in ("median", "mean"):
         raise InputError("levene: unknown center", column="center", expected="'median' or 'mean'",
                          found=center)
-    g = prepare(df, dv, between, min_n=2, what="levene")
+    return pd.DataFrame([_levene(prepare(df, dv, between, min_n=2, what="levene"), center)])
+
+
+def _levene(g: Groups, center: str = "median") -> dict:
     k = g.k
     if center == "median":
         # group medians from one sort by (group, value): exact, as a groupby median
@@ -157,7 +166,7 @@ def levene(df: pd.DataFrame, dv: str, between: str, center: str = "median") -> p
         f, p = res["statistic"], res["p"]
     except InputError:  # no spread of deviations at all: variances trivially equal
         f, p = np.nan, np.nan
-    return pd.DataFrame([{
+    return {
         "test": "brown_forsythe" if center == "median" else "levene", "statistic": f,
         "df1": float(k - 1), "df2": float(g.n_total - k), "p": p, "n": g.n_total, "k": k,
-    }])
+    }
