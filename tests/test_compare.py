@@ -267,3 +267,29 @@ def test_coded_frame_keeps_the_labels_and_their_sorted_order():
     assert list(c["unit_id"].cat.categories) == ["u1", "u10", "u2"]
     assert list(c["unit_type"].cat.categories) == ["b", "a"]  # an existing order is kept
     assert c["sex"].astype(object).tolist()[:2] == ["P", "L"] and c["overall"].dtype == float
+
+
+def test_a_national_study_compares_its_regions_without_pairs(ran, tmp_path, monkeypatch):
+    """Above REGION_PAIRS_MAX regions the regions-against-each-other comparison has
+    the same omnibus tests and descriptives and no pairs (they grow with the square
+    of the regions: 168,921 at 582); the regions' own tables are untouched."""
+    import sys
+
+    out, _ = ran
+    (tmp_path / "scores_ikd.parquet").write_bytes((Path(out) / "scores_ikd.parquet").read_bytes())
+    study = SimpleNamespace(id="t", processed_dir=tmp_path, indices=("ikd",), option=lambda *k, default=None: default)
+    monkeypatch.setattr(sys.modules["helpers.compare.run"], "REGION_PAIRS_MAX", 1)  # the fixture has 2 regions
+    compare.run(study)
+    for name in ("compare_descriptives", "compare_omnibus", "compare_posthoc"):
+        few, many = (pd.read_parquet(Path(d) / f"{name}.parquet") for d in (out, tmp_path))
+        own = few["region_id"] != "all"
+        pd.testing.assert_frame_equal(many[many["region_id"] != "all"].reset_index(drop=True),
+                                      few[own].reset_index(drop=True), obj=name)
+        if name == "compare_posthoc":
+            assert (few["region_id"] == "all").sum() > 0 and (many["region_id"] == "all").sum() == 0
+        else:
+            cols = [c for c in few.columns if c not in ("note", "reading_id", "reading_en")]
+            pd.testing.assert_frame_equal(many.loc[many["region_id"] == "all", cols].reset_index(drop=True),
+                                          few.loc[~own, cols].reset_index(drop=True), obj=name)
+    om = pd.read_parquet(tmp_path / "compare_omnibus.parquet")
+    assert om.loc[om["region_id"] == "all", "note"].str.contains("not compared pair by pair").all()

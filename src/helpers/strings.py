@@ -242,6 +242,7 @@ SUMMARY = {
            "cmp_h": "Perbandingan antardaerah",
            "cmp_lead": "{index}, gelombang terakhir tiap daerah: {test}. Unit kerja adalah klaster (tingkat replikasi) dan daerah adalah strata; pasangan dikoreksi Holm.",
            "cmp_none": "Tidak ada pasangan daerah yang berbeda nyata.",
+           "cmp_many": "Dengan {k} daerah, pasangan daerah ({pairs} pasangan) tidak diuji satu per satu; tabel di atas memuat nilai tiap daerah dengan IK 95%.",
            "cmp_no_test": "{index}, gelombang terakhir tiap daerah: tidak dapat diuji ({why}).",
            "pair": "Pasangan", "diff": "Selisih", "p": "p (disesuaikan)"},
     "en": {"title": "Study Summary: {study}", "region": "Region", "index": "Index", "wave": "Wave",
@@ -258,6 +259,7 @@ SUMMARY = {
            "cmp_h": "Regions compared",
            "cmp_lead": "{index}, each region's latest wave: {test}. Work units are the clusters (the replication level) and regions the strata; pairs Holm-adjusted.",
            "cmp_none": "No pair of regions differs significantly.",
+           "cmp_many": "With {k} regions, the pairs of regions ({pairs} pairs) are not tested one by one; the table above gives each region's value with its 95% CI.",
            "cmp_no_test": "{index}, each region's latest wave: no test possible ({why}).",
            "pair": "Pair", "diff": "Difference", "p": "p (adjusted)"},
 }

@@ -216,6 +216,7 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
 
 
 def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
+    from ..compare.columns import REGION_PAIRS_MAX
     from .text import omnibus_phrase, untestable
 
     names = {r: rep["meta"]["region_name"] for r, rep in reports.items()}
@@ -229,7 +230,10 @@ def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
         test, p, _ = omnibus_phrase(c["test"], lang)
         out += f"<p>{escape(tx['cmp_lead'].format(index=index_short(idx), test=test + ', ' + p))}</p>"
         real = [x for x in c["pairs"] if x["significant"]]
-        if real:
+        k = int(c["test"]["k"] or 0)
+        if k > REGION_PAIRS_MAX:  # stage 03 compared them with the omnibus test only
+            out += f"<p>{escape(tx['cmp_many'].format(k=fmt.integer(k, lang), pairs=fmt.integer(k * (k - 1) // 2, lang)))}</p>"
+        elif real:
             out += _table([tx["pair"], tx["diff"], tx["p"]],
                           [[escape(f'{names.get(x["group_a"], x["group_a"])} − {names.get(x["group_b"], x["group_b"])}'),
                             fmt.num(x["diff"], lang, 2) + " " + _ci(x["ci_low"], x["ci_high"], lang),

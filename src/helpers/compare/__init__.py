@@ -27,7 +27,7 @@ Example
 """
 from ..stats import compare_groups
 from .columns import (COVARIATES, DESC_COLUMNS, DESIGN_COLUMNS, FACTORS, FINAL_P_POSTHOC, META, MODEL_COLUMNS,
-                      OMNIBUS_COLUMNS, POSTHOC_COLUMNS, RAW_P_POSTHOC, REGION_FACTOR, RESPONDENT_TESTS,
+                      OMNIBUS_COLUMNS, POSTHOC_COLUMNS, RAW_P_POSTHOC, REGION_FACTOR, REGION_PAIRS_MAX, RESPONDENT_TESTS,
                       UNIT_LEVEL_FACTORS, UNITS_COLUMNS, WAVE_FACTOR, WAVE_GROUP)
 from .factors import compare_frame
 from .frame import components, latest_wave, prepare_scores
@@ -52,6 +52,7 @@ __all__ = [
            "POSTHOC_COLUMNS",
            "RAW_P_POSTHOC",
            "REGION_FACTOR",
+           "REGION_PAIRS_MAX",
            "RESPONDENT_TESTS",
            "UNITS_COLUMNS",
            "UNIT_LEVEL_FACTORS",

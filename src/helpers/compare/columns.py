@@ -31,6 +31,11 @@ UNIT_LEVEL_FACTORS = ("unit_type",)
 # post-hoc tests whose p_adj is final as computed (Holm over the pairs of one component)
 FINAL_P_POSTHOC = ("emm_contrast", "svy_contrast", "linked_change", "within_person", "turnover")
 RESPONDENT_TESTS = ("anova", "welch", "kruskal", "tukey", "games_howell", "dunn")
+#: regions compared pair by pair in the regions-against-each-other comparison; a study
+#: with more (a national run has ~550: 150,000 pairs, a cost and a table that grow with
+#: the square of the regions) gets the omnibus tests and each region's mean and interval,
+#: and its regions are placed by the rank intervals of stage 02's uncertainty analysis
+REGION_PAIRS_MAX = 24
 WAVE_FACTOR = "wave"
 WAVE_GROUP = "unit_type"  # wave changes are also reported per unit type
 # tests whose p_adj here is Holm over raw p of all pairs / subgroups x components

@@ -18,7 +18,7 @@ from .frame import components
 def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None, min_n: int = 5,
                   alpha: float = 0.05, mixed_factors=("unit_type",), covariates=COVARIATES,
                   design: DesignSpec | None = None, strata: str | None = None,
-                  min_units: int = MIN_UNITS) -> list:
+                  min_units: int = MIN_UNITS, pairs: bool = True) -> list:
     """All comparisons of one region's scores: a list of ((region, index, component, factor), Comparison).
 
     Primary (``frame = units_replication``): for unit type, the random-intercept
@@ -27,7 +27,8 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
     "region_id"``), the design-based Wald F and contrasts with units as PSUs.
     Respondent-level tests (ANOVA, Welch, Kruskal, Tukey, Games-Howell, Dunn)
     stay as ``respondent_sensitivity`` rows. Group means and CIs are the
-    finite-population design's domain estimates (``frame = finite_population``)."""
+    finite-population design's domain estimates (``frame = finite_population``).
+    ``pairs=False``: the omnibus tests without post-hoc pairs (each result's notes say so)."""
     factors = factors or {f: lab for f, lab in FACTORS.items() if f in scores.columns}
     covs = [c for c in covariates if c in scores.columns]
     # only the columns a comparison reads: every test copies and filters its frame,
@@ -54,8 +55,11 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
                                  min_n=min_n, alpha=alpha, mixed=use_mixed, label=label,
                                  describe_ci=wdes is None,  # the design supplies the intervals
                                  reading=False,  # tables() writes it from the adjusted p
-                                 icc=icc, normality=False)  # not reported by stage 03
-            _primary(res, scores, comp, factor, sdes, min_units)
+                                 icc=icc, normality=False,  # not reported by stage 03
+                                 pairs=pairs)
+            _primary(res, scores, comp, factor, sdes, min_units, pairs)
+            if not pairs:
+                res.notes.append("groups not compared pair by pair (too many pairs)")
             if factor in by:
                 est = by[factor].get(comp)
                 _design_descriptives(res, est if est is not None else empty_est, scores, comp, factor)
@@ -86,7 +90,7 @@ def _icc(scores: pd.DataFrame, comp: str) -> pd.DataFrame | None:
         return None
 
 
-def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units: int) -> None:
+def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units: int, pairs: bool = True) -> None:
     """Mark the respondent-level tests as sensitivity rows and add the primary test
     (without survey weights no design exists: the respondent-level test stays
     primary, and the note says so)."""
@@ -130,7 +134,7 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
             if p["fit"].doubtful:
                 res.notes.extend(p["fit"].notes)
         elif sdes is not None:
-            p = design_comparison(design_subset(sdes, d.index), d, comp, factor)
+            p = design_comparison(design_subset(sdes, d.index), d, comp, factor, pairs=pairs)
             res.primary_means = None  # the design's domain means fill descriptives
         else:
             return keep_respondent_test("no survey weights")

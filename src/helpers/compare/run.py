@@ -11,7 +11,7 @@ import pandas as pd
 from ..design import design_spec
 from ..errors import InputError
 from .columns import (DESC_COLUMNS, DESIGN_COLUMNS, MODEL_COLUMNS, OMNIBUS_COLUMNS, POSTHOC_COLUMNS,
-                      REGION_FACTOR, UNITS_COLUMNS)
+                      REGION_FACTOR, REGION_PAIRS_MAX, UNITS_COLUMNS)
 from .factors import compare_frame
 from .frame import components, latest_wave, prepare_scores
 from .holm import tables
@@ -181,9 +181,11 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
             res, u, current = _region_results(frame, study, index, str(region_id), min_n, alpha, n_lowest)
             latest.append(current)
             pieces.append(_region_tables(res, [u], alpha))
-        if scores["region_id"].nunique() > 1:  # each region's latest wave; regions are strata
+        n_regions = scores["region_id"].nunique()
+        if n_regions > 1:  # each region's latest wave; regions are strata
             res = compare_frame(pd.concat(latest), index, "all", factors={REGION_FACTOR[0]: REGION_FACTOR[1]},
-                                min_n=min_n, alpha=alpha, mixed_factors=(), strata="region_id")
+                                min_n=min_n, alpha=alpha, mixed_factors=(), strata="region_id",
+                                pairs=n_regions <= REGION_PAIRS_MAX)
             pieces.append(_region_tables(res, [], alpha))
     if not pieces:
         raise InputError("no scores to compare", file=out_dir,

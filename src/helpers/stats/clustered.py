@@ -71,7 +71,8 @@ def _n_distinct(v: np.ndarray) -> int:
     return len(pd.unique(v[pd.notna(v)]))
 
 
-def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust: str = "holm") -> dict:
+def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust: str = "holm",
+                      pairs: bool = True) -> dict:
     """Design-based Wald F test and pairwise contrasts of the domain means of
     ``group`` (``design``: a :class:`~helpers.stats.survey.SurveyDesign` over
     ``frame``'s rows, e.g. :func:`helpers.design.structural_design`; domains are
@@ -80,7 +81,8 @@ def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust
     Effect ``eta2_w``: the weighted between-domain share of the weighted total
     sum of squares, sum_g W_g (m_g - m)^2 / sum_i w_i (y_i - m)^2.
     Returns ``omnibus`` (test ``svy_wald``: F = X2 / (k - 1) on (k - 1, PSUs -
-    strata) df, Lumley 2010, 5.2), ``posthoc`` (test ``svy_contrast``, Holm).
+    strata) df, Lumley 2010, 5.2), ``posthoc`` (test ``svy_contrast``, Holm; no
+    rows with ``pairs=False``).
     """
     cmp = design.compare(dv, group, p_adjust=p_adjust)
     wald = cmp.wald.iloc[0]
@@ -98,8 +100,10 @@ def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust
                              "effect_size": between / tot if tot > 0 else np.nan, "n": int(ok.sum()),
                              "k": int(len(cmp.means)),
                              "n_clusters": _n_distinct(frame["unit_id"].to_numpy()[ok])}])
-    pairs = cmp.pairs.drop(columns=[c for c in ("variable", "n_a", "n_b", "mean_a", "mean_b")
-                                    if c in cmp.pairs.columns])
-    pairs["group_a"], pairs["group_b"] = pairs["group_a"].astype(str), pairs["group_b"].astype(str)
-    pairs.insert(0, "test", "svy_contrast")
-    return {"omnibus": omnibus, "posthoc": pairs, "untested": {}}
+    contrasts = cmp.pairs.drop(columns=[c for c in ("variable", "n_a", "n_b", "mean_a", "mean_b")
+                                        if c in cmp.pairs.columns])
+    if not pairs:
+        contrasts = contrasts.iloc[:0]
+    contrasts["group_a"], contrasts["group_b"] = contrasts["group_a"].astype(str), contrasts["group_b"].astype(str)
+    contrasts.insert(0, "test", "svy_contrast")
+    return {"omnibus": omnibus, "posthoc": contrasts, "untested": {}}

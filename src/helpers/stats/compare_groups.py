@@ -184,7 +184,7 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
                    min_n: int = 5, alpha: float = 0.05, p_adjust: str = "holm",
                    mixed: bool = True, label: str | None = None, describe_ci: bool = True,
                    reading: bool = True, icc: pd.DataFrame | None = None,
-                   normality: bool = True) -> Comparison:
+                   normality: bool = True, pairs: bool = True) -> Comparison:
     """Compare ``dv`` across the levels of ``group``.
 
     Steps: drop rows missing ``dv`` or ``group``; leave out groups with fewer than
@@ -205,6 +205,8 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     adjusted p-values (stage 03). ``normality=False`` keeps only the equal-variance
     check among the assumptions (the one that picks the primary test), for a caller
     that does not report the others (stage 03; its diagnostics refit with them).
+    ``pairs=False`` computes no post-hoc pairs (``posthoc`` is empty), for a caller
+    with too many groups to compare pair by pair (stage 03's regions of a national study).
     Degenerate input never crashes: a result with ``ok = False`` and a note is
     returned (one group left, constant scores, everything missing).
 
@@ -248,11 +250,11 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
     shared_icc = icc if icc is not None and len(d) == n_dv else None
     with shared_groups(d, dv, group):  # one split of d for the seven tests
         return _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes,
-                        excluded, desc, shared_icc, normality)
+                        excluded, desc, shared_icc, normality, pairs)
 
 
 def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
-             desc, shared_icc, normality=True) -> Comparison:
+             desc, shared_icc, normality=True, pairs=True) -> Comparison:
     assumptions = _assumptions(d, dv, group, alpha, normality)
     homogeneous = bool(assumptions.loc[0, "ok"])
     rows = []
@@ -281,13 +283,14 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
     omnibus["p_adj"] = omnibus["p"]  # one test per family here; compare.run adjusts across areas
     if primary == "kruskal":
         notes.append("parametric tests not possible; Kruskal-Wallis is the primary test")
-    post = []
-    if primary == "anova":
+    post = [pd.DataFrame(columns=POSTHOC_COLUMNS)]
+    if pairs and primary == "anova":
         post.append(tukey_hsd(d, dv, group))
-    elif primary == "welch":
+    elif pairs and primary == "welch":
         post.append(games_howell(d, dv, group))
-    post.append(dunn(d, dv, group, p_adjust=p_adjust))
-    posthoc = pd.concat(post, ignore_index=True)
+    if pairs:
+        post.append(dunn(d, dv, group, p_adjust=p_adjust))
+    posthoc = pd.concat(post[1:], ignore_index=True) if pairs else post[0]
 
     icc = model = None
     if cluster:
