@@ -284,8 +284,8 @@ def methods_note(r: dict) -> str:
              for s in ww["methods"]]
     lines = [x for x in lines if x.strip()]
     census = [bl["name"] for bl in r["indices"].values() if no_sampling_error(bl)]
-    if census:  # beside the design line: why an interval shown in the brief has zero width
-        lines.insert(2, ww["census_ci"].format(index=", ".join(census)))
+    if census:  # in the design line: why an interval shown in the brief has zero width
+        lines[1] += " " + ww["census_ci"].format(index=", ".join(census))
     rel = b.get("reliability", {}).get("overall")
     if rel and rel.get("alpha") is not None:
         ci = fmt.ci(rel.get("alpha_ci_low"), rel.get("alpha_ci_high"), lang) if rel.get("alpha_ci_low") is not None else ""
