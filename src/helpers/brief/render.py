@@ -1,6 +1,7 @@
 """HTML sections of a brief, each built from the results dict (and the figure
-files drawn from it). The notebook displays them one per cell; nbconvert keeps
-the HTML and drops the code, and the print stylesheet lays them out on A4.
+files drawn from it). The notebook displays them one per cell; the export
+(:mod:`helpers.export`) keeps their HTML and drops the code, and the print
+stylesheet lays them out on A4.
 
 >>> html = sections(results, figures)["key"]             # doctest: +SKIP
 """
