@@ -147,6 +147,8 @@ def main(argv=None) -> int:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"\nmarginal brief: {statistics.median(t for t, _ in warm[1:]):.2f} s wall, "
               f"{statistics.median(c for _, c in warm[1:]):.2f} CPU s (median of {len(warm) - 1}; target <= 2 CPU s)"
+              f"\nfirst brief of the worker (fork server start and preload, imports, first PDF): "
+              f"{warm[0][0]:.2f} s wall, {warm[0][1]:.2f} CPU s"
               f"\n(1-minute load average at the end: {load:.2f} on {os.cpu_count()} cores)")
         shutil.rmtree(tmp, ignore_errors=True)
         return 0

@@ -119,6 +119,13 @@ def write_fixture(root: Path, seed: int = 7) -> Path:
     rr["response_rate"] = 0.5
     rr["weight"] = 2.0
     rr.insert(0, "index", "ikd")
+    # IP ASN is scored from HR records of every PNS: each unit complete (n = headcount = its fpc)
+    hr = (ip.groupby(["wave", "region_id", "unit_id", "unit_type"]).agg(n=("fpc", "size"), headcount=("fpc", "first"))
+          .reset_index())
+    hr["response_rate"] = hr["n"] / hr["headcount"]
+    hr["weight"] = 1.0
+    hr.insert(0, "index", "ip_asn")
+    rr = pd.concat([rr, hr[rr.columns]], ignore_index=True)
     rr.to_parquet(catalog.path(out, "response_rates"), index=False)
     from types import SimpleNamespace
 

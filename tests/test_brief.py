@@ -429,3 +429,41 @@ def test_study_summary_puts_regions_side_by_side(rendered):
     assert row["overall"] == r["indices"]["ikd"]["overall"] and row["lowest_unit_type"] == "Kecamatan"  # the region brief is in id
     text = _text_of(out["html"].read_text(encoding="utf-8"))
     assert fmt.num(row["overall"], "en") in text and 1 <= pdf_pages(out["pdf"]) <= 6
+
+
+def test_a_zero_width_interval_of_a_complete_census_is_explained_in_the_methods_note(fixture_study, results):
+    """An index scored for every civil servant of every unit (IP ASN from complete HR
+    records) has n = N in each stratum: the finite population correction leaves a
+    design-based SE of 0 and intervals [x; x]. The methods note says why, for that
+    index only; an index with sampling error (nonresponse) gets no such sentence."""
+    import copy
+
+    from helpers import strings
+    from helpers.brief.render import methods_note, no_sampling_error
+
+    for lang in ("id", "en"):
+        r = copy.deepcopy(results)
+        r["meta"]["lang"] = lang
+        lead = strings.get("sections", lang)["census_ci"].split("{index}")[1][:30]
+        complete = [b for b in r["indices"].values() if no_sampling_error(b)]
+        sampled = [b for b in r["indices"].values() if not no_sampling_error(b)]
+        # the fixture's IP ASN covers every PNS of every unit (n = fpc); its IKD survey half of them
+        assert [b["id"] for b in complete] == ["ip_asn"] and [b["id"] for b in sampled] == ["ikd"]
+        for b in complete:
+            assert b["se"] == 0 and b["ci_low"] == b["ci_high"] == b["overall"]
+            assert b["response"]["respondents"] == b["response"]["headcount"]
+        for b in sampled:
+            assert b["se"] > 0 and b["ci_high"] > b["ci_low"], (b["id"], b["se"], b["ci_low"], b["ci_high"], b["response"])
+        html = methods_note(r)
+        assert (escape(lead) in html) == bool(complete)
+        # a complete census of every index: one sentence naming each
+        for b in r["indices"].values():
+            b.update(se=0.0, ci_low=b["overall"], ci_high=b["overall"],
+                     response={**b["response"], "rate": 1.0, "units_surveyed": b["response"]["units_total"]})
+        html = methods_note(r)
+        assert html.count(escape(lead)) == 1
+        assert all(escape(b["name"]) in html for b in r["indices"].values())
+        # nonresponse in one unit: the interval is not explained away
+        for b in r["indices"].values():
+            b["response"]["rate"] = 0.95
+        assert escape(lead) not in methods_note(r)

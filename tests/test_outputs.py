@@ -124,3 +124,91 @@ def test_english_brief_goes_beside_the_default_one(brief_ws):
     assert json.loads(out["json"].read_text())["lang"] == "en"
     # no staging folder left behind
     assert not list((root / "reports" / STUDY_ID).glob(".*.tmp"))
+
+
+def _tags_and_text(html: str) -> tuple[list, str]:
+    """The element structure (tag, sorted attributes) and the text of an HTML
+    fragment: what a layout engine sees, whatever the serialiser's attribute order."""
+    from html.parser import HTMLParser
+
+    class P(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tags, self.text = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, tuple(sorted(attrs))))
+
+        def handle_endtag(self, tag):
+            self.tags.append(("/" + tag, ()))
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    p = P()
+    p.feed(html)
+    return p.tags, "".join(p.text)
+
+
+def _notebook(cells):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    nb = new_notebook()
+    for kind, payload, tags in cells:
+        if kind == "markdown":
+            c = nbformat.v4.new_markdown_cell(payload)
+        else:
+            c = new_code_cell("display(HTML(S['x']))",
+                              outputs=[new_output("display_data", data={"text/html": h, "text/plain": "<HTML>"})
+                                       for h in payload])
+        c.metadata["tags"] = tags
+        nb.cells.append(c)
+    return json.loads(nbformat.writes(nb))
+
+
+def test_the_brief_html_is_the_basic_templates_page_without_nbconvert():
+    """The brief's cells only display HTML: its page is built from the notebook's
+    JSON with the blocks nbconvert's basic template gives each code cell (so the
+    PDF lays out the same), removed cells left out; any other notebook still goes
+    through nbconvert (a markdown cell is rendered, not dropped)."""
+    from helpers import export
+
+    nb = _notebook([("markdown", "# set-up", ["remove"]), ("code", [], ["parameters"]),
+                    ("code", ['<section class="a"><h2>Judul</h2><p>2,50 &lt; 3</p></section>'], []),
+                    ("code", ['<p class="note">satu</p>', "<p>dua</p>"], []), ("code", [""], []),
+                    ("code", ["<p>set-up</p>"], ["remove"])])
+    direct = export.displayed_html(nb["cells"])
+    via_nbconvert = export._nbconvert_html(nb)
+    assert _tags_and_text(direct) == _tags_and_text(via_nbconvert)
+    assert "Judul" in direct and "set-up" not in direct and "celltag_parameters" in direct
+    page = export.notebook_to_html(nb, title="Kota A", lang="id")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="id">') and "<title>Kota A</title>" in page
+    assert '<main class="brief">\n' + direct in page and "@page" in page  # the print stylesheet
+    # a markdown cell that stays, or a printed stream: nbconvert renders the page
+    md = _notebook([("markdown", "Ringkasan **tebal**", []), ("code", ["<p>x</p>"], [])])
+    assert export.displayed_html(md["cells"]) is None
+    assert "<strong>tebal</strong>" in export.notebook_to_html(md, title="t", lang="en")
+    md["cells"][1]["outputs"].append({"output_type": "stream", "name": "stderr", "text": ["peringatan\n"]})
+    assert export.displayed_html(md["cells"]) is None
+
+
+def test_an_iri_format_check_still_works_after_the_deferred_import():
+    """helpers.pipeline.execute defers jsonschema's IRI grammar (rfc3987_syntax,
+    ~2 CPU s at import) until an IRI is checked; the check then gives the real answers."""
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers.pipeline.execute, nbformat\n"
+            "m = sys.modules.get('rfc3987_syntax')\n"
+            "deferred = m is None or getattr(m, '__asn_deferred__', False)\n"
+            "from jsonschema import Draft7Validator as V\n"
+            "v = V({'format': 'iri'}, format_checker=V.FORMAT_CHECKER)\n"
+            "print(deferred, v.is_valid('http://a.example/p?q=1'), v.is_valid('http://a b'),"
+            " v.is_valid('http://ü.example/ä'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    try:
+        import rfc3987_syntax  # noqa: F401
+    except ImportError:
+        pytest.skip("rfc3987_syntax is not installed: nothing is deferred")
+    assert out == ["True", "True", "False", "True"]

@@ -1,13 +1,21 @@
 """Turn an executed brief notebook into ``brief.html`` (no code, self-contained:
-figures are embedded as base64) and ``brief.pdf`` (A4, WeasyPrint)."""
+figures are embedded as base64) and ``brief.pdf`` (A4, WeasyPrint).
+
+The brief's notebook displays one HTML section per cell (:mod:`helpers.brief.render`),
+so its page is those outputs in cell order, wrapped in the print stylesheet: built
+directly from the notebook's JSON. A notebook with anything else to show (a
+markdown cell, a printed stream, an error, an image output) goes through
+nbconvert's ``basic`` template instead, which renders every kind of output; the
+brief never needs it, so a pipeline worker never imports nbconvert (~1 CPU s,
+and its Jinja templates another ~0.5 s on the first export).
+"""
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from importlib.resources import files
 from pathlib import Path
-
-import nbformat
 
 from .io import atomic_path
 
@@ -28,7 +36,6 @@ def _font_config():
 
 
 def _warm_up() -> None:
-    import nbconvert  # noqa: F401
     import papermill  # noqa: F401
     from weasyprint import HTML
 
@@ -39,7 +46,7 @@ def _warm_up() -> None:
 
 
 def preload() -> None:
-    """Import papermill and the exporters and make a throw-away PDF in a
+    """Import papermill and WeasyPrint and make a throw-away PDF in a
     background thread, so a worker's first brief does not wait for them (the
     thread uses the time the process spends waiting for its kernel to start)."""
     global _PRELOAD
@@ -60,24 +67,76 @@ def _exporter():
     return _EXPORTER
 
 
-def notebook_to_html(nb_path: Path | nbformat.NotebookNode, title: str | None = None,
-                     lang: str | None = None) -> str:
-    """HTML of the notebook's outputs and markdown only.
+def _kept(cells: list) -> list:
+    """Cells tagged "remove" (set-up, parameter echo) never reach a reader."""
+    return [c for c in cells if "remove" not in c.get("metadata", {}).get("tags", [])]
 
-    Uses nbconvert's ``basic`` template (cells without Jupyter's CSS) wrapped in
-    the workspace's print stylesheet, so the page is light, readable on screen
-    and paginates well on A4.
-    """
-    nb = nbformat.read(nb_path, as_version=4) if isinstance(nb_path, (str, Path)) else nb_path
-    # Cells tagged "remove" (set-up, parameter echo) never reach a reader.
-    nb.cells = [c for c in nb.cells if "remove" not in c.get("metadata", {}).get("tags", [])]
-    body, _ = _exporter().from_notebook_node(nb)
+
+def _text(x) -> str:
+    return "".join(x) if isinstance(x, list) else str(x)
+
+
+def displayed_html(cells: list) -> str | None:
+    """The page body when every kept cell is a code cell whose outputs are all
+    HTML displays (the brief: one ``display(HTML(...))`` per section), else None.
+
+    Each cell gets the blocks nbconvert's ``basic`` template gives a code cell
+    without input or prompts (the same classes, ids and nesting), so the page
+    lays out exactly as the template's did: WeasyPrint collapses the margins of
+    the sections through these blocks, and a page break falls where it fell."""
+    parts = []
+    for c in _kept(cells):
+        if c.get("cell_type") != "code":
+            return None
+        tags = "".join(f" celltag_{t}" for t in c.get("metadata", {}).get("tags", []))
+        cid = f' id="cell-id={c["id"]}"' if c.get("id") else ""
+        areas = []
+        for o in c.get("outputs", []):
+            if o.get("output_type") not in ("display_data", "execute_result") or "text/html" not in o.get("data", {}):
+                return None
+            areas.append('<div class="output_area">\n<div class="output_html rendered_html output_subarea">'
+                         + _text(o["data"]["text/html"]) + "</div>\n</div>\n")
+        inner = ('<div class="output_wrapper">\n<div class="output">\n' + "".join(areas) + "</div>\n</div>\n"
+                 if areas else "")
+        parts.append(f'<div class="cell border-box-sizing code_cell rendered{tags}"{cid}>\n{inner}</div>\n')
+    return "".join(parts)
+
+
+def _nbconvert_html(nb: dict) -> str:
+    import nbformat
+
+    node = nbformat.reads(json.dumps(nb), as_version=4)  # joins the JSON's multi-line strings
+    node.cells = _kept(node.cells)
+    body, _ = _exporter().from_notebook_node(node)
+    return body
+
+
+def page(body: str, title: str, lang: str) -> str:
+    """A whole HTML page: ``body`` in the workspace's print stylesheet."""
     css = files("helpers").joinpath("templates/brief.css").read_text(encoding="utf-8")
-    title = title or nb.metadata.get("title") or (Path(nb_path).stem if isinstance(nb_path, (str, Path)) else "brief")
-    lang = lang or nb.metadata.get("language_code", "id")
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n<style>\n{css}\n</style>\n</head>\n"
             f'<body>\n<main class="brief">\n{body}\n</main>\n</body>\n</html>\n')
+
+
+def notebook_to_html(nb_path: Path | dict, title: str | None = None, lang: str | None = None) -> str:
+    """HTML of the notebook's outputs and markdown only.
+
+    The brief's HTML displays are placed as they are (:func:`displayed_html`);
+    any other notebook goes through nbconvert's ``basic`` template (cells without
+    Jupyter's CSS). Either is wrapped in the workspace's print stylesheet, so the
+    page is light, readable on screen and paginates well on A4.
+    """
+    if isinstance(nb_path, (str, Path)):
+        nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    else:
+        nb = nb_path
+    body = displayed_html(nb.get("cells", []))
+    if body is None:
+        body = _nbconvert_html(nb)
+    meta = nb.get("metadata", {})
+    title = title or meta.get("title") or (Path(nb_path).stem if isinstance(nb_path, (str, Path)) else "brief")
+    return page(body, title, lang or meta.get("language_code", "id"))
 
 
 def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
@@ -96,8 +155,9 @@ def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
 def export_brief(nb_path: Path, folder: Path, suffix: str = "") -> dict[str, Path]:
     """``brief<suffix>.html`` and ``brief<suffix>.pdf`` of an executed brief notebook
     (``suffix`` ``".en"`` for a brief in a language other than the study's default)."""
-    nb = nbformat.read(nb_path, as_version=4)
-    title, lang = nb.metadata.get("title"), None
+    # plain JSON: papermill wrote and validated it; a second validation costs more than the page
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    title, lang = nb.get("metadata", {}).get("title"), None
     results = folder / f"results{suffix}.json"
     if results.exists():  # the brief's own title and language (helpers.brief)
         from .io import read_json

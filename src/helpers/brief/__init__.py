@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .results import build_results
+
+def __getattr__(name: str):
+    """``build_results`` is imported on first use: a pipeline worker imports this
+    package for :func:`lang_suffix` and :func:`output_names` only, and the
+    results module pulls in the index engine with scipy.stats (~2.5 CPU s) that
+    only the brief's kernel needs."""
+    if name == "build_results":
+        from .results import build_results
+
+        return build_results
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def lang_suffix(study, lang: str | None) -> str:
@@ -54,6 +64,7 @@ def make_outputs(study: str, region: str, lang: str = "id", min_cell: int = 5, a
     ``render.sections(results, figures)``."""
     from ..io import ensure_writable_dir, write_json
     from .plots import all_figures
+    from .results import build_results
     from .tables import write_tables
 
     folder = ensure_writable_dir(Path(output_dir) if output_dir else scratch_dir(study, region))

@@ -1,6 +1,7 @@
 """HTML sections of a brief, each built from the results dict (and the figure
-files drawn from it). The notebook displays them one per cell; nbconvert keeps
-the HTML and drops the code, and the print stylesheet lays them out on A4.
+files drawn from it). The notebook displays them one per cell; the export
+(:mod:`helpers.export`) keeps their HTML and drops the code, and the print
+stylesheet lays them out on A4.
 
 >>> html = sections(results, figures)["key"]             # doctest: +SKIP
 """
@@ -283,6 +284,9 @@ def methods_note(r: dict) -> str:
                       model=model_line, suppress=suppression_note(r["meta"]["min_cell"], lang))
              for s in ww["methods"]]
     lines = [x for x in lines if x.strip()]
+    census = [bl["name"] for bl in r["indices"].values() if no_sampling_error(bl)]
+    if census:  # in the design line: why an interval shown in the brief has zero width
+        lines[1] += " " + ww["census_ci"].format(index=", ".join(census))
     rel = b.get("reliability", {}).get("overall")
     if rel and rel.get("alpha") is not None:
         ci = fmt.ci(rel.get("alpha_ci_low"), rel.get("alpha_ci_high"), lang) if rel.get("alpha_ci_low") is not None else ""
@@ -294,6 +298,17 @@ def methods_note(r: dict) -> str:
             out += (f'<li class="assumptions"><strong>{escape(ww["assumptions"])} ({escape(bl["name"])}):</strong><ul>'
                     + "".join(f"<li>{escape(a)}</li>" for a in bl["assumptions"]) + "</ul></li>")
     return f'<section class="methods"><h3>{escape(t(lang)["sections"]["methods"])}</h3><ul>{out}</ul></section>'
+
+
+def no_sampling_error(b: dict) -> bool:
+    """True when an index's design-based interval has zero width because every
+    unit was observed whole: respondents = headcount (response rate 1, every unit
+    surveyed), so the finite population correction 1 - n/N is 0 in every stratum
+    and the linearised SE is 0 (an index scored from complete HR records)."""
+    resp = b.get("response") or {}
+    lo, hi = b.get("ci_low"), b.get("ci_high")
+    return (b.get("se") == 0 and lo is not None and lo == hi and (resp.get("rate") or 0) >= 1
+            and resp.get("units_surveyed") == resp.get("units_total"))
 
 
 def reproducibility_footer(r: dict) -> str:

@@ -7,11 +7,54 @@ that take it without breaking those that do not.
 """
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+import threading
+import types
 from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
+
+_IRI = "rfc3987_syntax"
+_IRI_LOCK = threading.Lock()
+
+
+def defer_iri_grammar() -> None:
+    """Let ``jsonschema`` import its IRI checker only when a schema checks an IRI.
+
+    nbformat (papermill, nbconvert) validates notebooks with ``jsonschema``, whose
+    ``_format`` module imports ``rfc3987_syntax`` eagerly; that module compiles
+    ~40 Earley grammars at import: ~2 CPU s in every process that reads a notebook
+    (python-jsonschema/jsonschema#1428), more than a whole brief's PDF. No notebook
+    schema uses the ``iri`` formats. A stand-in module with the one function
+    ``jsonschema`` takes from it (``is_valid_syntax``) loads the real module on
+    its first call, so an IRI check, if any ever runs, gives the same answer.
+    Does nothing if either module is imported already or ``rfc3987_syntax`` is
+    not installed."""
+    if _IRI in sys.modules or "jsonschema._format" in sys.modules:
+        return
+    from importlib.util import find_spec
+
+    if find_spec(_IRI) is None:
+        return
+    stub = types.ModuleType(_IRI, "stand-in: imports rfc3987_syntax on first use (helpers.pipeline.execute)")
+
+    def is_valid_syntax(term: str, value: str) -> bool:
+        with _IRI_LOCK:
+            if sys.modules.get(_IRI) is stub:
+                del sys.modules[_IRI]
+            real = importlib.import_module(_IRI)
+            stub.is_valid_syntax = real.is_valid_syntax
+        return real.is_valid_syntax(term, value)
+
+    stub.is_valid_syntax = is_valid_syntax
+    stub.__asn_deferred__ = True
+    sys.modules[_IRI] = stub
+
+
+defer_iri_grammar()  # before anything in this process imports nbformat
 
 KERNEL = "asn-workspace"
 # ipykernel warns on every start that local TCP is unencrypted; on this

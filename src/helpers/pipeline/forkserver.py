@@ -37,7 +37,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 #: what every brief imports: imported by the fork server, or when a kernel
 #: started as a new interpreter starts (IPython's exec_lines), so a failing import
 #: here only delays the error to the notebook's own cell
-BRIEF_MODULES = ("helpers.brief", "helpers.brief.render", "helpers.brief.plots", "helpers.brief.tables",
+BRIEF_MODULES = ("helpers.brief", "helpers.brief.results", "helpers.brief.render", "helpers.brief.plots", "helpers.brief.tables",
                  "pyarrow.dataset", "pyarrow.parquet", "openpyxl")
 
 #: imported once by the server, so every forked kernel starts with them: the
