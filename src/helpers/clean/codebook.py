@@ -561,14 +561,15 @@ def _load_codebook(path: Path) -> Codebook:
                                  format=fmt)
     # the same alias on two targets would make mapping depend on order
     owner: dict[str, str] = {}
-    for tname, alist in ([(r["id"], r["aliases"]) for _, r in items.iterrows()]
-                         + [(f.name, f.aliases) for f in fields.values()]):
-        for a in alist:
-            k = _norm_text(pd.Series([a])).iloc[0]
-            if k in owner and owner[k] != tname:
-                raise ConfigError("alias used by two items or fields", file=path, column=tname,
-                                  expected="unique aliases", found=[a, owner[k]])
-            owner[k] = tname
+    pairs = [(tname, a) for tname, alist in ([(r["id"], r["aliases"]) for _, r in items.iterrows()]
+                                             + [(f.name, f.aliases) for f in fields.values()]) for a in alist]
+    # one normalisation of every alias (a pandas call per alias cost ~0.4 s per codebook)
+    keys = _norm_text(pd.Series([a for _, a in pairs], dtype=object)).tolist() if pairs else []
+    for (tname, a), k in zip(pairs, keys):
+        if k in owner and owner[k] != tname:
+            raise ConfigError("alias used by two items or fields", file=path, column=tname,
+                              expected="unique aliases", found=[a, owner[k]])
+        owner[k] = tname
     return Codebook(id=str(data["id"]), kind=kind, index=data.get("index"), scale_min=smin, scale_max=smax,
                     responses=responses, items=items, fields=fields, file=path, raw=data)
 
