@@ -56,7 +56,25 @@ def stage(res: SourceResult, keep: np.ndarray, path: Path) -> None:
 
 def stage_frame(frame: pd.DataFrame, items: list[str], keep: np.ndarray, path: Path) -> None:
     """:func:`stage` of a frame (a file's, or a batch's)."""
-    convert(frame.loc[keep], items).to_parquet(path, index=False)
+    write_staged(pa.Table.from_pandas(convert(frame.loc[keep], items), preserve_index=False), path)
+
+
+def write_staged(table: pa.Table, path: Path) -> None:
+    """A staged table as Arrow IPC, uncompressed: written once and read back once in
+    the same run, where Parquet's encoding and decoding cost more than the rest of the
+    staging (benchmarks/README.md)."""
+    with pa.ipc.new_file(str(path), table.schema) as w:
+        w.write_table(table)
+
+
+def read_staged(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as f:
+        return pa.ipc.open_file(f).read_all()
+
+
+def staged_schema(path: Path) -> pa.Schema:
+    with pa.memory_map(str(path)) as f:
+        return pa.ipc.open_file(f).schema
 
 
 def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
@@ -65,7 +83,7 @@ def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
     the first source that has a value type for it."""
     types: dict[str, pa.DataType] = {}
     for p in staged:
-        for f in pq.read_schema(p):
+        for f in staged_schema(p):
             if f.name not in types or pa.types.is_null(types[f.name]):
                 types[f.name] = f.type
     # every HR field once any export has one: an index spec scores the SKP score or
@@ -86,7 +104,7 @@ def publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd
     """Write a staged source, without its rejected duplicates, into the dataset:
     one file per region, ``<out>/region_id=<id>/part-<i>.parquet`` (the region
     is in the folder name, not in the file). Returns the rows, for the schema check."""
-    t = pq.read_table(staged)
+    t = read_staged(staged)
     if drop:
         t = t.filter(pc.invert(pc.is_in(t["_order"], pa.array(sorted(drop), t["_order"].type))))
     t = t.drop_columns(["_order"])
