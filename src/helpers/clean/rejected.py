@@ -143,13 +143,32 @@ def staged_raw(path, order) -> pd.DataFrame:
 
 
 def concat_rejected(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected rows of every source in run order (``_order``), every column
+    text but ``source_row``. Joined in Arrow: the sources' raw columns differ (one
+    instrument's headers are missing from another's rows), and pandas' concat of
+    frames with disjoint columns cost more than everything else here."""
+    import pyarrow as pa
+
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in ("source_file", "source_row", "respondent_id",
                                                                     "reasons")})
-    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
-    out = out.reset_index(drop=True)
+    tables = []
+    for p in parts:
+        t = pa.Table.from_pandas(p, preserve_index=False)
+        tables.append(t.cast(pa.schema([f if f.name in ("source_row", "_order") else f.with_type(pa.large_string())
+                                        for f in t.schema]).remove_metadata()))
+    t = pa.concat_tables(tables, promote_options="default")
+    t = t.take(pc_sort(t["_order"])).drop_columns(["_order"])
+    out = t.to_pandas(types_mapper=lambda ty: pd.StringDtype() if pa.types.is_large_string(ty) else None)
     for c in out.columns:
-        if c != "source_row":
+        if c != "source_row" and out[c].dtype != "string":
             out[c] = out[c].astype("string")
     return out
+
+
+def pc_sort(order) -> "pa.Array":
+    """Positions that sort ``order`` ascending, ties in their order (a stable sort)."""
+    import pyarrow.compute as pc
+
+    return pc.sort_indices(order)
