@@ -567,12 +567,11 @@ def _read_sav(path: Path, opts: dict) -> pd.DataFrame:
     import pyreadstat
 
     try:
-        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=True,
-                                       formats_as_category=False)
+        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
         raise InputError(f"not a readable SPSS file: {exc}", file=path,
                          expected="an SPSS .sav file") from exc
-    df = _typed_to_strings(df)
+    df = _typed_to_strings(df, _value_label_text(df, meta))
     df.attrs.update(header_row=1, decimal=".", duplicated_headers=[],
                     column_labels=dict(zip(meta.column_names, meta.column_labels)))
     return df
@@ -589,12 +588,31 @@ def _read_parquet(path: Path, opts: dict) -> pd.DataFrame:
     return df
 
 
-def _typed_to_strings(df: pd.DataFrame) -> pd.DataFrame:
-    """Typed columns to text, vectorised where the type allows it."""
+def _value_label_text(df: pd.DataFrame, meta) -> dict:
+    """The text of each labelled SPSS column: a value's label where it has one, else
+    the value itself (as :func:`_cell_text` writes it), what pyreadstat's
+    ``apply_value_formats`` followed by :func:`_cell_text` gives, computed once per
+    distinct value instead of through pyreadstat's per-column frame copies."""
+    out = {}
+    for var, label_name in (meta.variable_to_label or {}).items():
+        labels = (meta.value_labels or {}).get(label_name)
+        if not labels or var not in df.columns or var in out:
+            continue
+        codes, uniq = pd.factorize(df[var], use_na_sentinel=True)
+        text = pd.array([_cell_text(labels.get(u, u)) for u in uniq.tolist()] + [None], dtype="string")
+        out[var] = pd.Series(text.take(np.where(codes < 0, len(uniq), codes)), index=df.index)
+    return out
+
+
+def _typed_to_strings(df: pd.DataFrame, done: dict | None = None) -> pd.DataFrame:
+    """Typed columns to text, vectorised where the type allows it (``done``: columns
+    already converted)."""
     out = {}
     for col in df.columns:
         s = df[col]
-        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
+        if done and col in done:
+            out[col] = done[col]
+        elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
             out[col] = s.astype("string")
         elif pd.api.types.is_float_dtype(s):
             v = s.to_numpy(dtype="float64")
@@ -618,5 +636,7 @@ def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
     df = df.astype("string")
     for col in df.columns:
         s = df[col]
-        df[col] = s.mask(s.str.strip() == "")
+        blank = s.str.strip() == ""
+        if blank.any():  # (rare) a frame-wide mask per column cost more than the rest of reading
+            df[col] = s.mask(blank)
     return df.reset_index(drop=True)
