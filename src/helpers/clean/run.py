@@ -35,7 +35,7 @@ from .. import catalog, checks
 from ..study import Study
 from . import quality as q
 from .context import RunContext, checkpoint, context
-from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, respondent_schema, review_of,
+from .publish import (VALIDATE_ROWS, as_frame, log_table, mkdir, publish, respondent_schema, review_of,
                       stage, stage_frame, summary_of, write_all)
 from .rejected import (batch_raw_rows, concat_rejected, name_cells, rejected_duplicates, rejected_part, rejects_of,
                        stage_raw, staged_raw, within_file_rejects)
@@ -286,7 +286,7 @@ def run(study: Study, write: bool = True, return_tables: bool = False, scheduler
             batch.append(part)
             # the schema is checked on batches of files: pandera costs per call, not per row
             if sum(map(len, batch)) >= VALIDATE_ROWS or n == len(stages) - 1:
-                df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
+                df = as_frame(batch)
                 validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
                 batch = []
         if n_resp == 0:  # a dataset needs one file to carry its columns, even when no row is kept
