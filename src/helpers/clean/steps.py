@@ -391,7 +391,8 @@ def place_units(ctx: RunContext, s: Source) -> None:
             per_file, first_fp = pd.factorize(fcodes.astype(np.int64) * len(first) + codes)
             rows = np.empty(len(first_fp), dtype=np.int64)
             rows[per_file[::-1]] = np.arange(len(per_file))[::-1]  # first row of each (file, pair)
-            counts = uq.iloc[rows].reset_index(drop=True).assign(
+            counts = uq.iloc[rows].reset_index(drop=True).astype(
+                {"raw_name": m["raw_name"].dtype, "region_id": m["region_id"].dtype}).assign(
                 n_rows=np.bincount(per_file, minlength=len(first_fp)).astype("int64"))
             counts.insert(0, "source_file", df["source_file"].to_numpy()[rows])
             per = m.merge(counts, on=["raw_name", "region_id"], how="inner")
