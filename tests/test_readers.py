@@ -117,6 +117,57 @@ def test_spss_value_labels(tmp_path):
     assert out.loc[0, "nip"] == "198503152010012001"
 
 
+
+def test_spss_labels_equal_pyreadstat_apply_value_formats(tmp_path):
+    # the reader applies value labels itself, once per distinct value: every cell must read
+    # as pyreadstat's own apply_value_formats followed by the cell-to-text rule gives it
+    from helpers.clean.readers import _typed_to_strings
+
+    p = tmp_path / "m.sav"
+    df = pd.DataFrame({"jk": [1.0, 2.0, np.nan, 1.0, 3.0], "q": [1.0, 1.5, 4.0, np.nan, 4.0],
+                       "plain": [0.5, 2.0, np.nan, 1e17, -3.0], "txt": ["a", "", "b", "a", " "]})
+    pyreadstat.write_sav(df, str(p), variable_value_labels={"jk": {1: "Laki-laki", 2: "Perempuan"},
+                                                             "q": {1: "Dasar", 4: " "}})
+    ref, _ = pyreadstat.read_sav(str(p), apply_value_formats=True, formats_as_category=False)
+    out = read_table(p)
+    pd.testing.assert_frame_equal(out.drop(columns=[]), _typed_to_strings(ref), check_exact=True)
+    assert out["jk"].tolist()[:2] == ["Laki-laki", "Perempuan"] and out["jk"].iloc[4] == "3"
+    assert out["q"].tolist()[:2] == ["Dasar", "1.5"] and pd.isna(out["q"].iloc[2])  # a blank label is missing
+
+
+def test_xlsx_cells_in_bulk_equal_the_cell_rule():
+    # calamine's typed cells converted in bulk give, cell by cell, what _cell_text gives
+    import datetime as dt
+
+    from helpers.clean.readers import _cell_text, _cells_text
+
+    cells = [["Nama", "NIP", "Skor", "Tanggal", "Jam", "Ok"],
+             ["  ", 198503152010012001.0, 2.5, dt.datetime(2023, 6, 1, 10, 5), dt.time(7, 30), True],
+             ["Ani", 1.98503e17, float("nan"), dt.date(2023, 6, 2), "", False],
+             ["x", -0.0, 1e16, dt.datetime(2023, 6, 1), 3, float("inf")],
+             ["short row"]]
+    def ref(v):
+        try:
+            return _cell_text(v)
+        except TypeError:  # time.isoformat takes no sep: the bulk path must fail the same way
+            return "TypeError"
+    try:
+        got = _cells_text(cells).tolist()
+    except TypeError:
+        got = None
+    width = max(map(len, cells))
+    expected = [[ref(v) for v in r] + [None] * (width - len(r)) for r in cells]
+    if any("TypeError" in r for r in expected):
+        assert got is None
+        cells = [[v for v in r if not isinstance(v, dt.time)] for r in cells]
+        width = max(map(len, cells))
+        got = _cells_text(cells).tolist()
+        expected = [[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in cells]
+    assert got == expected
+    # an 18-digit NIP stored as a float shows that it lost digits (>= 2**53: shortest repr)
+    assert got[1][1] == "1.98503152010012e+17" and got[2][1] == "1.98503e+17" and got[3][2] == "1e+16"
+    assert got[1][0] is None and got[3][1] == "0" and got[1][2] == "2.5" and got[4][1:] == [None] * (width - 1)
+
 def test_parquet_types_to_text(tmp_path):
     p = tmp_path / "x.parquet"
     pd.DataFrame({"nip": [198503152010012001, 198601012011011002], "x": [1.0, np.nan],

@@ -90,3 +90,14 @@ def test_manual_mapping_with_unknown_unit_is_an_error(tmp_path):
 def test_missing_name():
     m = match_units(q([None, ""]), REG)
     assert (m["method"] == "missing").all()
+
+
+def test_pair_codes_number_distinct_name_region_pairs_in_order_of_first_row():
+    # place_units matches each distinct (typed name, region) once; missing is a value of its own
+    from helpers.clean.steps import pair_codes
+
+    names = pd.Series(["Disdik", "Disdik", None, "Disdik", None, "Bappeda"], dtype="string")
+    regions = pd.Series(["r1", "r2", "r1", "r1", "r1", None], dtype=object)
+    codes, first = pair_codes(names, regions)
+    assert codes.tolist() == [0, 1, 2, 0, 2, 3]
+    assert first.tolist() == [0, 1, 2, 5]

@@ -91,6 +91,25 @@ def by_unique(cells: pd.Series, decode) -> list[pd.Series]:
     return res
 
 
+def _factorize_cells(block: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Every cell of ``block``, column after column, as a code into the distinct
+    texts (``-1``: missing), hashed in Arrow (a Python object per cell cost more
+    than decoding the labels)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if block.shape[1] == 0:
+        return np.array([], dtype=np.int64), []
+    chunks = []
+    for c in block.columns:
+        a = pa.array(block[c].astype("string").array)
+        a = a.cast(pa.large_string()) if a.type != pa.large_string() else a
+        chunks += a.chunks if isinstance(a, pa.ChunkedArray) else [a]
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()).combine_chunks())
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
 def _norm_text(s: pd.Series) -> pd.Series:
     """Case-folded, single-spaced text for header and label comparison."""
     return (s.astype("string").str.casefold().str.replace(r"[\s\u00a0]+", " ", regex=True)
@@ -228,11 +247,8 @@ class Codebook:
         ``values`` (rows x columns, NaN when missing or invalid) and problem
         codes (``PROBLEMS[code]``: 0 none, 1 ``unknown_label``, 2 ``out_of_range``)."""
         n, k = block.shape
-        flat = np.concatenate([block[c].astype("string").to_numpy(dtype=object, na_value=None)
-                               for c in block.columns]) if k else np.array([], dtype=object)
-        codes, uniq = pd.factorize(flat, use_na_sentinel=True)
+        codes, uniq = _factorize_cells(block)
         memo = self.__dict__.setdefault("_decoded", {})
-        uniq = [str(u) for u in uniq]
         new = [u for u in uniq if u not in memo]
         if new:
             v, p = self._decode_unique(pd.Series(new, dtype="string"))
@@ -432,15 +448,28 @@ def parse_datetime(cells: pd.Series, fmt: str | None = None) -> pd.Series:
     return parsed if from_serial is None else parsed.astype("datetime64[ns]").fillna(from_serial)
 
 
+def _first_full_format(sample: pd.Series, head: int = 40) -> str | None:
+    """The first of :data:`DATETIME_FORMATS` that parses every cell of ``sample``
+    (None if none does). A format that fails on one of the first ``head`` cells
+    cannot, so most formats are ruled out on those cells alone (parsing is per
+    cell), not on the whole sample."""
+    first = sample.iloc[:head]
+    for fmt in DATETIME_FORMATS:
+        if not pd.to_datetime(first, format=fmt, errors="coerce").notna().all():
+            continue
+        if len(sample) <= head or pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
+            return fmt
+    return None
+
+
 def _parse_formats(s: pd.Series, present: pd.Series) -> pd.Series:
     # choose the format on a sample, parse everything once
     sample = s[present].iloc[:: max(1, int(present.sum()) // 2000)]
-    scores = []
-    for i, fmt in enumerate(DATETIME_FORMATS):
-        scores.append((int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()), -i, fmt))
-        if scores[-1][0] == len(sample):  # no later format can score more, and earlier ones win ties
-            break
-    best = max(scores)[2]
+    best = _first_full_format(sample)
+    if best is None:
+        scores = [(int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()), -i, fmt)
+                  for i, fmt in enumerate(DATETIME_FORMATS)]
+        best = max(scores)[2]
     parsed = _strptime(s, best)
     if parsed[present].notna().all():
         return parsed
@@ -561,14 +590,15 @@ def _load_codebook(path: Path) -> Codebook:
                                  format=fmt)
     # the same alias on two targets would make mapping depend on order
     owner: dict[str, str] = {}
-    for tname, alist in ([(r["id"], r["aliases"]) for _, r in items.iterrows()]
-                         + [(f.name, f.aliases) for f in fields.values()]):
-        for a in alist:
-            k = _norm_text(pd.Series([a])).iloc[0]
-            if k in owner and owner[k] != tname:
-                raise ConfigError("alias used by two items or fields", file=path, column=tname,
-                                  expected="unique aliases", found=[a, owner[k]])
-            owner[k] = tname
+    pairs = [(tname, a) for tname, alist in ([(r["id"], r["aliases"]) for _, r in items.iterrows()]
+                                             + [(f.name, f.aliases) for f in fields.values()]) for a in alist]
+    # one normalisation of every alias (a pandas call per alias cost ~0.4 s per codebook)
+    keys = _norm_text(pd.Series([a for _, a in pairs], dtype=object)).tolist() if pairs else []
+    for (tname, a), k in zip(pairs, keys):
+        if k in owner and owner[k] != tname:
+            raise ConfigError("alias used by two items or fields", file=path, column=tname,
+                              expected="unique aliases", found=[a, owner[k]])
+        owner[k] = tname
     return Codebook(id=str(data["id"]), kind=kind, index=data.get("index"), scale_min=smin, scale_max=smax,
                     responses=responses, items=items, fields=fields, file=path, raw=data)
 

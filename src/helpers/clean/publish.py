@@ -56,7 +56,25 @@ def stage(res: SourceResult, keep: np.ndarray, path: Path) -> None:
 
 def stage_frame(frame: pd.DataFrame, items: list[str], keep: np.ndarray, path: Path) -> None:
     """:func:`stage` of a frame (a file's, or a batch's)."""
-    convert(frame.loc[keep], items).to_parquet(path, index=False)
+    write_staged(pa.Table.from_pandas(convert(frame.loc[keep], items), preserve_index=False), path)
+
+
+def write_staged(table: pa.Table, path: Path) -> None:
+    """A staged table as Arrow IPC, uncompressed: written once and read back once in
+    the same run, where Parquet's encoding and decoding cost more than the rest of the
+    staging (benchmarks/README.md)."""
+    with pa.ipc.new_file(str(path), table.schema) as w:
+        w.write_table(table)
+
+
+def read_staged(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as f:
+        return pa.ipc.open_file(f).read_all()
+
+
+def staged_schema(path: Path) -> pa.Schema:
+    with pa.memory_map(str(path)) as f:
+        return pa.ipc.open_file(f).schema
 
 
 def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
@@ -65,7 +83,7 @@ def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
     the first source that has a value type for it."""
     types: dict[str, pa.DataType] = {}
     for p in staged:
-        for f in pq.read_schema(p):
+        for f in staged_schema(p):
             if f.name not in types or pa.types.is_null(types[f.name]):
                 types[f.name] = f.type
     # every HR field once any export has one: an index spec scores the SKP score or
@@ -82,11 +100,12 @@ def respondent_schema(items: list[str], staged: list[Path]) -> pa.Schema:
 VALIDATE_ROWS = 300_000
 
 
-def publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd.DataFrame:
+def publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pa.Table:
     """Write a staged source, without its rejected duplicates, into the dataset:
     one file per region, ``<out>/region_id=<id>/part-<i>.parquet`` (the region
-    is in the folder name, not in the file). Returns the rows, for the schema check."""
-    t = pq.read_table(staged)
+    is in the folder name, not in the file). Returns the rows (Arrow), for the
+    schema check (:func:`as_frame`)."""
+    t = read_staged(staged)
     if drop:
         t = t.filter(pc.invert(pc.is_in(t["_order"], pa.array(sorted(drop), t["_order"].type))))
     t = t.drop_columns(["_order"])
@@ -94,13 +113,26 @@ def publish(staged: Path, drop: set, schema: pa.Schema, out: Path, i: int) -> pd
     for f in schema:
         cols.append(t[f.name].cast(f.type) if f.name in t.column_names else pa.nulls(len(t), f.type))
     t = pa.table(cols, schema=schema)
-    df = t.to_pandas(types_mapper=_string_mapper)
     if len(t) == 0:
-        return df
-    for r in sorted(pc.unique(t["region_id"]).drop_null().to_pylist()):
-        sub = t.filter(pc.equal(t["region_id"], r)).drop_columns(["region_id"])
-        pq.write_table(sub, mkdir(out / f"region_id={r}") / f"part-{i:05d}.parquet")
-    return df
+        return t
+    # one stable sort by region, then a slice per region (rows keep their order within it)
+    by_region = t.take(pc.sort_indices(t["region_id"]))  # nulls last
+    regions = by_region["region_id"]
+    values, counts = (pc.value_counts(regions.drop_null()).flatten() if regions.null_count < len(regions)
+                      else (pa.array([], pa.string()), pa.array([], pa.int64())))
+    size = dict(zip(values.to_pylist(), counts.to_pylist()))
+    start = 0
+    body = by_region.drop_columns(["region_id"])
+    for r in sorted(size):
+        pq.write_table(body.slice(start, size[r]), mkdir(out / f"region_id={r}") / f"part-{i:05d}.parquet")
+        start += size[r]
+    return t
+
+
+def as_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Published rows (:func:`publish`) as one DataFrame, for the schema check."""
+    t = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    return t.to_pandas(types_mapper=_string_mapper)
 
 
 def _string_mapper(t: pa.DataType):

@@ -180,7 +180,10 @@ def straightliners(df: pd.DataFrame, raw_items: pd.DataFrame, areas: dict[str, l
         value = np.where(hit & ~found, lo, value)
         found |= hit
     found_s = pd.Series(found, index=df.index)
-    new = pd.Series(value, index=df.index).map(lambda v: "" if np.isnan(v) else f"all items = {v:g}")
+    # the text once per distinct value (a few answer codes), not once per row
+    codes, uniq = pd.factorize(value, use_na_sentinel=True)
+    text = np.array([f"all items = {v:g}" for v in uniq] + [""], dtype=object)
+    new = pd.Series(text[np.where(codes < 0, len(uniq), codes)], index=df.index, dtype=object)
     return _result("straightliner", df, found_s, opts, "items", "", new)
 
 
@@ -192,17 +195,23 @@ def missing_items(df: pd.DataFrame, items: pd.DataFrame, areas: dict[str, list[s
         return _off("missing_items", df, "disabled"), _off("no_items", df, "disabled")
     max_share = float(opts.get("max_share", 0.5))
     logs, any_found = [], pd.Series(False, index=df.index)
+    na = items.isna().to_numpy(dtype=bool)  # once for every area
+    pos = {c: j for j, c in enumerate(items.columns)}
     for area, cols in areas.items():
         cols = [c for c in cols if c in items.columns]
         if not cols:
             continue
-        share = items[cols].isna().mean(axis=1)
-        hit = share > max_share
+        share = na[:, [pos[c] for c in cols]].mean(axis=1)
+        hit = pd.Series(share > max_share, index=df.index)
         any_found |= hit
         if hit.any():
-            logs.append(log_frame(df, hit, f"area:{area}", (share * 100).round(0).astype("Int64").astype("string") + "% missing",
-                                  f"> {max_share:.0%}", "missing_items", opts.get("action", "flag")))
-    empty = items.isna().all(axis=1)
+            h = hit.to_numpy()
+            old = np.full(len(df), None, dtype=object)  # the log's text, for the rows it logs
+            old[h] = (pd.Series(share[h] * 100).round(0).astype("Int64").astype("string") + "% missing").to_numpy(
+                dtype=object)
+            logs.append(log_frame(df, hit, f"area:{area}", old, f"> {max_share:.0%}", "missing_items",
+                                  opts.get("action", "flag")))
+    empty = pd.Series(na.all(axis=1), index=df.index)
     area_found = any_found & ~empty
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
     # rows with no answer at all are reported once, by the empty rule

@@ -40,10 +40,15 @@ def raw_rows(res: SourceResult, mask: np.ndarray) -> pd.DataFrame:
     # only columns the codebook knows (or marks safe) leave the raw file; personal ones
     # carry the pseudonym, NIP-looking ones a placeholder
     keep = res.raw.attrs.get("publishable_columns", list(res.raw.columns))
-    raw = res.raw.loc[mask, keep].reset_index(drop=True)
-    rid = res.frame.loc[mask, "respondent_id"].to_numpy()
-    return protect(raw, res.raw.attrs, rid, res.file, res.frame.loc[mask, "source_row"].to_numpy(),
-                    res.frame.loc[mask, "_order"].to_numpy())
+    raw, fr = _rows(res.raw, keep, mask), _rows(res.frame, ["respondent_id", "source_row", "_order"], mask)
+    rid = fr["respondent_id"].to_numpy()
+    return protect(raw, res.raw.attrs, rid, res.file, fr["source_row"].to_numpy(), fr["_order"].to_numpy())
+
+
+def _rows(df: pd.DataFrame, cols: list, mask: np.ndarray) -> pd.DataFrame:
+    """``df.loc[mask, cols]`` with a fresh index; every row (a staged batch) without a take."""
+    out = df[cols].copy() if mask.all() else df.loc[mask, cols]
+    return out.reset_index(drop=True)
 
 
 def protect(raw: pd.DataFrame, attrs: dict, rid, file, source_row, order, masked_rows: dict | None = None
@@ -76,10 +81,10 @@ def batch_raw_rows(b: Batch, mask: np.ndarray) -> pd.DataFrame:
     sizes = [hi - lo for lo, hi in b.bounds]
     masked_rows = {c: np.repeat([c in m for m in per_file], sizes)[mask] for c in union
                    if not all(c in m for m in per_file)}
-    raw = b.raw.loc[mask, keep].reset_index(drop=True)
-    rid = b.frame.loc[mask, "respondent_id"].to_numpy()
-    return protect(raw, attrs, rid, b.frame.loc[mask, "source_file"].to_numpy(dtype=object),
-                   b.frame.loc[mask, "source_row"].to_numpy(), b.frame.loc[mask, "_order"].to_numpy(), masked_rows)
+    raw = _rows(b.raw, keep, mask)
+    fr = _rows(b.frame, ["respondent_id", "source_file", "source_row", "_order"], mask)
+    return protect(raw, attrs, fr["respondent_id"].to_numpy(), fr["source_file"].to_numpy(dtype=object),
+                   fr["source_row"].to_numpy(), fr["_order"].to_numpy(), masked_rows)
 
 
 def rejected_part(res: SourceResult, reject: np.ndarray, reason_txt: pd.Series) -> pd.DataFrame:
@@ -100,22 +105,25 @@ RAW_CHUNK = 200_000
 
 def stage_raw(res: SourceResult | Batch, mask: np.ndarray, path) -> None:
     """:func:`raw_rows` (of a file) or :func:`batch_raw_rows` of the rows in ``mask``,
-    written to ``path`` in chunks of :data:`RAW_CHUNK` rows (raw cells are text: one
-    schema, null columns as text)."""
+    written to ``path`` (Arrow IPC, LZ4: a temporary file, read back only for the
+    duplicates; Parquet's encoding cost more than the rest of the staging) in chunks of
+    :data:`RAW_CHUNK` rows (raw cells are text: one schema, null columns as text)."""
     rows = batch_raw_rows if isinstance(res, Batch) else raw_rows
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     pos = np.flatnonzero(np.asarray(mask, dtype=bool))
     writer, schema = None, None
     try:
         for a in range(0, max(len(pos), 1), RAW_CHUNK):
-            m = np.zeros(len(mask), dtype=bool)
-            m[pos[a:a + RAW_CHUNK]] = True
+            if a == 0 and len(pos) == len(mask) and len(pos) <= RAW_CHUNK:
+                m = np.ones(len(mask), dtype=bool)
+            else:
+                m = np.zeros(len(mask), dtype=bool)
+                m[pos[a:a + RAW_CHUNK]] = True
             table = pa.Table.from_pandas(rows(res, m), preserve_index=False)
             if schema is None:
                 schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
-                writer = pq.ParquetWriter(path, schema)
+                writer = pa.ipc.new_file(str(path), schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
             writer.write_table(table.cast(schema))
     finally:
         if writer is not None:
@@ -123,25 +131,44 @@ def stage_raw(res: SourceResult | Batch, mask: np.ndarray, path) -> None:
 
 
 def staged_raw(path, order) -> pd.DataFrame:
-    """The staged raw rows (:func:`raw_rows` of a source's eligible rows) whose
-    run-wide ``_order`` is in ``order``: the copies the duplicate rule rejected."""
+    """The staged raw rows (:func:`stage_raw`) whose run-wide ``_order`` is in
+    ``order``: the copies the duplicate rule rejected."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    t = pq.read_table(path)
+    with pa.memory_map(str(path)) as f:
+        t = pa.ipc.open_file(f).read_all()
     t = t.filter(pc.is_in(t["_order"], pa.array(np.asarray(order, dtype="int64"))))
     return t.to_pandas()
 
 
 def concat_rejected(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected rows of every source in run order (``_order``), every column
+    text but ``source_row``. Joined in Arrow: the sources' raw columns differ (one
+    instrument's headers are missing from another's rows), and pandas' concat of
+    frames with disjoint columns cost more than everything else here."""
+    import pyarrow as pa
+
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in ("source_file", "source_row", "respondent_id",
                                                                     "reasons")})
-    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
-    out = out.reset_index(drop=True)
+    tables = []
+    for p in parts:
+        t = pa.Table.from_pandas(p, preserve_index=False)
+        tables.append(t.cast(pa.schema([f if f.name in ("source_row", "_order") else f.with_type(pa.large_string())
+                                        for f in t.schema]).remove_metadata()))
+    t = pa.concat_tables(tables, promote_options="default")
+    t = t.take(pc_sort(t["_order"])).drop_columns(["_order"])
+    out = t.to_pandas(types_mapper=lambda ty: pd.StringDtype() if pa.types.is_large_string(ty) else None)
     for c in out.columns:
-        if c != "source_row":
+        if c != "source_row" and out[c].dtype != "string":
             out[c] = out[c].astype("string")
     return out
+
+
+def pc_sort(order) -> "pa.Array":
+    """Positions that sort ``order`` ascending, ties in their order (a stable sort)."""
+    import pyarrow.compute as pc
+
+    return pc.sort_indices(order)

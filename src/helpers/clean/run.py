@@ -35,7 +35,7 @@ from .. import catalog, checks
 from ..study import Study
 from . import quality as q
 from .context import RunContext, checkpoint, context
-from .publish import (VALIDATE_ROWS, log_table, mkdir, publish, respondent_schema, review_of,
+from .publish import (VALIDATE_ROWS, as_frame, log_table, mkdir, publish, respondent_schema, review_of,
                       stage, stage_frame, summary_of, write_all)
 from .rejected import (batch_raw_rows, concat_rejected, name_cells, rejected_duplicates, rejected_part, rejects_of,
                        stage_raw, staged_raw, within_file_rejects)
@@ -60,8 +60,8 @@ ORDER_STEP = 1 << 32
 def clean_parts(ctx: RunContext, idx: list[int], staged: Path, return_tables: bool = False) -> list[dict]:
     """Sources ``idx`` (consecutive) cleaned as a batch (:func:`helpers.clean.steps.clean_batch`),
     then per source: its within-file verdicts taken and its rows staged
-    (``<i>.parquet``: the rows that survived, in the respondent dtypes;
-    ``raw-<i>.parquet``: their raw text, protected, for the duplicate rule to
+    (``<i>.arrow``: the rows that survived, in the respondent dtypes;
+    ``raw-<i>.arrow``: the raw text of every row, protected, for the duplicate rule to
     take the rejected copies from). Returns per source what the study-wide steps
     need: the pseudonym keys, rejected rows, log, unit queries and counts."""
     srcs = [ctx.study.sources[i] for i in idx]
@@ -80,7 +80,7 @@ def clean_parts(ctx: RunContext, idx: list[int], staged: Path, return_tables: bo
 
 def _staged_batch(ctx: RunContext, ids: list[int], b, staged: Path, return_tables: bool) -> list[dict]:
     """:func:`_staged_part` of a batch at once: its surviving rows staged in one
-    ``<first>.parquet`` (and ``raw-<first>.parquet``), its keys and rejected rows in
+    ``<first>.arrow`` (and ``raw-<first>.arrow``), its keys and rejected rows in
     the first file's part (``stage`` names the staged file of each source)."""
     opts, frame = ctx.opts, b.frame
     scope = [c for c in opts["duplicate"].get("scope", ["instrument", "wave"])]
@@ -106,8 +106,9 @@ def _staged_batch(ctx: RunContext, ids: list[int], b, staged: Path, return_table
         _source=source[eligible])
     k["_fallback"] = fb[eligible].to_numpy()
     first = ids[0]
-    stage_raw(b, eligible, staged / f"raw-{first:05d}.parquet")
-    stage_frame(frame, b.results[0].items, eligible, staged / f"{first:05d}.parquet")
+    # the raw text of every row (no selection): only the duplicates are read back, by _order
+    stage_raw(b, np.ones(len(frame), dtype=bool), staged / f"raw-{first:05d}.arrow")
+    stage_frame(frame, b.results[0].items, eligible, staged / f"{first:05d}.arrow")
     rej = batch_raw_rows(b, reject)
     rej.insert(3, "reasons", reason_txt[reject].to_numpy())
     out = []
@@ -129,8 +130,8 @@ def _staged_part(ctx: RunContext, i: int, res, staged: Path, return_tables: bool
     k = res.frame.loc[eligible.to_numpy(), [c for c in KEY_COLUMNS + scope if c in res.frame.columns
                                             and c != "_source"]].assign(_source=i)
     k["_fallback"] = fb[eligible.to_numpy()].to_numpy()
-    stage_raw(res, eligible.to_numpy(), staged / f"raw-{i:05d}.parquet")
-    stage(res, eligible.to_numpy(), staged / f"{i:05d}.parquet")
+    stage_raw(res, np.ones(len(res.frame), dtype=bool), staged / f"raw-{i:05d}.arrow")
+    stage(res, eligible.to_numpy(), staged / f"{i:05d}.arrow")
     return {"items": res.items, "keys": k, "rejected": rejected_part(res, reject, reason_txt),
             "logs": [lg for lg in res.logs if len(lg)], "review": res.unit_queries, "stage": i,
             "unit_rows": res.frame[["source_file", "source_row", "unit_id"]] if return_tables else None,
@@ -268,24 +269,24 @@ def run(study: Study, write: bool = True, return_tables: bool = False, scheduler
         stages = list(dict.fromkeys(stage_of.values()))
         dup_stage = kt["_source"].map(stage_of) if len(kt) else kt["_source"]
         for g, rows in kt.loc[dup_mask].groupby(dup_stage[dup_mask]):
-            rejected.append(rejected_duplicates(staged_raw(staged / f"raw-{int(g):05d}.parquet", rows["_order"])))
+            rejected.append(rejected_duplicates(staged_raw(staged / f"raw-{int(g):05d}.arrow", rows["_order"])))
 
         bounds = {}
         for src in study.sources:
             cb = ctx.codebook(src.instrument)
             if cb.scale_min is not None:
                 bounds.update({it: (cb.scale_min, cb.scale_max) for it in cb.item_ids if it in items})
-        schema = respondent_schema(list(items), [staged / f"{g:05d}.parquet" for g in stages])
+        schema = respondent_schema(list(items), [staged / f"{g:05d}.arrow" for g in stages])
         resp_dir = tmp_root / catalog.table("respondents").file
         drop = dict(iter(kt.loc[dup_mask].groupby(dup_stage[dup_mask])["_order"])) if dup_mask.any() else {}
         n_resp, batch = 0, []
         for n, g in enumerate(stages):
-            part = publish(staged / f"{g:05d}.parquet", set(drop.get(g, ())), schema, resp_dir, g)
+            part = publish(staged / f"{g:05d}.arrow", set(drop.get(g, ())), schema, resp_dir, g)
             n_resp += len(part)
             batch.append(part)
             # the schema is checked on batches of files: pandera costs per call, not per row
             if sum(map(len, batch)) >= VALIDATE_ROWS or n == len(stages) - 1:
-                df = pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
+                df = as_frame(batch)
                 validate_respondents(df, {k: v for k, v in bounds.items() if k in df.columns})
                 batch = []
         if n_resp == 0:  # a dataset needs one file to carry its columns, even when no row is kept

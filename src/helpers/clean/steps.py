@@ -356,37 +356,62 @@ def place_units(ctx: RunContext, s: Source) -> None:
             else (raw[region_col].notna() & mapped.isna()).to_numpy()
         names = raw[inv["unit"]].str.strip().mask(elsewhere)
         uq = pd.DataFrame({"raw_name": names, "region_id": df["region_id"].to_numpy()})
-        m, foreign = match_source_units(uq, ctx.inside, ctx.outside)
+        # matched once per distinct (name, region), in the order of first appearance
+        # (what the matcher's own drop_duplicates gives); rows take their pair's result
+        codes, first = pair_codes(uq["raw_name"], uq["region_id"])
+        m, foreign = match_source_units(uq.iloc[first].reset_index(drop=True), ctx.inside, ctx.outside)
         if foreign:
             f = foreign_rows(uq, m, df["source_file"]) if len(s.parts) > 1 \
                 else uq["raw_name"].isin(foreign).to_numpy()
             outside = outside | f
             detail = detail.where(~f, "unit " + uq["raw_name"] + " is outside the study's regions")
-        j = uq.merge(m, on=["raw_name", "region_id"], how="left")
-        df["unit_id"] = j["unit_id"].astype("string").to_numpy()
-        df["unit_type"] = df["unit_id"].map(ctx.utype).astype("string")
-        for method, action in (("normalised", "recode"), ("alias", "recode"), ("fuzzy", "recode"),
-                               ("manual", "recode"), ("review", "flag")):
-            mm = (j["method"] == method).fillna(False).to_numpy()
+        at = np.full(len(first), -1, dtype=np.int64)  # pair -> its row of m (-1: taken out as foreign)
+        at[m.index.to_numpy()] = np.arange(len(m))
+        row_m = at[codes]
+        m = m.reset_index(drop=True)
+        uid = m["unit_id"].astype("string")
+        df["unit_id"] = uid.array.take(row_m, allow_fill=True).to_numpy()
+        df["unit_type"] = uid.map(ctx.utype).astype("string").array.take(row_m, allow_fill=True)
+        method = m["method"].to_numpy(dtype=object)
+        new_value = (m["unit_id"].fillna("").astype("string") + (
+            " (" + m["score"].round(0).astype("Int64").astype("string") + ")").fillna("")).to_numpy(dtype=object)
+        row_method = np.where(row_m >= 0, method[np.maximum(row_m, 0)] if len(m) else None, None)
+        for meth, action in (("normalised", "recode"), ("alias", "recode"), ("fuzzy", "recode"),
+                             ("manual", "recode"), ("review", "flag")):
+            mm = row_method == meth
             if mm.any():
-                s.logs.append(q.log_frame(df, mm, inv["unit"], uq["raw_name"],
-                                          j["unit_id"].fillna("").astype("string") + (
-                                              " (" + j["score"].round(0).astype("Int64").astype("string") + ")")
-                                          .fillna(""), f"unit_{method}", action))
+                s.logs.append(q.log_frame(df, mm, inv["unit"], uq["raw_name"], new_value[row_m], f"unit_{meth}",
+                                          action))
+        n_rows = np.bincount(codes, minlength=len(first))
         if len(s.parts) == 1:
-            counts = uq.groupby(["raw_name", "region_id"], dropna=False).size().rename("n_rows").reset_index()
-            s.unit_queries = m.merge(counts, on=["raw_name", "region_id"], how="left").assign(
-                source_file=s.parts[0][0].file)
+            pairs = at >= 0
+            s.unit_queries = m.assign(n_rows=n_rows[pairs].astype("int64"), source_file=s.parts[0][0].file)
         else:  # one row per typed name and file, as if each file had been matched alone
-            counts = uq.assign(source_file=df["source_file"].to_numpy()).groupby(
-                ["source_file", "raw_name", "region_id"], dropna=False, sort=False).size().rename("n_rows") \
-                .reset_index()
+            fcodes = pd.factorize(df["source_file"].to_numpy(dtype=object))[0]
+            per_file, first_fp = pd.factorize(fcodes.astype(np.int64) * len(first) + codes)
+            rows = np.empty(len(first_fp), dtype=np.int64)
+            rows[per_file[::-1]] = np.arange(len(per_file))[::-1]  # first row of each (file, pair)
+            counts = uq.iloc[rows].reset_index(drop=True).astype(
+                {"raw_name": m["raw_name"].dtype, "region_id": m["region_id"].dtype}).assign(
+                n_rows=np.bincount(per_file, minlength=len(first_fp)).astype("int64"))
+            counts.insert(0, "source_file", df["source_file"].to_numpy()[rows])
             per = m.merge(counts, on=["raw_name", "region_id"], how="inner")
             s.unit_queries = per[[*m.columns, "n_rows", "source_file"]]
     else:
         df["unit_id"] = pd.Series(pd.NA, index=df.index, dtype="string")
         df["unit_type"] = pd.Series(pd.NA, index=df.index, dtype="string")
     s.outside, s.detail = outside, detail
+
+
+def pair_codes(names: pd.Series, regions: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct (name, region) pair (0, 1, ... in order of first
+    appearance; missing values are a value) and the first row of each pair."""
+    n_codes = pd.factorize(names, use_na_sentinel=False)[0].astype(np.int64)
+    r_codes, r_uniq = pd.factorize(pd.Series(regions, dtype=object), use_na_sentinel=False)
+    codes, uniq = pd.factorize(n_codes * (len(r_uniq) + 1) + r_codes)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return codes.astype(np.int64), first
 
 
 def foreign_rows(uq: pd.DataFrame, m: pd.DataFrame, files: pd.Series) -> np.ndarray:

@@ -272,6 +272,8 @@ class UnitMatcher:
 
         # fuzzy, region by region (a typed name is compared with its own region's units)
         rest = out[todo & out["reason"].isna()]
+        # the typed names' long forms, once for every region (the normalisation is per name)
+        plain = normalise_unit_name(rest["raw_name"], phrases=False).fillna("") if len(rest) else rest["raw_name"]
         for region, grp in rest.groupby(rest["region_id"].fillna("\0"), sort=False):
             pool = self.fuzzy_pool.get(region, names.iloc[:0])
             if pool.empty:
@@ -279,8 +281,7 @@ class UnitMatcher:
                 continue
             choices = pool["key"].tolist()
             scores = np.maximum(_fuzzy_scores(grp["key"].tolist(), choices),
-                                _fuzzy_scores(normalise_unit_name(grp["raw_name"], phrases=False).fillna("").tolist(),
-                                              choices))
+                                _fuzzy_scores(plain.loc[grp.index].tolist(), choices))
             # best score per unit (a unit may have several names)
             units = pool["unit_id"].to_numpy()
             uids, inv = np.unique(units, return_inverse=True)
@@ -373,7 +374,9 @@ def map_region(cells: pd.Series, lookup: dict[str, str]) -> pd.Series:
     for _ in range(2):
         slug = slug.str.replace(REGION_PREFIX, "", regex=True)
         val = val.fillna(slug.map(lookup))
-    return cells.map(dict(zip(uniq.tolist(), val.tolist()))).astype("string")
+    # the distinct cells' ids spread back by position (a dict lookup per row cost more)
+    codes = pd.Index(uniq.astype(object)).get_indexer(cells.astype(object))
+    return pd.Series(val.astype("string").array.take(codes, allow_fill=True), index=cells.index, name=cells.name)
 
 
 def region_names(study: Study) -> dict[str, list[str]]:
