@@ -4,10 +4,15 @@ safe; personal cells carry the pseudonym, NIP-looking columns a placeholder).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .steps import Batch, SourceResult
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 def within_file_rejects(res: SourceResult) -> tuple[np.ndarray, pd.Series]:
     """Rows the within-file rules reject, and their ``;``-joined rule codes."""
