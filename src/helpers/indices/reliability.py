@@ -75,10 +75,19 @@ def _alpha_ci(res: Any) -> tuple[float, float, float]:
     return a, lo, hi
 
 
-def item_total(x: pd.DataFrame) -> pd.Series:
-    """Corrected item-total correlation: r(item, sum of the other items), pairwise complete."""
-    total = x.sum(axis=1, min_count=x.shape[1])
-    return pd.Series({c: x[c].corr(total - x[c]) for c in x.columns})
+def item_total(x: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """Corrected item-total correlation per item: r(item, sum of the other items)
+    over the rows that answer every item (the rest have no total)."""
+    xv = x.to_numpy(dtype=float, na_value=np.nan) if isinstance(x, pd.DataFrame) else np.asarray(x, float)
+    full = xv[~np.isnan(xv).any(axis=1)]
+    rest = full.sum(axis=1, keepdims=True) - full
+    a = full - full.mean(axis=0) if len(full) else full
+    b = rest - rest.mean(axis=0) if len(full) else rest
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * b).sum(axis=0) / np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    if len(full) < 2:
+        r[:] = np.nan
+    return np.clip(r, -1.0, 1.0)
 
 
 def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True) -> tuple[dict, pd.DataFrame]:
@@ -94,17 +103,22 @@ def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True
             # omega needs a one-factor fit; a degenerate scale gets NaN, not a crash
             om = math.nan
     k = x.shape[1]
-    scale = {"n": int(x.notna().any(axis=1).sum()), "k": k, "alpha": a, "alpha_ci_low": lo,
+    xv = x.to_numpy(dtype=float, na_value=np.nan)
+    answered = ~np.isnan(xv)
+    scale = {"n": int(answered.any(axis=1).sum()), "k": k, "alpha": a, "alpha_ci_low": lo,
              "alpha_ci_high": hi, "omega": om}
     if not per_item:
         return scale, pd.DataFrame()
-    itr = item_total(x)
+    itr = item_total(xv)
     # alpha if item j is deleted, from the pairwise covariance matrix computed once:
     # a pairwise covariance of two other items does not depend on item j, so the
     # submatrix without j is what refitting alpha on the other items would compute
     # (alpha = k/(k-1) (1 - tr C / sum C), Cronbach 1951); k refits per scale and
     # region were most of stage 02's time at national scale
-    cov = x.apply(pd.to_numeric, errors="coerce").astype(float).dropna(how="all").cov().to_numpy()
+    from ..stats.reliability import pairwise_cov
+
+    cov = pairwise_cov(xv[answered.any(axis=1)])
+    n_item = answered.sum(axis=0)
     rows = []
     for j, c in enumerate(x.columns):
         aid = math.nan
@@ -113,7 +127,7 @@ def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True
             sub = cov[np.ix_(keep, keep)]
             total = np.nansum(sub)
             aid = (k - 1) / (k - 2) * (1 - np.trace(sub) / total) if total > 0 else math.nan
-        rows.append({"item": c, "n": int(x[c].notna().sum()), "k": k, "item_total_r": itr[c],
+        rows.append({"item": c, "n": int(n_item[j]), "k": k, "item_total_r": float(itr[j]),
                      "alpha_if_deleted": aid})
     return scale, pd.DataFrame(rows)
 

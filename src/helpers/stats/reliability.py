@@ -12,14 +12,17 @@ from scipy import stats as sps
 
 from ..errors import InputError
 
-__all__ = ["alpha_cluster_ci", "cronbach_alpha", "icc1", "mcdonald_omega"]
+__all__ = ["alpha_cluster_ci", "cronbach_alpha", "icc1", "mcdonald_omega", "pairwise_cov"]
 
 
 def _item_frame(items: pd.DataFrame, what: str) -> pd.DataFrame:
     if not isinstance(items, pd.DataFrame):
         raise InputError(f"{what} needs a DataFrame of items (one column per item)",
                          expected="pandas.DataFrame", found=type(items).__name__)
-    x = items.apply(pd.to_numeric, errors="coerce").astype(float)
+    if all(pd.api.types.is_float_dtype(t) and t.kind == "f" and t.itemsize == 8 for t in items.dtypes):
+        x = items  # already float64 columns: to_numeric would copy them unchanged
+    else:
+        x = items.apply(pd.to_numeric, errors="coerce").astype(float)
     x = x.dropna(how="all")
     if x.shape[1] < 2:
         raise InputError(f"{what} needs at least two items", expected=">= 2 item columns",
@@ -28,6 +31,34 @@ def _item_frame(items: pd.DataFrame, what: str) -> pd.DataFrame:
         raise InputError(f"{what} needs at least three respondents with answers",
                          expected=">= 3 rows", found=len(x))
     return x
+
+
+def pairwise_cov(x: np.ndarray) -> np.ndarray:
+    """Pairwise-complete covariance matrix of the columns of ``x`` (NaN = missing), as
+    ``pandas.DataFrame.cov``: C_ab over the rows where a and b are both observed,
+
+        C_ab = (P_ab - S_ab S_ba / n_ab) / (n_ab - 1),
+
+    n_ab their count, S_ab the sum of x_a and P_ab of x_a x_b over those rows (on
+    columns centred at their means, which leaves C unchanged and keeps the
+    difference well conditioned); NaN where n_ab < 2.
+
+    Example
+    -------
+    >>> pairwise_cov(np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]]))[0, 1]
+    1.8333333333333335
+    """
+    obs = ~np.isnan(x)
+    m = obs.astype(float)
+    count = m.sum(axis=0)
+    centre = np.where(obs, x, 0.0).sum(axis=0) / np.maximum(count, 1)
+    x0 = np.where(obs, x - centre, 0.0)
+    n_ab = m.T @ m
+    s_ab = x0.T @ m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = (x0.T @ x0 - s_ab * s_ab.T / n_ab) / (n_ab - 1)
+    c[n_ab < 2] = np.nan
+    return c
 
 
 def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, nan_policy: str = "pairwise") -> pd.DataFrame:
@@ -55,7 +86,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, nan_policy: str = "pai
     if nan_policy == "listwise":
         x = x.dropna()
     n, k = x.shape
-    c = x.cov().to_numpy()
+    c = pairwise_cov(x.to_numpy(dtype=float, na_value=np.nan))
     total = np.nansum(c)
     alpha = (k / (k - 1)) * (1 - np.trace(c) / total) if total > 0 else np.nan
     df1, df2 = n - 1, (n - 1) * (k - 1)
