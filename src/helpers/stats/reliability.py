@@ -12,7 +12,8 @@ from scipy import stats as sps
 
 from ..errors import InputError
 
-__all__ = ["alpha_cluster_ci", "cronbach_alpha", "icc1", "mcdonald_omega", "pairwise_cov"]
+__all__ = ["alpha_cluster_ci", "alpha_feldt", "cronbach_alpha", "icc1", "mcdonald_omega", "omega_total",
+           "pairwise_cov"]
 
 
 def _item_frame(items: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -86,14 +87,22 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, nan_policy: str = "pai
     if nan_policy == "listwise":
         x = x.dropna()
     n, k = x.shape
-    c = pairwise_cov(x.to_numpy(dtype=float, na_value=np.nan))
+    alpha, lo, hi = alpha_feldt(pairwise_cov(x.to_numpy(dtype=float, na_value=np.nan)), n, ci)
+    return pd.DataFrame([{"n": n, "k": k, "alpha": alpha, "ci_low": lo, "ci_high": hi}])
+
+
+def alpha_feldt(c: np.ndarray, n: int, ci: float = 0.95) -> tuple[float, float, float]:
+    """Cronbach's alpha and Feldt's interval from a k x k item covariance matrix ``c``
+    of ``n`` respondents (the arithmetic of :func:`cronbach_alpha`, for callers that
+    already hold the covariances)."""
+    k = c.shape[0]
     total = np.nansum(c)
     alpha = (k / (k - 1)) * (1 - np.trace(c) / total) if total > 0 else np.nan
     df1, df2 = n - 1, (n - 1) * (k - 1)
     a = 1 - ci
     lo = 1 - (1 - alpha) * sps.f.isf(a / 2, df1, df2)
     hi = 1 - (1 - alpha) * sps.f.isf(1 - a / 2, df1, df2)
-    return pd.DataFrame([{"n": n, "k": k, "alpha": alpha, "ci_low": lo, "ci_high": hi}])
+    return alpha, lo, hi
 
 
 def _one_factor_ml(r: np.ndarray, tol: float = 1e-10, max_iter: int = 2000) -> tuple[np.ndarray, np.ndarray]:
@@ -162,18 +171,25 @@ def mcdonald_omega(items: pd.DataFrame) -> pd.DataFrame:
     """
     x = _item_frame(items, "mcdonald_omega").dropna()
     n, k = x.shape
+    omega, lam_s = omega_total(x.to_numpy(), list(x.columns))
+    return pd.DataFrame([{"n": n, "k": k, "omega": omega, "loadings": list(np.round(lam_s, 6))}])
+
+
+def omega_total(x: np.ndarray, names: list | None = None) -> tuple[float, np.ndarray]:
+    """Omega (total) and the standardized loadings of the complete rows ``x``
+    (n x k, no NaN): the fit of :func:`mcdonald_omega` on an array."""
+    n, k = x.shape
     if n < 3:
         raise InputError("mcdonald_omega needs at least three complete rows", expected=">= 3", found=n)
-    sd = x.std(ddof=1).to_numpy()
+    sd = x.std(axis=0, ddof=1)
     if np.any(~np.isfinite(sd)) or np.any(sd == 0):
-        raise InputError("mcdonald_omega: an item has no variance", column=str(x.columns[np.argmin(sd)]),
-                         expected="items that vary")
-    r = np.corrcoef(x.to_numpy(), rowvar=False)
+        raise InputError("mcdonald_omega: an item has no variance",
+                         column=str((names or list(range(k)))[int(np.argmin(sd))]), expected="items that vary")
+    r = np.corrcoef(x, rowvar=False)
     lam_s, psi_s = _one_factor_ml(r)
     lam = lam_s * sd
     theta = psi_s * sd**2
-    omega = lam.sum() ** 2 / (lam.sum() ** 2 + theta.sum())
-    return pd.DataFrame([{"n": n, "k": k, "omega": omega, "loadings": list(np.round(lam_s, 6))}])
+    return lam.sum() ** 2 / (lam.sum() ** 2 + theta.sum()), lam_s
 
 
 def icc1(df: pd.DataFrame, dv: str, cluster: str) -> pd.DataFrame:
@@ -222,11 +238,14 @@ def _unit_codes(cluster, strata, keep: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Per row its unit's code (units = (stratum, cluster) pairs, numbered in order of
     first appearance) and per unit its stratum's code (also in order of first
     appearance among the units): the numbering the replicate draws follow."""
-    cl_codes = pd.factorize(pd.Series(np.asarray(cluster)[keep]).astype(str).to_numpy())[0]
-    if strata is None:
-        st_codes = np.zeros(len(cl_codes), dtype=np.int64)
-    else:
-        st_codes = pd.factorize(pd.Series(np.asarray(strata)[keep]).astype(str).to_numpy())[0]
+    def factorized(values) -> np.ndarray:
+        v = np.asarray(values)[keep]
+        if v.dtype.kind in "iu":  # already one integer per unit (or stratum)
+            return pd.factorize(v)[0]
+        return pd.factorize(pd.Series(v).astype(str).to_numpy())[0]
+
+    cl_codes = factorized(cluster)
+    st_codes = np.zeros(len(cl_codes), dtype=np.int64) if strata is None else factorized(strata)
     # one integer per (stratum, cluster) pair: its first appearance is the pair's
     codes, pairs = pd.factorize(st_codes.astype(np.int64) * (int(cl_codes.max()) + 1) + cl_codes)
     unit_stratum = pd.factorize(pairs // (int(cl_codes.max()) + 1))[0]
@@ -258,7 +277,7 @@ def alpha_cluster_ci(items: pd.DataFrame, cluster, strata=None, n_boot: int = 10
 
     Parameters
     ----------
-    items : DataFrame, one column per item (NaN = missing).
+    items : DataFrame or 2-D array, one column per item (NaN = missing).
     cluster, strata : array-likes aligned with ``items`` (e.g. unit ids, region ids).
 
     Returns
@@ -269,9 +288,12 @@ def alpha_cluster_ci(items: pd.DataFrame, cluster, strata=None, n_boot: int = 10
     -------
     >>> alpha_cluster_ci(x, units)   # doctest: +SKIP
     """
-    x = items if all(pd.api.types.is_float_dtype(t) for t in items.dtypes) else \
-        items.apply(pd.to_numeric, errors="coerce").astype(float)
-    xv = x.to_numpy(dtype=float, na_value=np.nan)
+    if isinstance(items, np.ndarray):
+        xv = items.astype(float, copy=False)
+    else:
+        x = items if all(pd.api.types.is_float_dtype(t) for t in items.dtypes) else \
+            items.apply(pd.to_numeric, errors="coerce").astype(float)
+        xv = x.to_numpy(dtype=float, na_value=np.nan)
     keep = ~np.isnan(xv).all(axis=1)
     xv = xv[keep]
     n_rows, k = xv.shape
