@@ -63,13 +63,23 @@ def aggregate(scores: pd.DataFrame, components: Sequence[str], index: str,
 def _wave_aggregates(frame: pd.DataFrame, components, levels, spec, conf) -> pd.DataFrame:
     ok = placed(frame)
     des = workforce_design(frame, spec)
+    comps = list(components)
+    # the descriptive columns of every component in one grouping per level: a
+    # group's mean and sd skip its missing scores, as grouping only the scored rows did
+    scored = frame.groupby("region_id")[comps].count()
     rows = []
     for level in levels:
         col = LEVELS[level]
         by = ["region_id"] if col == "region_id" else ["region_id", col]
-        for comp in components:
+        raw_all = frame.groupby(by, observed=True)[comps].agg(["mean", "std"])
+        if level != "unit":
+            # units with a score, per group and component (the strata of its df)
+            per_unit = ok.groupby([*by, "unit_id"], observed=True)[comps].count()
+            strata_all = per_unit.gt(0).groupby(level=by, observed=True).sum()
+            strata_all = strata_all.where(strata_all > 0)
+        for comp in comps:
             est = des.by(comp, by)
-            raw = frame[frame[comp].notna()].groupby(by, observed=True)[comp].agg(["mean", "std"])
+            raw = raw_all[comp]
             est = est.join(raw.rename(columns={"mean": "mean_unweighted", "std": "sd"}), on=by)
             est["component"] = comp
             est["level"] = level
@@ -77,15 +87,14 @@ def _wave_aggregates(frame: pd.DataFrame, components, levels, spec, conf) -> pd.
             if level == "unit":
                 dof = est["n"] - 1.0
             else:
-                strata = ok[ok[comp].notna()].groupby(by, observed=True)["unit_id"].nunique()
-                dof = est["n"] - est.set_index(by).index.map(strata).to_numpy(float)
+                dof = est["n"] - est.set_index(by).index.map(strata_all[comp]).to_numpy(float)
             est["df"] = np.where(dof > 0, dof, np.nan)
             t = stats.t.ppf(0.5 + conf / 2, est["df"])
             est["ci_low"] = est["estimate"] - t * est["se"]
             est["ci_high"] = est["estimate"] + t * est["se"]
             if level == "region":
-                scored = frame[frame[comp].notna()].groupby("region_id").size()
-                est["n_unplaced"] = (est["region_id"].map(scored) - est["n"]).to_numpy()
+                n_scored = scored[comp].where(scored[comp] > 0)
+                est["n_unplaced"] = (est["region_id"].map(n_scored) - est["n"]).to_numpy()
             rows.append(est)
     out = pd.concat(rows, ignore_index=True).rename(columns={"estimate": "mean"})
     out["frame"] = "finite_population"
