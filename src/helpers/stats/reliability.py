@@ -360,11 +360,13 @@ def alpha_cluster_ci(items: pd.DataFrame, cluster, strata=None, n_boot: int = 10
 
     est = float(alpha(np.ones((1, u)))[0])
     rng = np.random.default_rng(seed)
-    w = np.zeros((n_boot, u))
+    # replicate x unit draw counts: every stratum's draws in stream order, counted at once
+    picks = []
     for h in np.unique(unit_stratum):
         idx = np.flatnonzero(unit_stratum == h)
         draws = rng.integers(0, idx.size, (n_boot, idx.size))
-        np.add.at(w, (np.repeat(np.arange(n_boot), idx.size), idx[draws].ravel()), 1.0)
+        picks.append((np.arange(n_boot)[:, None] * u + idx[draws]).ravel())
+    w = np.bincount(np.concatenate(picks), minlength=n_boot * u).reshape(n_boot, u).astype(float)
     boots = np.concatenate([alpha(w[i:i + 200]) for i in range(0, n_boot, 200)])
     boots = boots[np.isfinite(boots)]
     lo, hi = np.percentile(boots, [50 * (1 - ci), 50 * (1 + ci)]) if boots.size else (np.nan, np.nan)
