@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy
 from scipy import sparse
 from scipy import stats as sps
 
@@ -105,6 +106,11 @@ def alpha_feldt(c: np.ndarray, n: int, ci: float = 0.95) -> tuple[float, float, 
     return alpha, lo, hi
 
 
+#: L-BFGS-B takes a ``workers`` map for its finite-difference gradient from scipy 1.16 on
+#: (older versions evaluate the same points one by one: the same fit, slower)
+_LBFGSB_WORKERS = tuple(int(v) for v in scipy.__version__.split(".")[:2]) >= (1, 16)
+
+
 def _one_factor_ml(r: np.ndarray, tol: float = 1e-10, max_iter: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood one-factor solution of a correlation matrix:
     standardized loadings and uniquenesses (Joreskog 1967 eigen iteration)."""
@@ -143,8 +149,10 @@ def _one_factor_ml(r: np.ndarray, tol: float = 1e-10, max_iter: int = 2000) -> t
         return [np.atleast_1d(f) for f in objectives(np.array(list(points)))]
 
     from scipy.optimize import minimize
-    res = minimize(objective, psi, method="L-BFGS-B", bounds=[(0.005, 1.0)] * p,
-                   options={"ftol": tol, "gtol": 1e-9, "maxiter": max_iter, "workers": gradient_points})
+    options = {"ftol": tol, "gtol": 1e-9, "maxiter": max_iter}
+    if _LBFGSB_WORKERS:
+        options["workers"] = gradient_points
+    res = minimize(objective, psi, method="L-BFGS-B", bounds=[(0.005, 1.0)] * p, options=options)
     psi = res.x
     lam = loadings(psi)
     if lam.sum() < 0:
