@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 
@@ -37,8 +38,17 @@ N_BOOT = 500  # cluster-bootstrap replicates of the alpha CI
 
 
 def item_total(x: pd.DataFrame | np.ndarray) -> np.ndarray:
-    """Corrected item-total correlation per item: r(item, sum of the other items)
-    over the rows that answer every item (the rest have no total)."""
+    """Corrected item-total correlation per item (psych's ``r.drop``):
+
+        r_j = corr(x_j, T - x_j),  T = sum of the items,
+
+    over the rows that answer every item (the rest have no total); NaN with fewer
+    than two such rows or an item without variance there.
+
+    Example
+    -------
+    >>> item_total(np.array([[1.0, 2, 2], [2, 3, 3], [3, 3, 5], [4, 5, 4]]))  # doctest: +SKIP
+    """
     xv = x.to_numpy(dtype=float, na_value=np.nan) if isinstance(x, pd.DataFrame) else np.asarray(x, float)
     full = xv[~np.isnan(xv).any(axis=1)]
     rest = full.sum(axis=1, keepdims=True) - full
