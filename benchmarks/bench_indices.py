@@ -1,7 +1,9 @@
 """Speed of the index engine: score N respondents x 45 IKD items (target: 1 million
-in at most 10 s on the workspace machine), then aggregate them per unit.
+in at most 10 s on the workspace machine), then aggregate them per unit; with
+``--reliability``, also stage 02's reliability table (alpha with its cluster
+bootstrap over units, omega, item statistics, per region and for all) in CPU s.
 
-Run: .venv/bin/python benchmarks/bench_indices.py [--n 1000000]
+Run: .venv/bin/python benchmarks/bench_indices.py [--n 1000000] [--reliability]
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.indices import aggregate, load_spec, score
+from helpers.indices.reliability import reliability
 
 
 def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
@@ -31,6 +34,7 @@ def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--reliability", action="store_true", help="also time the reliability table")
     args = ap.parse_args()
     spec = load_spec("ikd")
     df = make_frame(args.n)
@@ -43,6 +47,11 @@ def main() -> None:
     t0 = time.perf_counter()
     agg = aggregate(frame, ["overall", *spec.components], index="ikd")
     print(f"aggregate: {len(agg):,} rows (3 levels x 6 components) in {time.perf_counter() - t0:.2f} s")
+    if args.reliability:
+        c0 = time.process_time()
+        rel = reliability(df, spec)
+        print(f"reliability: {len(rel):,} rows (50 regions + all, 5 areas + overall, 500 bootstrap "
+              f"replicates each) in {time.process_time() - c0:.2f} CPU s")
 
 
 if __name__ == "__main__":

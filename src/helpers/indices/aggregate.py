@@ -63,13 +63,23 @@ def aggregate(scores: pd.DataFrame, components: Sequence[str], index: str,
 def _wave_aggregates(frame: pd.DataFrame, components, levels, spec, conf) -> pd.DataFrame:
     ok = placed(frame)
     des = workforce_design(frame, spec)
+    comps = list(components)
+    # the descriptive columns of every component in one grouping per level: a
+    # group's mean and sd skip its missing scores, as grouping only the scored rows did
+    scored = frame.groupby("region_id")[comps].count()
     rows = []
     for level in levels:
         col = LEVELS[level]
         by = ["region_id"] if col == "region_id" else ["region_id", col]
-        for comp in components:
+        raw_all = frame.groupby(by, observed=True)[comps].agg(["mean", "std"])
+        if level != "unit":
+            # units with a score, per group and component (the strata of its df)
+            per_unit = ok.groupby([*by, "unit_id"], observed=True)[comps].count()
+            strata_all = per_unit.gt(0).groupby(level=by, observed=True).sum()
+            strata_all = strata_all.where(strata_all > 0)
+        for comp in comps:
             est = des.by(comp, by)
-            raw = frame[frame[comp].notna()].groupby(by, observed=True)[comp].agg(["mean", "std"])
+            raw = raw_all[comp]
             est = est.join(raw.rename(columns={"mean": "mean_unweighted", "std": "sd"}), on=by)
             est["component"] = comp
             est["level"] = level
@@ -77,15 +87,14 @@ def _wave_aggregates(frame: pd.DataFrame, components, levels, spec, conf) -> pd.
             if level == "unit":
                 dof = est["n"] - 1.0
             else:
-                strata = ok[ok[comp].notna()].groupby(by, observed=True)["unit_id"].nunique()
-                dof = est["n"] - est.set_index(by).index.map(strata).to_numpy(float)
+                dof = est["n"] - est.set_index(by).index.map(strata_all[comp]).to_numpy(float)
             est["df"] = np.where(dof > 0, dof, np.nan)
             t = stats.t.ppf(0.5 + conf / 2, est["df"])
             est["ci_low"] = est["estimate"] - t * est["se"]
             est["ci_high"] = est["estimate"] + t * est["se"]
             if level == "region":
-                scored = frame[frame[comp].notna()].groupby("region_id").size()
-                est["n_unplaced"] = (est["region_id"].map(scored) - est["n"]).to_numpy()
+                n_scored = scored[comp].where(scored[comp] > 0)
+                est["n_unplaced"] = (est["region_id"].map(n_scored) - est["n"]).to_numpy()
             rows.append(est)
     out = pd.concat(rows, ignore_index=True).rename(columns={"estimate": "mean"})
     out["frame"] = "finite_population"
@@ -111,23 +120,40 @@ def category_distribution(scores: pd.DataFrame, spec, index: str | None = None,
     comps = components or ["overall"] + [c.id for c in spec.root.children if bounds(c, spec.scale) == root_b]
     labels = {b.id: (b.label_id, b.label_en) for b in spec.bands}
     band_ids = [b.id for b in spec.bands]
+    ids = scores[["wave", "region_id", "unit_type", "unit_id"]].reset_index(drop=True)
+    w = scores[weight].to_numpy(dtype=float) if weight and weight in scores else np.full(len(scores), np.nan)
+    n_bands = len(band_ids)
+    # the groups of each level coded once, in the sorted order of their keys (as a
+    # grouping by the key columns returns them)
+    coded = {}
+    for level in levels:
+        col = LEVELS[level]
+        by = ["wave", "region_id"] + ([] if col == "region_id" else [col])
+        known = ids[col].notna().to_numpy()
+        g = ids[known].groupby(by, observed=True, dropna=False, sort=True)
+        codes = np.full(len(ids), -1, dtype=np.int64)
+        codes[known] = g.ngroup().to_numpy()
+        coded[level] = (by, col, codes, g.size().index)
     frames = []
     for comp in comps:
         cat = scores["category"] if comp == "overall" and "category" in scores else categorise(scores[comp], spec)
-        base = scores[["wave", "region_id", "unit_type", "unit_id"]].copy()
-        base["category"] = pd.Categorical(cat, categories=[b.id for b in spec.bands])
-        base["w"] = scores[weight].astype(float) if weight and weight in scores else np.nan
-        base = base[base["category"].notna()]
+        band = pd.Categorical(cat, categories=band_ids).codes
         for level in levels:
-            col = LEVELS[level]
-            by = ["wave", "region_id"] + ([] if col == "region_id" else [col])
-            sub = base[base[col].notna()]
-            g = sub.groupby([*by, "category"], observed=True, dropna=False)
-            t = g.agg(n=("category", "size"), w=("w", "sum"))
-            # every band for every observed group (zeros included), without the
-            # Cartesian product of all keys that observed=False would build
-            wide_n = t["n"].unstack("category", fill_value=0).reindex(columns=band_ids, fill_value=0)
-            wide_w = t["w"].unstack("category", fill_value=0.0).reindex(columns=band_ids, fill_value=0.0)
+            by, col, codes, keys = coded[level]
+            use = (codes >= 0) & (band >= 0)
+            cell = codes[use] * n_bands + band[use]
+            n_g = len(keys)
+            counts = np.bincount(cell, minlength=n_g * n_bands).reshape(n_g, n_bands)
+            # each (group, band)'s weights summed by pandas over its rows in row order,
+            # as the grouping by keys and band did
+            sums = pd.Series(w[use]).groupby(cell).sum()
+            wsum = np.zeros(n_g * n_bands)
+            wsum[sums.index.to_numpy()] = sums.to_numpy()
+            present = counts.sum(axis=1) > 0
+            group_keys = keys[present]
+            columns = pd.Index(band_ids, name="category")
+            wide_n = pd.DataFrame(counts[present], index=group_keys, columns=columns)
+            wide_w = pd.DataFrame(wsum.reshape(n_g, n_bands)[present], index=group_keys, columns=columns)
             tot_n = wide_n.sum(axis=1)
             tot_w = wide_w.sum(axis=1)
             share = wide_n.div(tot_n, axis=0)

@@ -24,7 +24,6 @@ Example
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,83 +37,82 @@ REL_COLUMNS = ["index", "wave", "region_id", "component", "item", "n", "k", "alp
 N_BOOT = 500  # cluster-bootstrap replicates of the alpha CI
 
 
-def _stats():
-    # imported late: scoring must not depend on the statistics module
-    from .. import stats
+def item_total(x: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """Corrected item-total correlation per item (psych's ``r.drop``):
 
-    return stats.cronbach_alpha, stats.mcdonald_omega
+        r_j = corr(x_j, T - x_j),  T = sum of the items,
 
+    over the rows that answer every item (the rest have no total); NaN with fewer
+    than two such rows or an item without variance there.
 
-def _first(res: Any, names: tuple[str, ...]) -> float:
-    """Pull a number out of whatever the stats function returns (float, tuple,
-    dict, Series or one-row DataFrame)."""
-    if isinstance(res, pd.DataFrame):
-        res = res.iloc[0]
-    if isinstance(res, (pd.Series, dict)):
-        for n in names:
-            if n in res:
-                return float(res[n])
-        return math.nan
-    if isinstance(res, tuple):
-        return float(res[0])
-    return float(res)
-
-
-def _alpha_ci(res: Any) -> tuple[float, float, float]:
-    a = _first(res, ("alpha", "cronbach_alpha", "raw_alpha", "estimate", "value"))
-    lo = hi = math.nan
-    if isinstance(res, tuple) and len(res) > 1:
-        lo, hi = (float(v) for v in np.asarray(res[1]).ravel()[:2])
-    else:
-        lo = _first(res, ("ci_low", "ci_lower", "lower", "alpha_ci_low"))
-        hi = _first(res, ("ci_high", "ci_upper", "upper", "alpha_ci_high"))
-        if math.isnan(lo) and isinstance(res, (pd.DataFrame, pd.Series, dict)):
-            row = res.iloc[0] if isinstance(res, pd.DataFrame) else res
-            if "ci" in row:
-                lo, hi = (float(v) for v in np.asarray(row["ci"]).ravel()[:2])
-    return a, lo, hi
+    Example
+    -------
+    >>> item_total(np.array([[1.0, 2, 2], [2, 3, 3], [3, 3, 5], [4, 5, 4]]))  # doctest: +SKIP
+    """
+    xv = x.to_numpy(dtype=float, na_value=np.nan) if isinstance(x, pd.DataFrame) else np.asarray(x, float)
+    full = xv[~np.isnan(xv).any(axis=1)]
+    rest = full.sum(axis=1, keepdims=True) - full
+    a = full - full.mean(axis=0) if len(full) else full
+    b = rest - rest.mean(axis=0) if len(full) else rest
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * b).sum(axis=0) / np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    if len(full) < 2:
+        r[:] = np.nan
+    return np.clip(r, -1.0, 1.0)
 
 
-def item_total(x: pd.DataFrame) -> pd.Series:
-    """Corrected item-total correlation: r(item, sum of the other items), pairwise complete."""
-    total = x.sum(axis=1, min_count=x.shape[1])
-    return pd.Series({c: x[c].corr(total - x[c]) for c in x.columns})
+def _scale_rows(xv: np.ndarray, names: list[str], per_item: bool = True,
+                omega: bool = True) -> tuple[dict, list[dict]]:
+    """:func:`scale_reliability` on an array whose rows each answer at least one item."""
+    from ..stats.reliability import alpha_feldt, omega_total, pairwise_cov
 
-
-def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True) -> tuple[dict, pd.DataFrame]:
-    """Scale-level and (if ``per_item``) item-level reliability of one set of items
-    (columns of ``x``)."""
-    cronbach_alpha, mcdonald_omega = _stats()
-    a, lo, hi = _alpha_ci(cronbach_alpha(x))
+    n, k = xv.shape
+    if k < 2 or n < 3:
+        raise InputError("reliability needs at least two items and three respondents with answers",
+                         expected=">= 2 item columns x >= 3 rows", found=(n, k))
+    answered = ~np.isnan(xv)
+    # one pairwise covariance matrix serves alpha and every alpha-if-deleted: a
+    # pairwise covariance of two other items does not depend on item j, so the
+    # submatrix without j is what refitting alpha on the other items would compute
+    # (alpha = k/(k-1) (1 - tr C / sum C), Cronbach 1951)
+    cov = pairwise_cov(xv)
+    a, lo, hi = alpha_feldt(cov, n)
     om = math.nan
     if omega:
         try:
-            om = _first(mcdonald_omega(x), ("omega", "omega_total", "omega_t", "estimate", "value"))
+            # Fortran order: the layout a DataFrame's values have, so the fit starts
+            # from the same correlation matrix to the last bit as mcdonald_omega's
+            om = float(omega_total(np.asfortranarray(xv[answered.all(axis=1)]), names)[0])
         except (InputError, ValueError, np.linalg.LinAlgError):
             # omega needs a one-factor fit; a degenerate scale gets NaN, not a crash
             om = math.nan
-    k = x.shape[1]
-    scale = {"n": int(x.notna().any(axis=1).sum()), "k": k, "alpha": a, "alpha_ci_low": lo,
-             "alpha_ci_high": hi, "omega": om}
+    scale = {"n": n, "k": k, "alpha": float(a), "alpha_ci_low": float(lo), "alpha_ci_high": float(hi),
+             "omega": om}
     if not per_item:
-        return scale, pd.DataFrame()
-    itr = item_total(x)
-    # alpha if item j is deleted, from the pairwise covariance matrix computed once:
-    # a pairwise covariance of two other items does not depend on item j, so the
-    # submatrix without j is what refitting alpha on the other items would compute
-    # (alpha = k/(k-1) (1 - tr C / sum C), Cronbach 1951); k refits per scale and
-    # region were most of stage 02's time at national scale
-    cov = x.apply(pd.to_numeric, errors="coerce").astype(float).dropna(how="all").cov().to_numpy()
+        return scale, []
+    itr = item_total(xv)
+    n_item = answered.sum(axis=0)
     rows = []
-    for j, c in enumerate(x.columns):
+    for j, c in enumerate(names):
         aid = math.nan
         if k - 1 >= 2:
             keep = np.arange(k) != j
             sub = cov[np.ix_(keep, keep)]
             total = np.nansum(sub)
             aid = (k - 1) / (k - 2) * (1 - np.trace(sub) / total) if total > 0 else math.nan
-        rows.append({"item": c, "n": int(x[c].notna().sum()), "k": k, "item_total_r": itr[c],
+        rows.append({"item": c, "n": int(n_item[j]), "k": k, "item_total_r": float(itr[j]),
                      "alpha_if_deleted": aid})
+    return scale, rows
+
+
+def scale_reliability(x: pd.DataFrame, per_item: bool = True, omega: bool = True) -> tuple[dict, pd.DataFrame]:
+    """Scale-level and (if ``per_item``) item-level reliability of one set of items
+    (columns of ``x``): ``n, k, alpha`` with Feldt's interval (as
+    :func:`helpers.stats.cronbach_alpha`), ``omega`` (as
+    :func:`helpers.stats.mcdonald_omega`), and per item ``item_total_r`` and
+    ``alpha_if_deleted``."""
+    xv = x.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    scale, rows = _scale_rows(xv[~np.isnan(xv).all(axis=1)], [str(c) for c in x.columns], per_item, omega)
     return scale, pd.DataFrame(rows)
 
 
@@ -129,10 +127,13 @@ def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True, n_boo
     from ..stats import alpha_cluster_ci
 
     x, cols = item_matrix(df, spec)
-    items = pd.DataFrame(x, columns=cols, index=df.index)
+    col_of = {c: j for j, c in enumerate(cols)}
     wave = df["wave"] if "wave" in df else pd.Series(np.nan, index=df.index)
     unit = df["unit_id"] if "unit_id" in df else pd.Series(np.nan, index=df.index)
     region = df["region_id"] if "region_id" in df else pd.Series("all", index=df.index)
+    # units and regions as integer codes once: the bootstrap numbers units by first
+    # appearance, which the codes keep (one code per unit id)
+    unit_codes = pd.factorize(unit)[0]
     # row positions of every wave and wave x region, found in one pass: a boolean
     # mask over all respondents per region made this quadratic in regions
     groups = []
@@ -152,27 +153,28 @@ def reliability(df: pd.DataFrame, spec: IndexSpec, by_region: bool = True, n_boo
     comps = [(c.id, [n.id for n in spec.items_under(c.id)]) for c in spec.root.children]
     comps.append(("overall", cols))
     for w, region_id, pos in groups:
-        frame = items.iloc[pos]
+        frame = x[pos]
         for comp, its in comps:
             if len(its) < 2:
                 continue
-            sub = frame[its].dropna(how="all")
+            sub = frame[:, [col_of[c] for c in its]]
+            answered = ~np.isnan(sub).all(axis=1)
+            sub = sub[answered]
             if len(sub) < 3:
                 continue
             # the whole index gets alpha only: it spans several areas, so a one-factor
             # omega does not describe it, and 45 alpha-if-deleted refits per region
             # would cost more than they tell (areas carry the item diagnostics)
             whole = comp == "overall"
-            scale, per_item = scale_reliability(sub, per_item=not whole, omega=not whole)
+            scale, per_item = _scale_rows(sub, its, per_item=not whole, omega=not whole)
             scale["ci_method"] = "feldt"
-            units = unit.loc[sub.index]
-            if units.notna().all() and units.nunique() >= 2:
-                b = alpha_cluster_ci(sub, units.to_numpy(), strata=region.loc[sub.index].to_numpy(),
-                                     n_boot=n_boot).iloc[0]
+            units = unit_codes[pos[answered]]
+            if (units >= 0).all() and len(np.unique(units)) >= 2:
+                b = alpha_cluster_ci(sub, units, strata=region_codes[pos[answered]], n_boot=n_boot).iloc[0]
                 scale.update(alpha_ci_low=b["ci_low"], alpha_ci_high=b["ci_high"], ci_method="cluster_bootstrap",
                              n_clusters=int(b["n_clusters"]))
             rows.append({"wave": w, "region_id": region_id, "component": comp, "item": None, **scale})
-            for r in per_item.to_dict("records"):
+            for r in per_item:
                 rows.append({"wave": w, "region_id": region_id, "component": comp, **r})
     out = pd.DataFrame(rows)
     out["index"] = spec.id

@@ -84,22 +84,37 @@ def sensitivity(scores: pd.DataFrame, spec: IndexSpec, levels: Sequence[str] = (
     base_agg = "geometric" if spec.root.aggregation == "geometric_mean" else "arithmetic"
     w = scores[weight].to_numpy(dtype=float) if weight in scores else np.full(len(scores), np.nan)
     has_w = np.isfinite(w).any()
+    # the groups of each level, coded once (in the sorted order of their keys, as a
+    # grouping by the key columns returns them); every scenario then groups integer
+    # codes, summing each group's rows in the same order as before, so the same sums
+    ids = scores[["wave", "region_id", "unit_type", "unit_id"]].reset_index(drop=True)
+    coded = {}
+    for level in levels:
+        col = LEVELS[level]
+        keys = ["wave", "region_id", col]
+        # only known unit types / units are ranked (unknown units count nowhere here)
+        known = ids[col].notna().to_numpy()
+        g = ids[known].groupby(keys, observed=True, dropna=False, sort=True)
+        codes = np.full(len(ids), -1, dtype=np.int64)
+        codes[known] = g.ngroup().to_numpy()
+        key_table = g.size().reset_index()[keys]
+        key_table["group"] = key_table[col].astype(str)
+        coded[level] = (codes, key_table)
     frames = []
     for wset, agg in product(("spec", "equal", "proportional"), ("arithmetic", "geometric")):
         idx = combine(m, spec, wset, agg)
         for survey in (("weighted", "unweighted") if has_w else ("unweighted",)):
-            d = scores[["wave", "region_id", "unit_type", "unit_id"]].copy()
-            d["x"] = idx
-            d["w"] = np.where(np.isfinite(w), w, 0.0) if survey == "weighted" else 1.0
-            d = d[np.isfinite(d["x"]) & (d["w"] > 0)]
-            d["wx"] = d["w"] * d["x"]
+            wv = np.where(np.isfinite(w), w, 0.0) if survey == "weighted" else np.ones(len(idx))
+            ok = np.isfinite(idx) & (wv > 0)
             for level in levels:
-                col = LEVELS[level]
-                # only known unit types / units are ranked (unknown units count nowhere here)
-                g = d[d[col].notna()].groupby(["wave", "region_id", col], observed=True, dropna=False)
-                t = g.agg(n=("x", "size"), w=("w", "sum"), wx=("wx", "sum")).reset_index()
-                t["score"] = t["wx"] / t["w"]
-                t["group"] = t[col].astype(str)
+                codes, key_table = coded[level]
+                use = ok & (codes >= 0)
+                d = pd.DataFrame({"code": codes[use], "w": wv[use], "wx": wv[use] * idx[use]})
+                gb = d.groupby("code", sort=True)
+                sums = gb[["w", "wx"]].sum()
+                t = key_table.iloc[sums.index.to_numpy()].reset_index(drop=True)
+                t["n"] = gb.size().to_numpy()
+                t["score"] = sums["wx"].to_numpy() / sums["w"].to_numpy()
                 t["level"] = level
                 t["weights"], t["aggregation"], t["survey_weights"] = wset, agg, survey
                 frames.append(t[["wave", "region_id", "level", "group", "weights", "aggregation",
