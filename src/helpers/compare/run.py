@@ -155,7 +155,10 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
         # one read per index in the parent, of the columns its own comparison needs; the
         # region list comes from it (it was read twice, whole, besides each worker's read)
         frames = {index: _regions_frame(study, index) for index in indices}
-        regions = sorted(set().union(*(set(f["region_id"].dropna().astype(str)) for f in frames.values())))
+        # the largest regions first: each worker takes the next region as it finishes, so a
+        # big region started last would leave the other workers idle at the end
+        rows = pd.concat([f["region_id"].dropna().astype(str) for f in frames.values()]).value_counts()
+        regions = sorted(rows.index, key=lambda r: (-int(rows[r]), r))
         with connect(workers=workers, scheduler=scheduler) as client:
             got = map_regions(client, compare_region_task, regions, study, min_n, alpha, label="03_compare")
         failed = {r: g for r, g in zip(regions, got) if isinstance(g, BaseException)}
