@@ -270,6 +270,10 @@ def test_compare_pairs_and_wald(apiclus2, dclus1):
     assert c3.pairs["p_adj"].max() <= 1 and (c3.pairs["p_adj"].to_numpy() >= p - 1e-15).all()
     w = wald_test(means["estimate"], V, df=14)
     assert w["F"].item() == pytest.approx(c3.wald["F"].item())
+    # the test alone (a national study's regions): the same Wald F, no pairs
+    only = dclus1.compare("api00", "stype", pairs=False)
+    pd.testing.assert_frame_equal(only.wald, c3.wald)
+    assert only.pairs.empty and list(only.pairs.columns) == list(c3.pairs.columns)
 
 
 # --- regression ------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust
     strata) df, Lumley 2010, 5.2), ``posthoc`` (test ``svy_contrast``, Holm; no
     rows with ``pairs=False``).
     """
-    cmp = design.compare(dv, group, p_adjust=p_adjust)
+    cmp = design.compare(dv, group, p_adjust=p_adjust, pairs=pairs)
     wald = cmp.wald.iloc[0]
     ok = (frame[dv].notna() & frame[group].notna() & frame["weight"].notna()).to_numpy()
     y, w = frame[dv].to_numpy(float)[ok], frame["weight"].to_numpy(float)[ok]
@@ -102,8 +102,6 @@ def design_comparison(design, frame: pd.DataFrame, dv: str, group: str, p_adjust
                              "n_clusters": _n_distinct(frame["unit_id"].to_numpy()[ok])}])
     contrasts = cmp.pairs.drop(columns=[c for c in ("variable", "n_a", "n_b", "mean_a", "mean_b")
                                         if c in cmp.pairs.columns])
-    if not pairs:
-        contrasts = contrasts.iloc[:0]
     contrasts["group_a"], contrasts["group_b"] = contrasts["group_a"].astype(str), contrasts["group_b"].astype(str)
     contrasts.insert(0, "test", "svy_contrast")
     return {"omnibus": omnibus, "posthoc": contrasts, "untested": {}}

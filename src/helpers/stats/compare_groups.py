@@ -283,14 +283,14 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
     omnibus["p_adj"] = omnibus["p"]  # one test per family here; compare.run adjusts across areas
     if primary == "kruskal":
         notes.append("parametric tests not possible; Kruskal-Wallis is the primary test")
-    post = [pd.DataFrame(columns=POSTHOC_COLUMNS)]
-    if pairs and primary == "anova":
-        post.append(tukey_hsd(d, dv, group))
-    elif pairs and primary == "welch":
-        post.append(games_howell(d, dv, group))
+    post = []
     if pairs:
+        if primary == "anova":
+            post.append(tukey_hsd(d, dv, group))
+        elif primary == "welch":
+            post.append(games_howell(d, dv, group))
         post.append(dunn(d, dv, group, p_adjust=p_adjust))
-    posthoc = pd.concat(post[1:], ignore_index=True) if pairs else post[0]
+    posthoc = pd.concat(post, ignore_index=True) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
 
     icc = model = None
     if cluster:

@@ -408,8 +408,10 @@ class Estimators:
         labels = [tuple(r) if len(r) > 1 else r[0] for r in levels.itertuples(index=False)]
         return res, pd.DataFrame(V, index=labels, columns=labels)
 
-    def compare(self, y: str, domain, p_adjust: str = "holm", level: float = 0.95) -> DomainComparison:
-        """Pairwise differences of domain means and a design-based Wald F test of equality.
+    def compare(self, y: str, domain, p_adjust: str = "holm", level: float = 0.95,
+                pairs: bool = True) -> DomainComparison:
+        """Pairwise differences of domain means and a design-based Wald F test of equality
+        (``pairs=False``: the test only, ``pairs`` empty; k domains have k(k-1)/2 pairs).
 
         diff_ab = m_a - m_b, se_ab = sqrt(V_aa + V_bb - 2 V_ab) from the linearised (or
         replicate) covariance of the domain means, t = diff/se referred to t(df) with df the
@@ -430,14 +432,14 @@ class Estimators:
         m = means["estimate"].to_numpy()
         nn = means["n"].to_numpy()
         df = float(means["df"].iloc[0]) if len(means) else np.nan
-        ia, ib = np.triu_indices(len(labels), k=1)
+        ia, ib = np.triu_indices(len(labels) if pairs else 0, k=1)
         diff = m[ia] - m[ib]
         se = np.sqrt(np.clip(Vm[ia, ia] + Vm[ib, ib] - 2 * Vm[ia, ib], 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = diff / se
         p = 2 * stats.t.sf(np.abs(t), df) if np.isfinite(df) else 2 * stats.norm.sf(np.abs(t))
         q = _tq(level, df)
-        pairs = pd.DataFrame({"variable": y, "group_a": [labels[i] for i in ia],
+        table = pd.DataFrame({"variable": y, "group_a": [labels[i] for i in ia],
                               "group_b": [labels[i] for i in ib], "n_a": nn[ia], "n_b": nn[ib],
                               "mean_a": m[ia], "mean_b": m[ib], "diff": diff, "se": se,
                               "statistic": t, "df": df, "p": p, "p_adj": _p_adjust(p, p_adjust),
@@ -446,7 +448,7 @@ class Estimators:
         wald = wald_test(m, Vm, df=df) if len(labels) > 1 else wald_test([np.nan, np.nan],
                                                                             np.eye(2), df=df)
         wald.insert(0, "variable", y)
-        return DomainComparison(means=means, vcov=V, pairs=pairs, wald=wald)
+        return DomainComparison(means=means, vcov=V, pairs=table, wald=wald)
 
     # --- models ------------------------------------------------------------------------------
     def _model_frame(self, formula: str):
