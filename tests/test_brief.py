@@ -467,3 +467,22 @@ def test_a_zero_width_interval_of_a_complete_census_is_explained_in_the_methods_
         for b in r["indices"].values():
             b["response"]["rate"] = 0.95
         assert escape(lead) not in methods_note(r)
+
+
+def test_a_doubtful_mixed_model_is_explained_once_in_the_briefs_language(results):
+    """The caution names the fit's flags in the brief's language, once, not stage
+    03's English notes of both fits."""
+    import copy
+
+    from helpers import strings
+    from helpers.brief.render import methods_note
+
+    r = copy.deepcopy(results)
+    idx = next(iter(r["indices"]))
+    r["indices"][idx]["model"] = {"model": "mixed_emm", "converged": True, "boundary": True, "doubtful": True,
+                                  "note": "mixed model: cluster variance estimated at 0 (boundary); the model "
+                                          "equals OLS; mixed model: cluster variance estimated at 0 (boundary)"}
+    html = methods_note(r)
+    ww = strings.get("sections", "id")
+    assert html.count(ww["model_boundary"]) == 1 and "mixed model" not in html
+    assert ww["model_not_converged"] not in html

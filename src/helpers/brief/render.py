@@ -272,7 +272,10 @@ def methods_note(r: dict) -> str:
     change = (ww["change_method"].format(linked=fmt.integer((prev.get("test") or {}).get("n_linked"), lang))
               if prev.get("test") else "")
     if model.get("doubtful"):
-        why = "; ".join(x for x in str(model.get("note") or "").split("; ") if "mixed model" in x) or "?"
+        # from the fit's flags, in the brief's language (stage 03's notes are English
+        # and name each of the two fits, with and without covariates)
+        why = "; ".join(ww[k] for k, on in (("model_boundary", model.get("boundary")),
+                                            ("model_not_converged", model.get("converged") is False)) if on)
         model_line = ww["model_doubtful"].format(why=why)
     else:
         model_line = ww["model_ok"] if model.get("converged") else ""
