@@ -293,3 +293,8 @@ def test_a_national_study_compares_its_regions_without_pairs(ran, tmp_path, monk
                                           few.loc[~own, cols].reset_index(drop=True), obj=name)
     om = pd.read_parquet(tmp_path / "compare_omnibus.parquet")
     assert om.loc[om["region_id"] == "all", "note"].str.contains("not compared pair by pair").all()
+    # the study summary reads the missing pairs as "not tested", not as "no pair differs"
+    from helpers.brief.summary import region_comparison
+
+    assert region_comparison(tmp_path)["ikd"]["pairs"] is None
+    assert region_comparison(Path(out))["ikd"]["pairs"]

@@ -40,15 +40,16 @@ def test_a_national_study_charts_its_lowest_and_highest_with_the_gap_marked(tmp_
 
 def test_regions_not_compared_pair_by_pair_are_not_said_to_be_equal():
     from helpers import strings
-    from helpers.compare import REGION_PAIRS_MAX
 
-    k = REGION_PAIRS_MAX + 1
+    k = 25
     test = {"test": "svy_wald", "statistic": 5.1, "df1": k - 1.0, "df2": 400.0, "p": 1e-6, "p_adj": 1e-6,
             "frame": "units_replication", "family": None, "k": float(k)}
     for lang in ("id", "en"):
         tx = strings.get("summary", lang)
-        html = summary._comparison_html({"ikd": {"test": test, "pairs": []}}, {}, lang, tx)
+        html = summary._comparison_html({"ikd": {"test": test, "pairs": None}}, {}, lang, tx)
         assert tx["cmp_none"] not in html  # "no pair differs" would be false: none was tested
         assert ("25 daerah" if lang == "id" else "25 regions") in html and "300" in html
-        few = {"ikd": {"test": {**test, "k": 3.0, "df1": 2.0}, "pairs": []}}
+        few = {"ikd": {"test": {**test, "k": 3.0, "df1": 2.0}, "pairs": [
+            {"group_a": "a", "group_b": "b", "diff": 0.1, "ci_low": -0.1, "ci_high": 0.3, "p_adj": 0.4,
+             "significant": False}]}}
         assert tx["cmp_none"] in summary._comparison_html(few, {}, lang, tx)

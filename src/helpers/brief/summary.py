@@ -73,9 +73,11 @@ def region_comparison(study, alpha: float = 0.05) -> dict:
         out[str(idx)] = {
             "test": {k: (None if pd.isna(r[k]) else (float(r[k]) if k not in ("test", "frame", "family") else r[k]))
                      for k in ("test", "statistic", "df1", "df2", "p", "p_adj", "frame", "family", "k")},
+            # None: stage 03 did not compare these regions pair by pair (a national study,
+            # compare.REGION_PAIRS_MAX); a test of two or more regions always has pairs otherwise
             "pairs": [{"group_a": str(x["group_a"]), "group_b": str(x["group_b"]), "diff": float(x["diff"]),
                        "ci_low": float(x["ci_low"]), "ci_high": float(x["ci_high"]), "p_adj": float(x["p_adj"]),
-                       "significant": bool(x["p_adj"] < alpha)} for x in pairs.to_dict("records")]}
+                       "significant": bool(x["p_adj"] < alpha)} for x in pairs.to_dict("records")] or None}
     return out
 
 
@@ -109,7 +111,7 @@ def chart_regions(rows: list[dict], idx: str) -> tuple[list[dict | None], int]:
     where regions are left out; and how many regions have a value."""
     sel = sorted([r for r in rows if r["index"] == idx and r["overall"] is not None], key=lambda r: r["overall"])
     if len(sel) <= CHART_REGIONS:
-        return list(sel), len(sel)
+        return sel, len(sel)
     k = CHART_REGIONS // 2
     return [*sel[:k], None, *sel[-k:]], len(sel)
 
@@ -216,7 +218,6 @@ def make_summary(study: str, lang: str | None = None, output_dir: str | Path | N
 
 
 def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
-    from ..compare.columns import REGION_PAIRS_MAX
     from .text import omnibus_phrase, untestable
 
     names = {r: rep["meta"]["region_name"] for r, rep in reports.items()}
@@ -229,9 +230,9 @@ def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
             continue
         test, p, _ = omnibus_phrase(c["test"], lang)
         out += f"<p>{escape(tx['cmp_lead'].format(index=index_short(idx), test=test + ', ' + p))}</p>"
-        real = [x for x in c["pairs"] if x["significant"]]
-        k = int(c["test"]["k"] or 0)
-        if k > REGION_PAIRS_MAX:  # stage 03 compared them with the omnibus test only
+        real = [x for x in c["pairs"] or [] if x["significant"]]
+        if c["pairs"] is None:  # stage 03 compared them with the omnibus test only
+            k = int(c["test"]["k"] or 0)
             out += f"<p>{escape(tx['cmp_many'].format(k=fmt.integer(k, lang), pairs=fmt.integer(k * (k - 1) // 2, lang)))}</p>"
         elif real:
             out += _table([tx["pair"], tx["diff"], tx["p"]],
