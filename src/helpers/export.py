@@ -22,6 +22,7 @@ from .io import atomic_path
 _EXPORTER = None
 _FONTS = None  # one WeasyPrint FontConfiguration per process (no @font-face: nothing document-specific in it)
 _PRELOAD: threading.Thread | None = None
+_PRELOAD_LOCK = threading.Lock()  # a worker's warm-up task and its first brief may call preload() at once
 
 
 def _font_config():
@@ -48,17 +49,32 @@ def _warm_up() -> None:
 def preload() -> None:
     """Import papermill and WeasyPrint and make a throw-away PDF in a
     background thread, so a worker's first brief does not wait for them (the
-    thread uses the time the process spends waiting for its kernel to start)."""
+    thread uses the time the process spends waiting for its kernel to start).
+
+    Two threads importing the same package at once can see it half
+    initialised (jupyter_client's modules import each other: "cannot import
+    name 'AsyncKernelManager' from partially initialized module"), so what the
+    kernel launch imports is imported here first, in the caller's thread, and
+    :func:`preloaded` is called before papermill is used."""
     global _PRELOAD
-    if _PRELOAD is None:
-        _PRELOAD = threading.Thread(target=_warm_up, name="export-preload", daemon=True)
-        _PRELOAD.start()
+    with _PRELOAD_LOCK:
+        if _PRELOAD is None:
+            import jupyter_client.manager  # noqa: F401 - see above
+            import jupyter_core.utils  # noqa: F401
+
+            _PRELOAD = threading.Thread(target=_warm_up, name="export-preload", daemon=True)
+            _PRELOAD.start()
+
+
+def preloaded() -> None:
+    """Wait for :func:`preload`'s thread (if any) to finish its imports."""
+    if _PRELOAD is not None:
+        _PRELOAD.join()
 
 
 def _exporter():
     global _EXPORTER
-    if _PRELOAD is not None:
-        _PRELOAD.join()
+    preloaded()
     if _EXPORTER is None:  # one per process: building it loads the Jinja templates
         from nbconvert import HTMLExporter
 
@@ -140,8 +156,7 @@ def notebook_to_html(nb_path: Path | dict, title: str | None = None, lang: str |
 
 
 def html_to_pdf(html: str, pdf_path: Path, base_url: Path) -> Path:
-    if _PRELOAD is not None:
-        _PRELOAD.join()
+    preloaded()
     from weasyprint import HTML
 
     # WeasyPrint warns about every CSS property it ignores; the brief does not need them.

@@ -244,12 +244,13 @@ def make_brief(study_id: str, region: str, lang: str | None = None, force: bool 
             nb_out = stage / names["notebook"]
             for stale in (names["failed"], names["stamp"]):
                 (folder / stale).unlink(missing_ok=True)
-            from ..export import export_brief, preload
+            from ..export import export_brief, preload, preloaded
 
             for attempt in (1, 2):
                 try:
                     preload()
                     with kernels.kernel(kernel_name(), paths.notebooks_dir(), KERNEL_ARGS, prewarm=prewarm) as km:
+                        preloaded()  # papermill fully imported before this thread uses it
                         execute_notebook(BRIEF, nb_out, {**params, "output_dir": str(stage)}, km=km,
                                          save_every_cell=False)
                     export_brief(nb_out, stage, suffix=sfx)
