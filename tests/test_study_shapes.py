@@ -2,9 +2,10 @@
 no targets, one index only, no HR records; every shape has a single wave per
 region. Built from a few of the sample's raw files (so they stay small), with a
 small Monte Carlo (``factories.quick_uncertainty``). The no-targets study runs
-once through ``helpers run`` on a LocalCluster (stage 02's notebook on an empty
-achievement table, and a brief); its tables are checked like the others' and
-its report is verified (``helpers verify``)."""
+once through ``helpers run`` on a one-worker LocalCluster (stage 02's notebook
+on an empty achievement table, and a brief: one region needs no second worker);
+its tables are checked like the others' and its report is verified
+(``helpers verify``) on the same cluster."""
 from __future__ import annotations
 
 import json
@@ -62,14 +63,15 @@ def workspace(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def no_targets_run(tmp_path_factory):
     """``(workspace, study id, RunSummary, scheduler address)`` of ``helpers run``
-    on the no-targets study on a 2-worker LocalCluster, which stays up for the
-    module's tests (verify reruns on it: its workers have their imports done),
-    as do the variables. (``sample_run`` covers a run starting its own cluster.)"""
+    on the no-targets study on a one-worker LocalCluster, which stays up for the
+    module's tests (verify reruns on it: its worker has its imports done and its
+    fork server running), as do the variables. (``sample_run`` covers a run
+    starting its own two-worker cluster.)"""
     from helpers import cluster, pipeline
 
     root = tmp_path_factory.mktemp("no_targets")
     with env(ASN_WORKSPACE=root, ASN_OUTPUT_ROOT=None, ASN_PSEUDONYM_KEY="test-key"), \
-            cluster.connect(workers=2, echo=lambda *_: None) as client:
+            cluster.connect(workers=1, echo=lambda *_: None) as client:
         address = client.scheduler.address
         sid = make_study(root, "no_targets")
         summary = pipeline.run(sid, scheduler=address, progress=False, echo=lambda *_: None)
@@ -114,7 +116,7 @@ def test_stages_01_to_03_on_study_shape(workspace, shape):
 @pytest.mark.slow
 def test_study_without_targets_runs_notebooks_and_brief_on_dask(no_targets_run):
     """Stage 02's notebook on an empty achievement table, then the brief, through
-    ``helpers run`` on a 2-worker LocalCluster; the tables as for the other shapes."""
+    ``helpers run`` on a LocalCluster; the tables as for the other shapes."""
     from helpers import catalog
     from helpers.study import load_study
 

@@ -364,7 +364,9 @@ def _run_briefs(study: Study, wanted: list[str], lang: str | None, force: bool, 
                                   resources=dict(cluster.KERNEL_RESOURCE), retries=1, progress=progress,
                                   label="briefs")
         try:
-            client.run(kernels.discard)  # no kernel left running on the workers
+            # no kernel left running on the workers; their fork servers stay for the next run
+            # on the same cluster (a new code stamp or folder starts a new one)
+            client.run(kernels.discard, stop_server=False)
         except Exception:  # noqa: BLE001 - a worker gone already has no kernel
             pass
         for r, res in zip(todo, out):

@@ -17,6 +17,8 @@ from .. import paths
 from ..errors import InputError
 from ..io import read_json, sha256_file
 from ..study import load_study
+from ..cluster import KERNEL_RESOURCE
+from .execute import short_error
 from .run import LazyCluster, make_brief, run_stages
 
 
@@ -91,17 +93,27 @@ def verify(report_dir: str | Path, echo=print, workers: int | None = None,
     for p in problems:
         echo("  " + p)
     lang = manifest["parameters"].get("lang")
-    with tempfile.TemporaryDirectory(prefix="asn-verify-") as tmp:
+    # beside the outputs, not in /tmp: the workers of a real cluster must see it
+    scratch = paths.output_root() / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="verify-", dir=scratch) as tmp:
         old = os.environ.get("ASN_OUTPUT_ROOT")
         os.environ["ASN_OUTPUT_ROOT"] = tmp
         try:
             echo(f"Rerunning study {study.id!r}, region {manifest['region']!r} in {tmp}")
-            with LazyCluster(workers, scheduler, echo=echo) as lazy:  # stage 03 fans out on it, as in a run
+            # stage 03 fans out on the cluster and the brief runs on a worker, as in a run
+            # (whose workers start the brief's fork server while stages 01-02 run)
+            with LazyCluster(workers, scheduler, echo=echo) as lazy:
                 stages = run_stages(load_study(study.id), force=True, echo=echo, cluster=lazy)
-            if any(s.status == "failed" for s in stages):
-                raise InputError("the rerun failed in stage " + stages[-1].name,
-                                 file=stages[-1].notebook, found=stages[-1].error)
-            res = make_brief(study.id, manifest["region"], lang=lang, force=True, output_root=tmp)
+                if any(s.status == "failed" for s in stages):
+                    raise InputError("the rerun failed in stage " + stages[-1].name,
+                                     file=stages[-1].notebook, found=stages[-1].error)
+                try:
+                    res = lazy.client().submit(make_brief, study.id, manifest["region"], lang=lang, force=True,
+                                               output_root=tmp, resources=dict(KERNEL_RESOURCE),
+                                               pure=False).result()
+                except Exception as exc:  # noqa: BLE001 - a worker lost: said like a failed brief
+                    raise InputError("the rerun of the brief failed", file=report_dir, found=short_error(exc)) from exc
             if res.status == "failed":
                 raise InputError("the rerun of the brief failed", file=res.folder, found=res.error)
             actual = read_json(Path(res.folder) / f"results{sfx}.json")
