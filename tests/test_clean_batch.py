@@ -129,3 +129,22 @@ def test_batches_on_dask_equal_in_process(fx5, monkeypatch):
     for name in ("respondents", "rejected", "log", "review"):
         pd.testing.assert_frame_equal(here["tables"][name], there["tables"][name], check_exact=True, obj=name)
     assert here["files"] == there["files"]
+
+
+def test_a_worker_with_another_pseudonym_key_or_none_refuses_the_batch(fx5, monkeypatch):
+    """A batch task checks the worker's key against the sender's check value (the
+    key is never sent): another key would give the same person another id, and a
+    worker without one must not make one up."""
+    from helpers.clean import nip
+    from helpers.errors import InputError
+
+    label = clean_run.batch_label([0])
+    mine = nip.key_check(b"test-key")
+    assert mine == nip.key_check(b"test-key") != nip.key_check(b"test-key2") and len(mine) == 16
+    monkeypatch.setenv("ASN_PSEUDONYM_KEY", "another-key")
+    with pytest.raises(InputError, match="pseudonym key differs"):
+        clean_run.clean_batch_task(label, fx5, "unused", False, "run-a", mine)
+    monkeypatch.delenv("ASN_PSEUDONYM_KEY")
+    with pytest.raises(InputError, match="has no pseudonym key"):
+        clean_run.clean_batch_task(label, fx5, "unused", False, "run-b", mine)
+    assert not nip.key_path().exists()  # no key created on the worker

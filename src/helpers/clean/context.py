@@ -61,14 +61,15 @@ class RunContext:
         return self.codebooks[instrument]
 
 
-def context(study: Study) -> RunContext:
+def context(study: Study, create_key: bool = True) -> RunContext:
     """Load the registry, manual unit decisions, pseudonym key and region names
-    once for the run; codebooks are loaded on first use and kept."""
+    once for the run; codebooks are loaded on first use and kept. Without
+    ``create_key`` a missing key file is an error instead of a new key."""
     opts = q.options(study.option("quality", default={}))
     registry = load_registry(study)
     manual = load_manual_aliases(manual_aliases_path(study.id), registry)
     inside, outside = unit_matchers(study, registry, manual, opts)
-    return RunContext(study=study, opts=opts, registry=registry, manual=manual, key=nipmod.load_key(),
+    return RunContext(study=study, opts=opts, registry=registry, manual=manual, key=nipmod.load_key(create=create_key),
                       regions=region_lookup(study), codebooks={}, inside=inside, outside=outside,
                       utype=dict(zip(registry["unit_id"].astype("string"), registry["unit_type"])))
 

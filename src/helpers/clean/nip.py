@@ -191,6 +191,13 @@ def load_key(create: bool = True) -> bytes:
     return p.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
+def key_check(key: bytes) -> str:
+    """A check value of the pseudonym key (HMAC of a fixed text, 16 hex chars):
+    two processes compare their keys with it without sending the key itself
+    (a Dask worker against the process that sent it a batch)."""
+    return hmac.new(key, b"asn-pseudonym-key-check", "sha256").hexdigest()[:16]
+
+
 def pseudonymise(values: pd.Series, key: bytes | None = None) -> pd.Series:
     """``"R" + hex16(HMAC-SHA256(key, value))`` per value; NA stays NA.
 

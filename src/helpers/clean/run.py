@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .. import catalog, checks
+from ..errors import InputError
 from ..study import Study
+from . import nip as nipmod
 from . import quality as q
 from .context import RunContext, checkpoint, context
 from .publish import (VALIDATE_ROWS, as_frame, log_table, mkdir, publish, respondent_schema, review_of,
@@ -171,14 +174,30 @@ def batch_label(idx: list[int]) -> str:
 _WORKER_CTX: dict = {}  # run token -> RunContext, built once per worker process and run
 
 
-def clean_batch_task(label: str, study: Study, staged: str, return_tables: bool, token: str) -> list[dict]:
+def clean_batch_task(label: str, study: Study, staged: str, return_tables: bool, token: str,
+                     key_check: str) -> list[dict]:
     """:func:`clean_parts` of the batch named ``label``, as a Dask task: the run
-    context (registry, unit matchers, codebooks) is built once per worker and run."""
+    context (registry, unit matchers, codebooks) is built once per worker and run.
+
+    The worker's pseudonym key must be the sender's (``key_check``,
+    :func:`helpers.clean.nip.key_check`): a worker elsewhere with another key, or
+    none, would give the same person another respondent id. The key itself is
+    never sent, and a worker never creates one."""
     first, last = (int(x) for x in label.rsplit("-", 2)[1:])
     ctx = _WORKER_CTX.get(token)
     if ctx is None:
         _WORKER_CTX.clear()
-        ctx = _WORKER_CTX[token] = context(study)
+        try:
+            ctx = context(study, create_key=False)
+        except FileNotFoundError as exc:
+            raise InputError("this Dask worker has no pseudonym key", file=exc.filename,
+                             expected=f"${nipmod.KEY_ENV} or the key file of the process that runs stage 01 "
+                                      "on every worker") from None
+        if nipmod.key_check(ctx.key) != key_check:
+            raise InputError("this Dask worker's pseudonym key differs from the one of the process that runs "
+                             "stage 01: its rows would get other respondent ids", file=nipmod.key_path(),
+                             expected=f"the same ${nipmod.KEY_ENV} or key file on every worker")
+        _WORKER_CTX[token] = ctx
     return clean_parts(ctx, list(range(first, last + 1)), Path(staged), return_tables)
 
 
@@ -204,8 +223,13 @@ def _clean_all(ctx: RunContext, staged: Path, return_tables: bool, scheduler: st
     labels = [batch_label(idx) for idx in batches]
     with connect(workers=workers, scheduler=scheduler) as client:
         got = map_regions(client, clean_batch_task, labels, ctx.study, str(staged), return_tables,
-                          uuid.uuid4().hex, label="01_clean")
+                          uuid.uuid4().hex, nipmod.key_check(ctx.key), label="01_clean")
     checkpoint("batches on Dask")
+    failed = [(label, parts) for label, parts in zip(labels, got) if isinstance(parts, BaseException)]
+    if failed:
+        label, err = failed[0]
+        warnings.warn(f"{len(failed)} of {len(labels)} batch(es) failed on Dask and are cleaned in this process; "
+                      f"first {label}: {type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
     for idx, parts in zip(batches, got):
         if isinstance(parts, BaseException):
             parts = clean_parts(ctx, idx, staged, return_tables)
