@@ -47,9 +47,13 @@ def test_regions_not_compared_pair_by_pair_are_not_said_to_be_equal():
     for lang in ("id", "en"):
         tx = strings.get("summary", lang)
         html = summary._comparison_html({"ikd": {"test": test, "pairs": None}}, {}, lang, tx)
-        assert tx["cmp_none"] not in html  # "no pair differs" would be false: none was tested
+        # "no pair differs" would be false, and so would "pairs Holm-adjusted": none was tested
+        assert tx["cmp_none"].format(pairs="300") not in html and "Holm" not in html
         assert ("25 daerah" if lang == "id" else "25 regions") in html and "300" in html
-        few = {"ikd": {"test": {**test, "k": 3.0, "df1": 2.0}, "pairs": [
-            {"group_a": "a", "group_b": "b", "diff": 0.1, "ci_low": -0.1, "ci_high": 0.3, "p_adj": 0.4,
-             "significant": False}]}}
-        assert tx["cmp_none"] in summary._comparison_html(few, {}, lang, tx)
+        pair = {"group_a": "a", "group_b": "b", "diff": 0.1, "ci_low": -0.1, "ci_high": 0.3, "p_adj": 0.4,
+                "significant": False}
+        few = {"ikd": {"test": {**test, "k": 3.0, "df1": 2.0}, "pairs": [pair]}}
+        assert tx["cmp_none"].format(pairs="3") in summary._comparison_html(few, {}, lang, tx)
+        few["ikd"]["pairs"] = [{**pair, "p_adj": 0.01, "significant": True}]
+        html = summary._comparison_html(few, {}, lang, tx)
+        assert tx["cmp_pairs"].format(pairs="3") in html and "Holm" in html

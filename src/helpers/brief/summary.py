@@ -231,14 +231,16 @@ def _comparison_html(compared: dict, reports: dict, lang: str, tx: dict) -> str:
         test, p, _ = omnibus_phrase(c["test"], lang)
         out += f"<p>{escape(tx['cmp_lead'].format(index=index_short(idx), test=test + ', ' + p))}</p>"
         real = [x for x in c["pairs"] or [] if x["significant"]]
+        k = int(c["test"]["k"] or 0)
+        pairs = fmt.integer(k * (k - 1) // 2, lang)
         if c["pairs"] is None:  # stage 03 compared them with the omnibus test only
-            k = int(c["test"]["k"] or 0)
-            out += f"<p>{escape(tx['cmp_many'].format(k=fmt.integer(k, lang), pairs=fmt.integer(k * (k - 1) // 2, lang)))}</p>"
+            out += f"<p>{escape(tx['cmp_many'].format(k=fmt.integer(k, lang), pairs=pairs))}</p>"
         elif real:
+            out += f"<p>{escape(tx['cmp_pairs'].format(pairs=pairs))}</p>"
             out += _table([tx["pair"], tx["diff"], tx["p"]],
                           [[escape(f'{names.get(x["group_a"], x["group_a"])} − {names.get(x["group_b"], x["group_b"])}'),
                             fmt.num(x["diff"], lang, 2) + " " + _ci(x["ci_low"], x["ci_high"], lang),
                             fmt.pvalue(x["p_adj"], lang)] for x in real])
         else:
-            out += f"<p>{escape(tx['cmp_none'])}</p>"
+            out += f"<p>{escape(tx['cmp_none'].format(pairs=pairs))}</p>"
     return out
