@@ -59,6 +59,13 @@ def wald_test(estimate, vcov, contrasts=None, df=np.inf) -> pd.DataFrame:
     >>> wald_test(np.array([1.0, 2.0]), np.eye(2) * 0.1, df=30)["df_num"].item()
     1
     """
+    X2, q, F, p, p_chisq = _wald(estimate, vcov, contrasts, df)
+    return pd.DataFrame({"statistic": [X2], "df_num": [q], "df_den": [df], "F": [F], "p": [p],
+                         "p_chisq": [p_chisq]})
+
+
+def _wald(estimate, vcov, contrasts=None, df=np.inf) -> tuple[float, int, float, float, float]:
+    """:func:`wald_test` as numbers: (X2, q, F, p, p of the chi-square)."""
     theta = np.asarray(estimate, dtype=float)
     V = np.asarray(vcov, dtype=float)
     k = theta.size
@@ -71,10 +78,8 @@ def wald_test(estimate, vcov, contrasts=None, df=np.inf) -> pd.DataFrame:
     q = int(np.linalg.matrix_rank(LVL))
     X2 = float(Lt @ np.linalg.pinv(LVL) @ Lt)
     F = X2 / q if q else np.nan
-    return pd.DataFrame({"statistic": [X2], "df_num": [q], "df_den": [df], "F": [F],
-                         "p": [float(stats.f.sf(F, q, df)) if np.isfinite(df) else
-                               float(stats.chi2.sf(X2, q))],
-                         "p_chisq": [float(stats.chi2.sf(X2, q))]})
+    p_chisq = float(stats.chi2.sf(X2, q))
+    return X2, q, F, (float(stats.f.sf(F, q, df)) if np.isfinite(df) else p_chisq), p_chisq
 
 
 def _as_list(y) -> list[str]:
@@ -151,6 +156,12 @@ class Estimators:
 
     # --- the engine ----------------------------------------------------------------------
     def _ratio_engine(self, A, B, D, names, level, deff, df, diag: bool = False):
+        cols, V = self._ratio_arrays(A, B, D, level, deff, df, diag=diag)
+        return pd.DataFrame({"variable": names, **cols}), V
+
+    def _ratio_arrays(self, A, B, D, level, deff, df, diag: bool = False):
+        """:meth:`_ratio_engine` as arrays: ({column: values} of ``RESULT_COLUMNS``
+        after ``variable``, V), for callers that build their own table."""
         if deff not in DEFF_TYPES:
             raise InputError("unknown design-effect type", column="deff",
                              expected="'wor' (R deff=TRUE) or 'replace'", found=deff)
@@ -181,11 +192,9 @@ class Estimators:
             vsrs = var * N * (N - n) / n if deff == "wor" else var * N * N / n
             de = v / vsrs
         q = _tq(level, df)
-        out = pd.DataFrame({"variable": names, "estimate": est, "se": se,
-                            "ci_low": est - q * se, "ci_high": est + q * se,
-                            "df": np.broadcast_to(np.asarray(df, dtype=float), est.shape),
-                            "deff": de, "n": n.astype(int)})
-        return out, V
+        return {"estimate": est, "se": se, "ci_low": est - q * se, "ci_high": est + q * se,
+                "df": np.broadcast_to(np.asarray(df, dtype=float), est.shape), "deff": de,
+                "n": n.astype(int)}, V
 
     # --- descriptive estimators ----------------------------------------------------------
     def _columns(self, y):
@@ -426,12 +435,37 @@ class Estimators:
         >>> SurveyDesign(d).compare("y", "g").pairs["diff"].tolist()
         [-2.0, -4.5, -2.5]
         """
-        means, V = self.domain_vcov(y, domain)
-        labels = list(V.index)
-        Vm = V.to_numpy()
-        m = means["estimate"].to_numpy()
-        nn = means["n"].to_numpy()
-        df = float(means["df"].iloc[0]) if len(means) else np.nan
+        c = self._compare_arrays(y, domain, p_adjust, level, pairs)
+        res = pd.concat([pd.DataFrame({"variable": [y] * len(c["levels"])}), c["levels"],
+                         pd.DataFrame(c["means"])], axis=1)
+        labels, ia, ib = c["labels"], c["ia"], c["ib"]
+        V = pd.DataFrame(c["V"], index=labels, columns=labels)
+        table = pd.DataFrame({"variable": y, "group_a": [labels[i] for i in ia],
+                              "group_b": [labels[i] for i in ib], **c["pairs"]}, columns=PAIR_COLUMNS)
+        X2, q, F, p, p_chisq = c["wald"]
+        wald = pd.DataFrame({"variable": y, "statistic": [X2], "df_num": [q], "df_den": [c["df"]], "F": [F],
+                             "p": [p], "p_chisq": [p_chisq]})
+        return DomainComparison(means=res, vcov=V, pairs=table, wald=wald)
+
+    def _compare_arrays(self, y: str, domain, p_adjust: str = "holm", level: float = 0.95,
+                        pairs: bool = True) -> dict:
+        """:meth:`compare` as arrays (stage 03 runs it ~30 times a region, and the
+        tables it would build and take apart again cost more than the estimate):
+        ``levels`` (the domain levels, a DataFrame), ``labels``, ``means`` ({column:
+        values} as :meth:`by`), ``V``, ``df``, pair indices ``ia``/``ib`` into the
+        labels, ``pairs`` ({column: values} of ``PAIR_COLUMNS`` from ``n_a``), ``wald``
+        (X2, q, F, p, p of the chi-square)."""
+        A, D, levels, ok = self._by_matrices(y, domain)
+        df_ = self._degf(ok)
+        # the means' intervals at 95 % whatever ``level`` (as domain_vcov); ``level`` is the pairs'
+        cols, Vm = self._ratio_arrays(A, D, D, 0.95, "wor", df_)
+        if levels.shape[1] == 1:
+            labels = levels.iloc[:, 0].tolist()
+        else:
+            labels = [tuple(r) for r in levels.itertuples(index=False)]
+        m = cols["estimate"]
+        nn = cols["n"]
+        df = float(cols["df"][0]) if len(m) else np.nan
         ia, ib = np.triu_indices(len(labels) if pairs else 0, k=1)
         diff = m[ia] - m[ib]
         se = np.sqrt(np.clip(Vm[ia, ia] + Vm[ib, ib] - 2 * Vm[ia, ib], 0, None))
@@ -439,16 +473,12 @@ class Estimators:
             t = diff / se
         p = 2 * stats.t.sf(np.abs(t), df) if np.isfinite(df) else 2 * stats.norm.sf(np.abs(t))
         q = _tq(level, df)
-        table = pd.DataFrame({"variable": y, "group_a": [labels[i] for i in ia],
-                              "group_b": [labels[i] for i in ib], "n_a": nn[ia], "n_b": nn[ib],
-                              "mean_a": m[ia], "mean_b": m[ib], "diff": diff, "se": se,
-                              "statistic": t, "df": df, "p": p, "p_adj": _p_adjust(p, p_adjust),
-                              "ci_low": diff - q * se, "ci_high": diff + q * se},
-                             columns=PAIR_COLUMNS)
-        wald = wald_test(m, Vm, df=df) if len(labels) > 1 else wald_test([np.nan, np.nan],
-                                                                            np.eye(2), df=df)
-        wald.insert(0, "variable", y)
-        return DomainComparison(means=means, vcov=V, pairs=table, wald=wald)
+        wald = _wald(m, Vm, df=df) if len(labels) > 1 else _wald([np.nan, np.nan], np.eye(2), df=df)
+        return {"levels": levels, "labels": labels, "means": cols, "V": Vm, "df": df, "ia": ia, "ib": ib,
+                "pairs": {"n_a": nn[ia], "n_b": nn[ib], "mean_a": m[ia], "mean_b": m[ib], "diff": diff,
+                          "se": se, "statistic": t, "df": df, "p": p, "p_adj": _p_adjust(p, p_adjust),
+                          "ci_low": diff - q * se, "ci_high": diff + q * se},
+                "wald": wald}
 
     # --- models ------------------------------------------------------------------------------
     def _model_frame(self, formula: str):
