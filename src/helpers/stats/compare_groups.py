@@ -12,7 +12,7 @@ from scipy import stats as sps
 
 from ..errors import InputError
 from ..vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR
-from ._prep import group_order, prepare, shared_groups
+from ._prep import group_codes, group_order, prepare, shared_groups
 from .mixed import mixed_model
 from .omnibus import _anova, _kruskal, _levene, _welch
 from .posthoc import POSTHOC_COLUMNS, _columns, _dunn, _games_howell, _tukey, stacked
@@ -116,8 +116,8 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
         keep &= df[cluster].notna().to_numpy()
     w = df[weights].astype(float).to_numpy() if weights else np.ones(len(df))
     keep &= ~np.isnan(w)
-    labels = group_order(df[group])
-    codes = pd.Categorical(df[group], categories=labels).codes[keep].astype(np.intp)
+    all_codes, labels = group_codes(df[group])
+    codes = all_codes[keep].astype(np.intp)
     y, w = y[keep], w[keep]
     k = len(labels)
     n = np.bincount(codes, minlength=k)
@@ -133,9 +133,11 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
         n_cl = np.bincount(pairs // (cl.max() + 1), minlength=k)
     present = n > 0
     s = df[group]
-    grp = (pd.Categorical(np.asarray(labels, dtype=object)[present], categories=s.cat.categories,
-                          ordered=s.cat.ordered)
-           if isinstance(s.dtype, pd.CategoricalDtype) else np.asarray(labels, dtype=object)[present])
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        grp = pd.Categorical.from_codes(s.cat.categories.get_indexer(pd.Index(labels, dtype=s.cat.categories.dtype)
+                                                                     )[present], dtype=s.dtype)
+    else:
+        grp = np.asarray(labels, dtype=object)[present]
     # one construction in DESC_COLUMNS order (setting each empty column after it cost more)
     return pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
                          "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
