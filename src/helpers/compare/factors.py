@@ -103,12 +103,13 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
             res.omnibus = om.assign(primary=r, frame="respondent_sensitivity")
             res.posthoc = ph.assign(frame="respondent_sensitivity")
             return
-        res.omnibus = pd.concat([om, primary_om], ignore_index=True).assign(
-            primary=np.r_[r, np.ones(len(primary_om), bool)],
-            frame=["respondent_sensitivity"] * len(om) + ["units_replication"] * len(primary_om))
+        # the stacked frames are new: their columns are set in place (assign copied them)
+        res.omnibus = pd.concat([om, primary_om], ignore_index=True)
+        res.omnibus["primary"] = np.r_[r, np.ones(len(primary_om), bool)]
+        res.omnibus["frame"] = ["respondent_sensitivity"] * len(om) + ["units_replication"] * len(primary_om)
         if primary_ph is not None:
-            res.posthoc = pd.concat([ph, primary_ph], ignore_index=True).assign(
-                frame=["respondent_sensitivity"] * len(ph) + ["units_replication"] * len(primary_ph))
+            res.posthoc = pd.concat([ph, primary_ph], ignore_index=True)
+            res.posthoc["frame"] = ["respondent_sensitivity"] * len(ph) + ["units_replication"] * len(primary_ph)
         else:
             res.posthoc = ph.assign(frame="respondent_sensitivity")
 
@@ -119,11 +120,18 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
         res.notes.append(f"units-as-replication test not possible ({why}); the respondent-level test is shown")
         mark(primary="primary" in om or False)
 
-    keep = scores[comp].notna() & scores[factor].notna()
+    f = scores[factor]
+    keep = scores[comp].notna().to_numpy() & f.notna().to_numpy()
     if res.excluded:
-        keep &= ~scores[factor].astype(str).isin(res.excluded)
+        if isinstance(f.dtype, pd.CategoricalDtype):  # the excluded labels' codes, not every row as text
+            out = np.flatnonzero(np.isin(np.asarray([str(c) for c in f.cat.categories], dtype=object),
+                                         res.excluded))
+            keep &= ~np.isin(f.cat.codes.to_numpy(), out)
+        else:
+            keep &= ~f.astype(str).isin(res.excluded).to_numpy()
     # the columns the primary tests read, then the rows (a row filter moves every column)
-    d = scores[list(dict.fromkeys([comp, factor, "unit_id", *(["weight"] if "weight" in scores else [])]))][keep]
+    d = scores[list(dict.fromkeys([comp, factor, "unit_id", *(["weight"] if "weight" in scores else [])]))]
+    d = d.iloc[np.flatnonzero(keep)]
     try:
         if factor in UNIT_LEVEL_FACTORS:
             p = type_comparison(d, comp, factor, "unit_id", min_units=min_units)
