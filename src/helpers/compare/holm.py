@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats import WaveComparison
-from ..stats.compare_groups import make_reading
+from ..stats.compare_groups import READING_COLUMNS, make_reading
 from .columns import (DESC_COLUMNS, FACTORS, FINAL_P_POSTHOC, MODEL_COLUMNS, OMNIBUS_COLUMNS, POSTHOC_COLUMNS,
                       RAW_P_POSTHOC, REGION_FACTOR, RESPONDENT_TESTS, UNIT_LEVEL_FACTORS, WAVE_FACTOR)
 
@@ -121,6 +121,8 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     bounds = np.flatnonzero(np.r_[True, omnibus["_key"].to_numpy()[1:] != omnibus["_key"].to_numpy()[:-1]])
     bounds = np.r_[bounds, len(omnibus)]
     rid, ren = np.empty(len(omnibus), dtype=object), np.empty(len(omnibus), dtype=object)
+    cols = {c: omnibus[c].to_numpy() for c in READING_COLUMNS if c in omnibus}
+    cols["p_adj"] = p_adj
     for (_, res), a, b in zip(results, bounds[:-1], bounds[1:]):
         if res.ok:  # the result's omnibus rows, in its own order
             res.omnibus = res.omnibus.assign(p_adj=p_adj[a:b])
@@ -128,7 +130,8 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
             if isinstance(res, WaveComparison):
                 res.reading_id, res.reading_en = res.make_reading(label, alpha=alpha)
             else:
-                res.reading_id, res.reading_en = make_reading(res, label, alpha=alpha)
+                rows = {c: v[a:b] for c, v in cols.items()} if len(cols) == len(READING_COLUMNS) + 1 else None
+                res.reading_id, res.reading_en = make_reading(res, label, alpha=alpha, rows=rows)
         rid[a:b], ren[a:b] = res.reading_id, res.reading_en
     omnibus["reading_id"], omnibus["reading_en"] = rid, ren
     omnibus["primary"] = omnibus["primary"].fillna(False).astype(bool)

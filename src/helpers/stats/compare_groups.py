@@ -350,11 +350,18 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
     return res
 
 
+READING_COLUMNS = ("test", "statistic", "df1", "df2", "effect_size", "effect_name")
+
+
 def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
-                 p_col: str = "p_adj") -> tuple[str, str]:
+                 p_col: str = "p_adj", rows: dict | None = None) -> tuple[str, str]:
     """Build the (id, en) reading of a result from its primary test and post-hoc
     pairs; the means named are those the primary test compares. Symbols are the
-    briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``)."""
+    briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``).
+
+    ``rows``: the result's omnibus columns :data:`READING_COLUMNS` and ``p_col`` as
+    arrays, in its row order, when the caller has them (stage 03 reads them once
+    from the stacked table, not once per result)."""
     om = res.omnibus
     if om.empty:
         return res.reading_id, res.reading_en
@@ -363,8 +370,9 @@ def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
     first = np.flatnonzero(om["primary"].to_numpy(bool))
     if not len(first):
         return res.reading_id, res.reading_en
-    pr = {c: om[c].to_numpy()[first[0]] for c in ("test", "statistic", "df1", "df2", p_col, "effect_size",
-                                                  "effect_name")}
+    if rows is None:
+        rows = {c: om[c].to_numpy() for c in (*READING_COLUMNS, p_col)}
+    pr = {c: rows[c][first[0]] for c in (*READING_COLUMNS, p_col)}
     means = res.primary_means if res.primary_means is not None else res.descriptives
     mean = means["mean"].to_numpy(float)
     ok = np.flatnonzero(~np.isnan(mean))
