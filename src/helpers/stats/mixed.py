@@ -160,15 +160,21 @@ def emm_contrasts(fit: MixedFit, levels: list | None = None, conf: float = 0.95,
     sd = math.sqrt(float(fit.variance["variance"].sum()))
     dof = fit.df_between if fit.df_between > 0 else np.nan
     tcrit = sps.t.ppf(0.5 + conf / 2, dof)
-    for ia, ib in combinations(keep, 2):
+    pairs = list(combinations(keep, 2))
+    if pairs:  # the pairs as arrays: one t distribution call, not one per pair
+        ia, ib = (np.asarray(x, dtype=np.intp) for x in zip(*pairs))
         d = est[ia] - est[ib]
-        se = math.sqrt(max(v[ia, ia] + v[ib, ib] - 2 * v[ia, ib], 0.0))
-        t = d / se if se > 0 else np.nan
-        rows.append({"group_a": names[ia], "group_b": names[ib], "diff": d, "se": se, "statistic": t,
-                     "df": dof, "p": float(2 * sps.t.sf(abs(t), dof)), "ci_low": d - tcrit * se,
-                     "ci_high": d + tcrit * se, "effect_name": "d_total",
-                     "effect_size": d / sd if sd > 0 else np.nan})
-    out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adj"])
+        se = np.sqrt(np.maximum(v[ia, ia] + v[ib, ib] - 2 * v[ia, ib], 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(se > 0, d / np.where(se > 0, se, 1.0), np.nan)
+        lab = np.asarray(names, dtype=object)
+        out = pd.DataFrame({"group_a": lab[ia], "group_b": lab[ib], "diff": d, "se": se, "statistic": t,
+                            "df": np.full(len(d), dof, dtype=float), "p": 2 * sps.t.sf(np.abs(t), dof),
+                            "ci_low": d - tcrit * se, "ci_high": d + tcrit * se,
+                            "effect_name": pd.array(["d_total"] * len(d), dtype="str"),
+                            "effect_size": d / sd if sd > 0 else np.full(len(d), np.nan)})
+    else:
+        out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adj"])
     out["p_adj"] = _adjust(out["p"].to_numpy(), p_adjust) if len(out) else []
     return out[cols]
 

@@ -10,6 +10,7 @@ zeros but keep their PSU and stratum, so the design is never subset (Lumley 2010
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -87,9 +88,22 @@ def _as_list(y) -> list[str]:
 
 
 def _tq(level: float, df) -> np.ndarray:
+    """The two-sided ``level`` quantile of t(df) (normal for infinite df, NaN for df <= 0),
+    elementwise. A design has one or a few distinct df, and scipy's per-call cost was
+    most of an estimate (~40 a region): each distinct value is computed once and kept."""
     df = np.asarray(df, dtype=float)
-    q = stats.t.ppf(0.5 + level / 2, np.where(df > 0, df, np.nan))
-    return np.where(np.isinf(df), stats.norm.ppf(0.5 + level / 2), q)
+    if df.size == 1:
+        return np.full(df.shape, _tq_one(float(level), float(df.ravel()[0])))
+    u, inv = np.unique(df, return_inverse=True)
+    return np.asarray([_tq_one(float(level), float(v)) for v in u])[inv].reshape(df.shape)
+
+
+@lru_cache(maxsize=4096)
+def _tq_one(level: float, df: float) -> float:
+    # the array expression of the formula on one value (same scipy calls, same result)
+    d = np.asarray([df])
+    q = stats.t.ppf(0.5 + level / 2, np.where(d > 0, d, np.nan))
+    return float(np.where(np.isinf(d), stats.norm.ppf(0.5 + level / 2), q)[0])
 
 
 class Estimators:
