@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..design import DesignSpec, design_by, design_subset, structural_design, workforce_design
+from ..design import DesignSpec, design_subset, structural_design, workforce_design
 from ..errors import InputError
 from ..stats import compare_groups
 from ..stats.clustered import MIN_UNITS, design_comparison, type_comparison
@@ -42,7 +42,7 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
     sdes = structural_design(scores, strata=strata) if weights else None
     comps = components(scores)
     # domain estimates of every component by every factor, one pass per factor
-    by = {f: _estimates_by_component(design_by(wdes, comps, f)) for f in factors} if wdes is not None else {}
+    by = {f: _estimates_by_component(*wdes._by_many_arrays(comps, f)) for f in factors} if wdes is not None else {}
     # each factor's and the units' codes, once (every comparison counts units per group)
     codes = {c: _codes(scores[c]) for c in [*factors, "unit_id"]}
     for comp in comps:
@@ -160,13 +160,14 @@ _EST_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "deff")
 _NO_ESTIMATES = ({}, {c: np.empty(0) for c in _EST_COLUMNS})
 
 
-def _estimates_by_component(est: pd.DataFrame) -> dict:
-    """{component: ({group: row}, {column: values})} of :func:`helpers.design.design_by`'s
-    estimates: the arrays each component x factor reads, split once (a frame per
-    component, and a selection of it per column, cost more than the lookups)."""
-    var = est["variable"].to_numpy(object)
-    groups = est["group"].to_numpy(object)
-    vals = {c: est[c].to_numpy(float) for c in _EST_COLUMNS}
+def _estimates_by_component(names: list, groups: list, est: dict) -> dict:
+    """{component: ({group: row}, {column: values})} of the design's domain means of
+    every component by one factor (:func:`helpers.design.design_by` as arrays, from
+    ``SurveyDesign._by_many_arrays``): what each component x factor reads, split once
+    (a frame per component, and a selection of it per column, cost more than the lookups)."""
+    var = np.asarray(names, dtype=object)
+    groups = np.asarray(groups, dtype=object)
+    vals = {c: np.asarray(est[c], dtype=float) for c in _EST_COLUMNS}
     out = {}
     for comp in dict.fromkeys(var):
         at = np.flatnonzero(var == comp)

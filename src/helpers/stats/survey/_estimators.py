@@ -408,6 +408,29 @@ class Estimators:
         lv = pd.concat([levels] * len(ys), ignore_index=True) if ys else levels.iloc[:0]
         return pd.concat([res[["variable"]], lv, res.drop(columns="variable")], axis=1)
 
+    def _by_many_arrays(self, ys: list[str], domain: str, level: float = 0.95, deff: str = "wor"):
+        """:meth:`by` of the means of several columns by one domain column, as arrays
+        (stage 03 reads them per component at once): (names, level labels as text,
+        {column: values}), row j * k + i for column j, level i, as :meth:`by` orders them."""
+        codes, levels = self._domain_codes(domain)
+        k, n = len(levels), len(self._data)
+        rows_all, cols_all, vals_all, dfs = [], [], [], []
+        for j, y in enumerate(ys):
+            vals, ok = self._num(y)
+            ok = ok & (codes >= 0)
+            rows = np.flatnonzero(ok)
+            rows_all.append(rows)
+            cols_all.append(j * k + codes[rows])
+            vals_all.append(vals[rows])
+            dfs.append(np.full(k, self._degf(ok)))
+        rows, cols = np.concatenate(rows_all), np.concatenate(cols_all)
+        shape = (n, k * len(ys))
+        D = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
+        A = sp.csc_matrix((np.concatenate(vals_all), (rows, cols)), shape=shape)
+        out, _ = self._ratio_arrays(A, D, D, level, deff, np.concatenate(dfs), diag=True)
+        text = [str(v) for v in levels[domain].astype(str)] * len(ys)
+        return [y for y in ys for _ in range(k)], text, out
+
     def _by_one(self, y, domain, stat, level, deff, diag: bool = False):
         A, D, levels, ok = self._by_matrices(y, domain)
         df = self._degf(ok)
