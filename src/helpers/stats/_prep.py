@@ -23,6 +23,16 @@ class Groups:
     mean: np.ndarray
     var: np.ndarray  # ddof=1
 
+    def ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mid-ranks of ``y`` and the sizes of its tie groups (``np.unique`` counts),
+        computed once for the rank tests sharing this split (Kruskal-Wallis and Dunn)."""
+        got = self.__dict__.get("_ranks")
+        if got is None:
+            from scipy import stats as sps
+
+            got = self.__dict__["_ranks"] = (sps.rankdata(self.y), np.unique(self.y, return_counts=True)[1])
+        return got
+
     @property
     def k(self) -> int:
         return len(self.labels)

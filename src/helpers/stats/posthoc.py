@@ -163,9 +163,8 @@ def dunn(df: pd.DataFrame, dv: str, between: str, p_adjust: str = "holm", conf: 
 def _dunn(g: Groups, p_adjust: str = "holm", conf: float = 0.95) -> tuple:
     _adjust = globals()["_p_adjust"]
     n, k = g.n_total, g.k
-    r = sps.rankdata(g.y)
+    r, t = g.ranks()
     rbar = np.bincount(g.codes, weights=r, minlength=k) / g.n
-    _, t = np.unique(g.y, return_counts=True)
     sigma2 = n * (n + 1) / 12 - np.sum(t**3 - t) / (12 * (n - 1))
     a, b = _pairs(k)
     diff = rbar[a] - rbar[b]
