@@ -104,7 +104,9 @@ def _unit_means(d: pd.DataFrame, dv: str, wave: str, cluster: str, before, after
         return pd.DataFrame(columns=["mean_before", "mean_after", "n_before", "n_after"])
     keep = (n_b > 0) & (n_a > 0) & (n_b >= min_unit_n) & (n_a >= min_unit_n) & ~np.isnan(m_b) & ~np.isnan(m_a)
     return pd.DataFrame({"mean_before": m_b[keep], "mean_after": m_a[keep], "n_before": n_b[keep].astype(float),
-                         "n_after": n_a[keep].astype(float)}, index=pd.Index(labels[keep], name=cluster))
+                         "n_after": n_a[keep].astype(float)},
+                        index=(pd.CategoricalIndex(labels[keep], dtype=c.dtype, name=cluster)
+                               if isinstance(c.dtype, pd.CategoricalDtype) else pd.Index(labels[keep], name=cluster)))
 
 
 def _wave_moments(d: pd.DataFrame, dv: str, wave: str, before, after) -> dict:
