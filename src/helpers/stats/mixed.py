@@ -214,7 +214,7 @@ def _text_codes(s: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, list]:
     levels of ``pd.Categorical(s.astype(str))``, from the distinct values only)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         raw, cats = s.cat.codes.to_numpy()[keep], s.cat.categories
-        present = np.unique(raw)
+        present = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(cats)))
         text = np.asarray([str(v) for v in cats[present]], dtype=object)
         lookup = np.zeros(len(cats), dtype=np.intp)
     else:
@@ -265,8 +265,9 @@ def _reml_random_intercept(y: np.ndarray, x: np.ndarray, codes: np.ndarray):
 
     n, p = x.shape
     nj = np.bincount(codes).astype(float)
-    sx = np.zeros((nj.size, p))
-    np.add.at(sx, codes, x)
+    # cluster sums column by column (bincount adds the rows in the same order as np.add.at, faster)
+    sx = np.column_stack([np.bincount(codes, weights=x[:, j], minlength=nj.size) for j in range(p)]) \
+        if p else np.zeros((nj.size, 0))
     sy = np.bincount(codes, weights=y)
     xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
 
