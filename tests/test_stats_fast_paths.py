@@ -177,3 +177,14 @@ def test_unit_means_and_wave_moments_equal_the_groupby():
     for w in (2022, 2023):
         np.testing.assert_allclose(got[w], pw.loc[w].to_numpy(float), rtol=1e-12)
     assert np.isnan(_wave_moments(d[d["wave"] == 2022], "y", "wave", 2022, 2023)[2023]).all()
+
+
+def test_stage03_icc_on_unit_codes_equals_icc1_on_the_labels():
+    from helpers.compare.factors import _icc
+    from helpers.stats.reliability import icc1
+
+    d = frame()
+    d.loc[d.index[5:40], "unit_id"] = np.nan  # rows without a unit
+    want = icc1(d[d["y"].notna()], "y", "unit_id")
+    pd.testing.assert_frame_equal(_icc(d, "y"), want, check_exact=True)
+    assert _icc(d.assign(unit_id=pd.Categorical(["u00"] * len(d))), "y") is None  # one unit: not computable

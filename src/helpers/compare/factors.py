@@ -82,9 +82,14 @@ def _coded(scores: pd.DataFrame) -> pd.DataFrame:
 def _icc(scores: pd.DataFrame, comp: str) -> pd.DataFrame | None:
     """ICC(1) of ``comp`` by unit over the rows with a score, or None when it cannot
     be computed (then each comparison computes it and notes why not)."""
-    d = scores[[comp, "unit_id"]]
+    # the units as their codes (NaN where missing): icc1 numbers the clusters in order of
+    # appearance either way, and a categorical's labels were made into objects for it
+    y = scores[comp].to_numpy(float)
+    u = _codes(scores["unit_id"]).astype(float)
+    ok = ~np.isnan(y)
+    d = pd.DataFrame({comp: y[ok], "unit_id": np.where(u[ok] >= 0, u[ok], np.nan)})
     try:
-        return icc1(d[d[comp].notna()], comp, "unit_id")
+        return icc1(d, comp, "unit_id")
     except InputError:
         return None
 
