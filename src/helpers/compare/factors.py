@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..design import DesignSpec, design_by, design_subset, structural_design, workforce_design
+from ..design import DesignSpec, design_subset, structural_design, workforce_design
 from ..errors import InputError
 from ..stats import compare_groups
 from ..stats.clustered import MIN_UNITS, design_comparison, type_comparison
@@ -42,10 +42,9 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
     sdes = structural_design(scores, strata=strata) if weights else None
     comps = components(scores)
     # domain estimates of every component by every factor, one pass per factor
-    by = {f: design_by(wdes, comps, f) for f in factors} if wdes is not None else {}
-    empty_est = next(iter(by.values())).iloc[:0] if by else None
-    # split once by component (a boolean selection per component x factor cost more)
-    by = {f: dict(tuple(b.groupby("variable", sort=False))) for f, b in by.items()}
+    by = {f: _estimates_by_component(*wdes._by_many_arrays(comps, f)) for f in factors} if wdes is not None else {}
+    # each factor's and the units' codes, once (every comparison counts units per group)
+    codes = {c: _codes(scores[c]) for c in [*factors, "unit_id"]}
     for comp in comps:
         icc = _icc(scores, comp)  # one per component: the same for every factor without missing values
         for factor, label in factors.items():
@@ -61,8 +60,8 @@ def compare_frame(scores: pd.DataFrame, index: str, region_id: str, factors=None
             if not pairs:
                 res.notes.append("groups not compared pair by pair (too many pairs)")
             if factor in by:
-                est = by[factor].get(comp)
-                _design_descriptives(res, est if est is not None else empty_est, scores, comp, factor)
+                _design_descriptives(res, by[factor].get(comp, _NO_ESTIMATES), scores, comp, factor,
+                                     codes=(codes[factor], codes["unit_id"]))
             out.append(((region_id, index, comp, factor), res))
     return out
 
@@ -83,9 +82,14 @@ def _coded(scores: pd.DataFrame) -> pd.DataFrame:
 def _icc(scores: pd.DataFrame, comp: str) -> pd.DataFrame | None:
     """ICC(1) of ``comp`` by unit over the rows with a score, or None when it cannot
     be computed (then each comparison computes it and notes why not)."""
-    d = scores[[comp, "unit_id"]]
+    # the units as their codes (NaN where missing): icc1 numbers the clusters in order of
+    # appearance either way, and a categorical's labels were made into objects for it
+    y = scores[comp].to_numpy(float)
+    u = _codes(scores["unit_id"]).astype(float)
+    ok = ~np.isnan(y)
+    d = pd.DataFrame({comp: y[ok], "unit_id": np.where(u[ok] >= 0, u[ok], np.nan)})
     try:
-        return icc1(d[d[comp].notna()], comp, "unit_id")
+        return icc1(d, comp, "unit_id")
     except InputError:
         return None
 
@@ -104,12 +108,13 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
             res.omnibus = om.assign(primary=r, frame="respondent_sensitivity")
             res.posthoc = ph.assign(frame="respondent_sensitivity")
             return
-        res.omnibus = pd.concat([om, primary_om], ignore_index=True).assign(
-            primary=np.r_[r, np.ones(len(primary_om), bool)],
-            frame=["respondent_sensitivity"] * len(om) + ["units_replication"] * len(primary_om))
+        # the stacked frames are new: their columns are set in place (assign copied them)
+        res.omnibus = pd.concat([om, primary_om], ignore_index=True)
+        res.omnibus["primary"] = np.r_[r, np.ones(len(primary_om), bool)]
+        res.omnibus["frame"] = ["respondent_sensitivity"] * len(om) + ["units_replication"] * len(primary_om)
         if primary_ph is not None:
-            res.posthoc = pd.concat([ph, primary_ph], ignore_index=True).assign(
-                frame=["respondent_sensitivity"] * len(ph) + ["units_replication"] * len(primary_ph))
+            res.posthoc = pd.concat([ph, primary_ph], ignore_index=True)
+            res.posthoc["frame"] = ["respondent_sensitivity"] * len(ph) + ["units_replication"] * len(primary_ph)
         else:
             res.posthoc = ph.assign(frame="respondent_sensitivity")
 
@@ -120,11 +125,18 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
         res.notes.append(f"units-as-replication test not possible ({why}); the respondent-level test is shown")
         mark(primary="primary" in om or False)
 
-    keep = scores[comp].notna() & scores[factor].notna()
+    f = scores[factor]
+    keep = scores[comp].notna().to_numpy() & f.notna().to_numpy()
     if res.excluded:
-        keep &= ~scores[factor].astype(str).isin(res.excluded)
+        if isinstance(f.dtype, pd.CategoricalDtype):  # the excluded labels' codes, not every row as text
+            out = np.flatnonzero(np.isin(np.asarray([str(c) for c in f.cat.categories], dtype=object),
+                                         res.excluded))
+            keep &= ~np.isin(f.cat.codes.to_numpy(), out)
+        else:
+            keep &= ~f.astype(str).isin(res.excluded).to_numpy()
     # the columns the primary tests read, then the rows (a row filter moves every column)
-    d = scores[list(dict.fromkeys([comp, factor, "unit_id", *(["weight"] if "weight" in scores else [])]))][keep]
+    d = scores[list(dict.fromkeys([comp, factor, "unit_id", *(["weight"] if "weight" in scores else [])]))]
+    d = d.iloc[np.flatnonzero(keep)]
     try:
         if factor in UNIT_LEVEL_FACTORS:
             p = type_comparison(d, comp, factor, "unit_id", min_units=min_units)
@@ -149,28 +161,54 @@ def _primary(res, scores: pd.DataFrame, comp: str, factor: str, sdes, min_units:
     mark(p["omnibus"], p["posthoc"])
 
 
-def _design_descriptives(res, est: pd.DataFrame, scores: pd.DataFrame, comp: str, factor: str) -> None:
+_EST_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "deff")
+_NO_ESTIMATES = ({}, {c: np.empty(0) for c in _EST_COLUMNS})
+
+
+def _estimates_by_component(names: list, groups: list, est: dict) -> dict:
+    """{component: ({group: row}, {column: values})} of the design's domain means of
+    every component by one factor (:func:`helpers.design.design_by` as arrays, from
+    ``SurveyDesign._by_many_arrays``): what each component x factor reads, split once
+    (a frame per component, and a selection of it per column, cost more than the lookups)."""
+    var = np.asarray(names, dtype=object)
+    groups = np.asarray(groups, dtype=object)
+    vals = {c: np.asarray(est[c], dtype=float) for c in _EST_COLUMNS}
+    out = {}
+    for comp in dict.fromkeys(var):
+        at = np.flatnonzero(var == comp)
+        out[comp] = ({g: i for i, g in enumerate(groups[at])}, {c: v[at] for c, v in vals.items()})
+    return out
+
+
+def _design_descriptives(res, est: tuple, scores: pd.DataFrame, comp: str, factor: str, codes=None) -> None:
     """Group means and CIs from the finite-population design (``est``: its domain
-    estimates), beside the unweighted respondent means."""
+    estimates of ``comp``, as :func:`_estimates_by_component`), beside the unweighted
+    respondent means (``codes``: the factor's and the units' codes, when known)."""
     desc = res.descriptives
     if desc is None or desc.empty:
         return
     # the new columns gathered and set in one construction: a column set on a small
     # frame cost ~2 ms (a region sets ~3,000)
-    key = desc["group"].astype(str)
+    key = [str(g) for g in desc["group"]]
     cols = {c: desc[c].array for c in desc.columns}  # arrays: no alignment in the construction
     cols["mean_unweighted"] = desc["mean"].array
-    at = pd.Index(est["group"]).get_indexer(key)  # one lookup for the six columns
-    for col, src in (("mean", "estimate"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
-                     ("df", "df"), ("deff", "deff")):
-        v = est[src].to_numpy(float)
-        cols[col] = v[at] if len(v) and (at >= 0).all() else np.where(at >= 0, np.r_[v, np.nan][at], np.nan)
+    pos, vals = est
+    at = np.fromiter((pos.get(k, -1) for k in key), dtype=np.intp, count=len(key))  # one lookup for the six
+    for col in _EST_COLUMNS:
+        v = vals[col]
+        cols["mean" if col == "estimate" else col] = (
+            v[at] if len(v) and (at >= 0).all() else np.where(at >= 0, np.r_[v, np.nan][at], np.nan))
     cols["frame"] = "finite_population"
-    cols["n_units"] = key.map(_units_per_group(scores, comp, factor)).to_numpy()
-    cols["tested"] = (~key.isin(set(res.untested)) & res.ok).to_numpy()
+    units = _units_per_group(scores, comp, factor, *(codes or ()))
+    n_units = [units.get(k) for k in key]
+    # as Series.map of the dict: integers, or floats with NaN for a group not counted
+    cols["n_units"] = (np.asarray(n_units, dtype=np.int64) if None not in n_units
+                       else np.asarray([np.nan if u is None else u for u in n_units], dtype=float))
+    untested = set(res.untested)
+    cols["tested"] = np.asarray([k not in untested and bool(res.ok) for k in key], dtype=bool)
     if res.model_emm is not None:
         m = res.model_emm
-        at = pd.Index(m["group"]).get_indexer(key)  # -1 (not fitted) picks the NaN appended
+        at = pd.Index(m["group"]).get_indexer(pd.Index(key, dtype=object))  # -1 (not fitted) picks the NaN appended
         for col, src in (("model_emm", "emm"), ("model_emm_ci_low", "ci_low"), ("model_emm_ci_high", "ci_high")):
             cols[col] = np.r_[m[src].to_numpy(float), np.nan][at]
     res.descriptives = pd.DataFrame(cols, index=desc.index)
@@ -183,11 +221,13 @@ def _codes(s: pd.Series) -> np.ndarray:
     return pd.factorize(s.to_numpy())[0].astype(np.int64)
 
 
-def _units_per_group(scores: pd.DataFrame, comp: str, factor: str) -> dict:
+def _units_per_group(scores: pd.DataFrame, comp: str, factor: str, g: np.ndarray | None = None,
+                     u: np.ndarray | None = None) -> dict:
     """{group as text: distinct units among the rows with a ``comp`` score}, over the
     groups present in those rows (a groupby ``nunique``: a group whose rows all lack
-    a unit counts 0)."""
-    g, u = _codes(scores[factor]), _codes(scores["unit_id"])
+    a unit counts 0). ``g``, ``u``: :func:`_codes` of the factor and the units, if known."""
+    g = _codes(scores[factor]) if g is None else g
+    u = _codes(scores["unit_id"]) if u is None else u
     ok = scores[comp].notna().to_numpy() & (g >= 0)
     g, u = g[ok], u[ok]
     seen = np.unique(g)

@@ -6,20 +6,22 @@ import numpy as np
 import pandas as pd
 
 from ..stats import WaveComparison
-from ..stats.compare_groups import make_reading
+from ..stats.compare_groups import READING_COLUMNS, make_reading
 from .columns import (DESC_COLUMNS, FACTORS, FINAL_P_POSTHOC, MODEL_COLUMNS, OMNIBUS_COLUMNS, POSTHOC_COLUMNS,
                       RAW_P_POSTHOC, REGION_FACTOR, RESPONDENT_TESTS, UNIT_LEVEL_FACTORS, WAVE_FACTOR)
 
 
-def _stack(frames: list[pd.DataFrame], keys: list[dict]) -> pd.DataFrame:
+def _stack(frames: list[pd.DataFrame], keys: list) -> pd.DataFrame:
     """The frames one under the other, each with its key columns first: one
     concatenation and one repeat of the keys (tagging every frame then
-    concatenating cost 12 ms a frame, ~100 frames a region)."""
-    lens = [len(f) for f in frames]
+    concatenating cost 12 ms a frame, ~100 frames a region). ``keys``: one dict
+    per frame, or a list of dicts (one per row) for a frame gathering several results."""
+    flat = [k for kk in keys for k in (kk if isinstance(kk, list) else [kk])]
+    lens = [n for f, kk in zip(frames, keys) for n in ([1] * len(kk) if isinstance(kk, list) else [len(f)])]
     body = pd.concat(frames, ignore_index=True)
-    tags = pd.DataFrame({k: np.repeat(np.asarray([kk[k] for kk in keys], dtype=object), lens)
-                         for k in keys[0]})
-    return pd.concat([tags, body.drop(columns=[k for k in keys[0] if k in body.columns])], axis=1)
+    tags = pd.DataFrame({k: np.repeat(np.asarray([kk[k] for kk in flat], dtype=object), lens)
+                         for k in flat[0]})
+    return pd.concat([tags, body.drop(columns=[k for k in flat[0] if k in body.columns])], axis=1)
 
 
 def _holm_by(p: pd.Series, keys: list[pd.Series]) -> np.ndarray:
@@ -61,27 +63,41 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     adjusted p-values."""
     desc, omni, post, models = [], [], [], []
     kd, ko, kp, km = [], [], [], []
-    for n, ((region, index, comp, factor), res) in enumerate(results):
+    notes, n_om, icc_rows, icc_keys = [], [], [], []
+
+    def flush() -> None:
+        if icc_rows:
+            models.append(pd.DataFrame(icc_rows))
+            km.append(list(icc_keys))
+            icc_rows.clear()
+            icc_keys.clear()
+
+    for (region, index, comp, factor), res in results:
         keys = {"region_id": region, "index": index, "component": comp, "factor": factor}
         desc.append(res.descriptives)  # a missing subgroup is "" once stacked (one fill, not one a frame)
         kd.append(keys)
-        if res.ok:
-            o = res.omnibus.assign(note="; ".join(res.notes), _key=n)
-        else:
-            o = pd.DataFrame([{"test": "none", "note": "; ".join(res.notes), "primary": True, "_key": n}])
+        # each result's note and key are set once over the stacked table (an assign per
+        # result copied its frame)
+        o = res.omnibus if res.ok else pd.DataFrame([{"test": "none", "primary": True}])
         omni.append(o)
         ko.append(keys)
+        notes.append("; ".join(res.notes))
+        n_om.append(len(o))
         post.append(res.posthoc)
         kp.append(keys)
         if res.model is not None:
+            flush()
             models.append(res.model)
             km.append(keys)
-        if res.icc is not None:
+        if res.icc is not None:  # consecutive ICC rows gathered into one frame
             i = res.icc.iloc[0]
-            models.append(pd.DataFrame([{"kind": "icc", "term": "icc1", "estimate": i["icc1"],
-                                         "n": i["n"], "n_clusters": i["n_clusters"]}]))
-            km.append(keys)
+            icc_rows.append({"kind": "icc", "term": "icc1", "estimate": i["icc1"], "n": i["n"],
+                             "n_clusters": i["n_clusters"]})
+            icc_keys.append(keys)
+    flush()
     omnibus = _stack(omni, ko)
+    omnibus["note"] = np.repeat(np.asarray(notes, dtype=object), n_om)
+    omnibus["_key"] = np.repeat(np.arange(len(n_om)), n_om)
     omnibus["family"] = _omnibus_families(omnibus)
     omnibus["p_adj"] = _holm_by(omnibus["p"], [omnibus["region_id"], omnibus["index"], omnibus["family"]])
     posthoc = _stack(post, kp) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
@@ -105,6 +121,8 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     bounds = np.flatnonzero(np.r_[True, omnibus["_key"].to_numpy()[1:] != omnibus["_key"].to_numpy()[:-1]])
     bounds = np.r_[bounds, len(omnibus)]
     rid, ren = np.empty(len(omnibus), dtype=object), np.empty(len(omnibus), dtype=object)
+    cols = {c: omnibus[c].to_numpy() for c in READING_COLUMNS if c in omnibus}
+    cols["p_adj"] = p_adj
     for (_, res), a, b in zip(results, bounds[:-1], bounds[1:]):
         if res.ok:  # the result's omnibus rows, in its own order
             res.omnibus = res.omnibus.assign(p_adj=p_adj[a:b])
@@ -112,7 +130,8 @@ def tables(results: list, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
             if isinstance(res, WaveComparison):
                 res.reading_id, res.reading_en = res.make_reading(label, alpha=alpha)
             else:
-                res.reading_id, res.reading_en = make_reading(res, label, alpha=alpha)
+                rows = {c: v[a:b] for c, v in cols.items()} if len(cols) == len(READING_COLUMNS) + 1 else None
+                res.reading_id, res.reading_en = make_reading(res, label, alpha=alpha, rows=rows)
         rid[a:b], ren[a:b] = res.reading_id, res.reading_en
     omnibus["reading_id"], omnibus["reading_en"] = rid, ren
     omnibus["primary"] = omnibus["primary"].fillna(False).astype(bool)

@@ -23,6 +23,16 @@ class Groups:
     mean: np.ndarray
     var: np.ndarray  # ddof=1
 
+    def ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mid-ranks of ``y`` and the sizes of its tie groups (``np.unique`` counts),
+        computed once for the rank tests sharing this split (Kruskal-Wallis and Dunn)."""
+        got = self.__dict__.get("_ranks")
+        if got is None:
+            from scipy import stats as sps
+
+            got = self.__dict__["_ranks"] = (sps.rankdata(self.y), np.unique(self.y, return_counts=True)[1])
+        return got
+
     @property
     def k(self) -> int:
         return len(self.labels)
@@ -39,6 +49,22 @@ def group_order(s: pd.Series) -> list:
         present = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
         return [c for c, p in zip(s.cat.categories, present) if p]
     return sorted(s.dropna().unique(), key=lambda v: str(v))
+
+
+def group_codes(s: pd.Series, keep: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+    """Codes 0..k-1 of ``s`` over :func:`group_order` of its rows in ``keep`` (all rows
+    by default), -1 where missing or outside those groups. A categorical is recoded from
+    its own codes (building a new Categorical of it cost more than the tests using it)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raw = s.cat.codes.to_numpy()
+        sel = raw if keep is None else raw[keep]
+        cats = s.cat.categories
+        present = np.bincount(sel[sel >= 0], minlength=len(cats)) > 0
+        lookup = np.full(len(cats) + 1, -1, dtype=np.int64)  # the last entry: code -1
+        lookup[:-1][present] = np.arange(int(present.sum()))
+        return lookup[raw], [c for c, p in zip(cats, present) if p]
+    labels = group_order(s if keep is None else s[keep])
+    return pd.Categorical(s, categories=labels).codes.astype(np.int64), labels
 
 
 # Groups of the frame a caller shares between the tests it runs on it (compare_groups
@@ -93,15 +119,17 @@ def _split(df: pd.DataFrame, dv: str, between: str, what: str) -> Groups:
         if c not in df.columns:
             raise InputError(f"{what}: column not found", column=c,
                              expected=f"one of {list(df.columns)[:12]}")
-    y = pd.to_numeric(df[dv], errors="coerce")
+    y = df[dv]
+    if not pd.api.types.is_numeric_dtype(y):
+        y = pd.to_numeric(y, errors="coerce")
+    yv = y.to_numpy(dtype=float, na_value=np.nan)
     g = df[between]
-    keep = y.notna() & g.notna()
+    keep = ~np.isnan(yv) & g.notna().to_numpy()
     if not keep.any():
         raise InputError(f"{what}: no rows with both an outcome and a group", column=dv,
                          expected="at least one non-missing value")
-    y, g = y[keep].to_numpy(float), g[keep]
-    labels = group_order(g)
-    codes = pd.Categorical(g, categories=labels).codes.astype(np.int64)
+    codes, labels = group_codes(g, keep)
+    y, codes = yv[keep], codes[keep]
     n = np.bincount(codes, minlength=len(labels)).astype(float)
     s1 = np.bincount(codes, weights=y, minlength=len(labels))
     mean = s1 / n

@@ -12,10 +12,10 @@ from scipy import stats as sps
 
 from ..errors import InputError
 from ..vocabulary import EFFECT_SYMBOLS, POSTHOC_FOR
-from ._prep import group_order, prepare, shared_groups
+from ._prep import group_codes, group_order, prepare, shared_groups
 from .mixed import mixed_model
 from .omnibus import _anova, _kruskal, _levene, _welch
-from .posthoc import POSTHOC_COLUMNS, dunn, games_howell, tukey_hsd
+from .posthoc import POSTHOC_COLUMNS, _columns, _dunn, _games_howell, _tukey, stacked
 from ..vocabulary import statistic_symbol
 from .readings import not_possible, reading
 from .reliability import icc1
@@ -116,8 +116,8 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
         keep &= df[cluster].notna().to_numpy()
     w = df[weights].astype(float).to_numpy() if weights else np.ones(len(df))
     keep &= ~np.isnan(w)
-    labels = group_order(df[group])
-    codes = pd.Categorical(df[group], categories=labels).codes[keep].astype(np.intp)
+    all_codes, labels = group_codes(df[group])
+    codes = all_codes[keep].astype(np.intp)
     y, w = y[keep], w[keep]
     k = len(labels)
     n = np.bincount(codes, minlength=k)
@@ -133,9 +133,11 @@ def _moments(df: pd.DataFrame, dv: str, group: str, cluster: str | None, weights
         n_cl = np.bincount(pairs // (cl.max() + 1), minlength=k)
     present = n > 0
     s = df[group]
-    grp = (pd.Categorical(np.asarray(labels, dtype=object)[present], categories=s.cat.categories,
-                          ordered=s.cat.ordered)
-           if isinstance(s.dtype, pd.CategoricalDtype) else np.asarray(labels, dtype=object)[present])
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        grp = pd.Categorical.from_codes(s.cat.categories.get_indexer(pd.Index(labels, dtype=s.cat.categories.dtype)
+                                                                     )[present], dtype=s.dtype)
+    else:
+        grp = np.asarray(labels, dtype=object)[present]
     # one construction in DESC_COLUMNS order (setting each empty column after it cost more)
     return pd.DataFrame({"group": grp, "n": n[present].astype(np.int64),
                          "n_clusters": n_cl[present] if cluster else np.nan, "mean": mean[present],
@@ -220,30 +222,48 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
             raise InputError("compare_groups: column not found", column=c,
                              expected=f"one of {list(df.columns)[:15]}")
     notes: list[str] = []
-    # only the columns a test reads: the copy and each filter below move them all
+    # only the columns a test reads, and the rows it keeps taken once: the checks below
+    # run on arrays (each frame filter of ~36 comparisons a region moved every column)
     d = df[list(dict.fromkeys([dv, group] + ([cluster] if cluster else []) + ([weights] if weights else [])
-                              + list(covariates or [])))].copy()
-    d[dv] = pd.to_numeric(d[dv], errors="coerce")
-    has_dv = d[dv].notna()
+                              + list(covariates or [])))]
+    y = d[dv] if pd.api.types.is_numeric_dtype(d[dv]) else pd.to_numeric(d[dv], errors="coerce")
+    has_dv = y.notna().to_numpy()
     n_dv = int(has_dv.sum())
-    d = d[has_dv & d[group].notna()]
-    if d.empty:
+    gs = d[group]
+    is_cat = isinstance(gs.dtype, pd.CategoricalDtype)
+    if is_cat:
+        codes, labels = gs.cat.codes.to_numpy(), gs.cat.categories
+    else:
+        codes, labels = pd.factorize(gs.to_numpy(), sort=True)
+    ok = has_dv & (codes >= 0)
+    if not ok.any():
         return _empty(dv, group, cluster, [f"no non-missing values of {dv}"], [])
-    sizes = d.groupby(group, observed=True).size()
-    small = sizes[sizes < min_n]
-    excluded = [str(g) for g in small.index]
+    sizes = np.bincount(codes[ok], minlength=len(labels))
+    seen = sizes > 0  # the groups groupby(observed=True) lists, in its order
+    small = np.flatnonzero(seen & (sizes < min_n))
+    excluded = [str(labels[i]) for i in small]
     if excluded:
         notes.append(f"groups with fewer than {min_n} respondents left out: "
-                     + ", ".join(f"{g} (n={int(small[g])})" for g in small.index))
-        d = d[~d[group].isin(small.index)]
-    if isinstance(d[group].dtype, pd.CategoricalDtype):
-        d[group] = d[group].cat.remove_unused_categories()
+                     + ", ".join(f"{labels[i]} (n={int(sizes[i])})" for i in small))
+        ok &= ~np.isin(codes, small)
+    rows = np.flatnonzero(ok)
+    kept = seen & (sizes >= min_n)
+    d = d.iloc[rows]
+    if not pd.api.types.is_numeric_dtype(d[dv]):
+        d = d.assign(**{dv: y.to_numpy()[rows]})
+    if is_cat:  # the unused categories removed (as cat.remove_unused_categories)
+        used = np.flatnonzero(np.bincount(codes[rows], minlength=len(labels)) > 0)
+        remap = np.full(len(labels), -1, dtype=np.int8 if len(used) < 127 else np.int64)
+        remap[used] = np.arange(len(used))
+        d = d.assign(**{group: pd.Categorical.from_codes(remap[codes[rows]], categories=labels[used],
+                                                          ordered=gs.cat.ordered)})
     desc = descriptives(d, dv, group, cluster, weights, ci=describe_ci) if len(d) else None
-    k = d[group].nunique()
+    k = int(kept.sum())
     if k < 2:
         notes.append(f"only {k} group(s) with at least {min_n} respondents; nothing to compare")
         return _empty(dv, group, cluster, notes, excluded, desc)
-    if d[dv].nunique() < 2:
+    yv = d[dv].to_numpy(float)
+    if not (yv != yv[0]).any():
         notes.append(f"{dv} is constant ({d[dv].iloc[0]}); nothing to compare")
         return _empty(dv, group, cluster, notes, excluded, desc)
 
@@ -256,7 +276,7 @@ def compare_groups(df: pd.DataFrame, dv: str, group: str, cluster: str | None = 
 def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, reading, notes, excluded,
              desc, shared_icc, normality=True, pairs=True) -> Comparison:
     assumptions = _assumptions(d, dv, group, alpha, normality)
-    homogeneous = bool(assumptions.loc[0, "ok"])
+    homogeneous = bool(assumptions["ok"].to_numpy()[0])
     rows = []
     try:
         # the tests' own array functions on the shared split (their DataFrame wrappers
@@ -275,22 +295,28 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
     kw = _kruskal(prepare(d, dv, group, min_n=1, what="kruskal"), dv)
     rows.append({**{c: kw[c] for c in ("test", "statistic", "df1", "df2", "p", "n", "k")},
                  "effect_name": "epsilon2", "effect_size": kw["epsilon2"]})
-    omnibus = pd.DataFrame(rows)
-    tests = set(omnibus["test"])
+    tests = {r["test"] for r in rows}
     primary = "anova" if (homogeneous or "welch" not in tests) and "anova" in tests else (
         "welch" if "welch" in tests else "kruskal")
-    omnibus["primary"] = omnibus["test"] == primary
-    omnibus["p_adj"] = omnibus["p"]  # one test per family here; compare.run adjusts across areas
+    # the table built once, in its final column order (p_adj = p: one test per family
+    # here; compare.run adjusts across areas)
+    cols = {c: [r[c] for r in rows] for c in ("test", "statistic", "df1", "df2", "p")}
+    cols["p_adj"] = cols["p"]
+    cols.update({c: [r[c] for r in rows] for c in ("effect_name", "effect_size", "n", "k")})
+    cols["primary"] = [r["test"] == primary for r in rows]
+    if any("eta2" in r for r in rows):
+        cols["eta2"] = [r.get("eta2", np.nan) for r in rows]
+    omnibus = pd.DataFrame(cols)
     if primary == "kruskal":
         notes.append("parametric tests not possible; Kruskal-Wallis is the primary test")
     post = []
     if pairs:
         if primary == "anova":
-            post.append(tukey_hsd(d, dv, group))
+            post.append(_columns(*_tukey(prepare(d, dv, group, min_n=1, what="tukey_hsd"))))
         elif primary == "welch":
-            post.append(games_howell(d, dv, group))
-        post.append(dunn(d, dv, group, p_adjust=p_adjust))
-    posthoc = pd.concat(post, ignore_index=True) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
+            post.append(_columns(*_games_howell(prepare(d, dv, group, min_n=2, what="games_howell"))))
+        post.append(_columns(*_dunn(prepare(d, dv, group, min_n=1, what="dunn"), p_adjust)))
+    posthoc = stacked(post) if post else pd.DataFrame(columns=POSTHOC_COLUMNS)
 
     icc = model = None
     if cluster:
@@ -317,18 +343,25 @@ def _compare(d, dv, group, cluster, covariates, alpha, p_adjust, mixed, label, r
                 notes.append(f"mixed model not fitted: {getattr(e, 'message', str(e))}")
 
     res = Comparison(dv=dv, group=group, cluster=cluster, descriptives=desc, assumptions=assumptions,
-                     omnibus=omnibus[OMNIBUS_COLUMNS + [c for c in omnibus.columns if c not in OMNIBUS_COLUMNS]],
+                     omnibus=omnibus,
                      posthoc=posthoc, icc=icc, model=model, notes=notes, excluded=excluded)
     if reading:
         res.reading_id, res.reading_en = make_reading(res, label or group, alpha=alpha)
     return res
 
 
+READING_COLUMNS = ("test", "statistic", "df1", "df2", "effect_size", "effect_name")
+
+
 def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
-                 p_col: str = "p_adj") -> tuple[str, str]:
+                 p_col: str = "p_adj", rows: dict | None = None) -> tuple[str, str]:
     """Build the (id, en) reading of a result from its primary test and post-hoc
     pairs; the means named are those the primary test compares. Symbols are the
-    briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``)."""
+    briefs' (:data:`helpers.vocabulary.EFFECT_SYMBOLS`, ``F`` / ``H``).
+
+    ``rows``: the result's omnibus columns :data:`READING_COLUMNS` and ``p_col`` as
+    arrays, in its row order, when the caller has them (stage 03 reads them once
+    from the stacked table, not once per result)."""
     om = res.omnibus
     if om.empty:
         return res.reading_id, res.reading_en
@@ -337,8 +370,9 @@ def make_reading(res: Comparison, factor_label: str, alpha: float = 0.05,
     first = np.flatnonzero(om["primary"].to_numpy(bool))
     if not len(first):
         return res.reading_id, res.reading_en
-    pr = {c: om[c].to_numpy()[first[0]] for c in ("test", "statistic", "df1", "df2", p_col, "effect_size",
-                                                  "effect_name")}
+    if rows is None:
+        rows = {c: om[c].to_numpy() for c in (*READING_COLUMNS, p_col)}
+    pr = {c: rows[c][first[0]] for c in (*READING_COLUMNS, p_col)}
     means = res.primary_means if res.primary_means is not None else res.descriptives
     mean = means["mean"].to_numpy(float)
     ok = np.flatnonzero(~np.isnan(mean))

@@ -69,26 +69,31 @@ def mixed_model(df: pd.DataFrame, dv: str, group: str | None, cluster: str,
     for c in cols:
         if c not in df.columns:
             raise InputError("mixed_model: column not found", column=c, expected="a column of the data")
-    d = df[cols].dropna().copy()
-    d.columns = [_safe(c) for c in cols]
+    # arrays of the complete rows, not a copied frame: stage 03 fits ~12 models a region,
+    # and the frame's copy and its text columns cost more than the fit
+    keep = np.ones(len(df), dtype=bool)
+    for c in cols:
+        keep &= df[c].notna().to_numpy()
     y, cl = _safe(dv), _safe(cluster)
     g = _safe(group) if group else None
     covs = [_safe(c) for c in covariates]
-    cat_covs = [c for c in covs if not pd.api.types.is_numeric_dtype(d[c])]
-    if d[cl].nunique() < 2:
+    src = dict(zip([_safe(c) for c in cols], cols))
+    cat_covs = [c for c in covs if not pd.api.types.is_numeric_dtype(df[src[c]])]
+    codes, n_clusters = _cluster_codes(df[cluster], keep)
+    if n_clusters < 2:
         raise InputError("mixed_model needs at least two clusters", column=cluster, expected=">= 2 clusters")
-    # categoricals fix the level order: first level is the reference, EMM grid uses all levels
-    for c in ([g] if g else []) + cat_covs:
-        d[c] = pd.Categorical(d[c].astype(str))
-    design = [(c, list(d[c].cat.categories)) for c in ([g] if g else []) + cat_covs] + \
+    # categorical terms as their levels' text, sorted: the first level is the reference,
+    # the EMM grid uses all levels
+    coded = {c: _text_codes(df[src[c]], keep) for c in ([g] if g else []) + cat_covs}
+    design = [(c, coded[c][1]) for c in ([g] if g else []) + cat_covs] + \
              [(c, None) for c in covs if c not in cat_covs]
-    x, names = _design(d, design)
+    values = {c: (coded[c][0] if c in coded else df[src[c]].to_numpy(float)[keep]) for c, _ in design}
+    x, names = _design(values, design, int(keep.sum()))
     # drop aliased columns (e.g. an empty covariate level) so X'V^-1 X stays invertible
-    keep = _independent_columns(x)
-    names = [n for n, k in zip(names, keep) if k]
-    x = x[:, keep]
-    yv = d[y].to_numpy(float)
-    codes, _ = pd.factorize(d[cl])
+    keep_x = _independent_columns(x)
+    names = [n for n, k in zip(names, keep_x) if k]
+    x = x[:, keep_x]
+    yv = df[dv].to_numpy(float)[keep]
     beta, cov, tau2, sigma2, notes, converged, boundary = _reml_random_intercept(yv, x, codes)
     zc = sps.norm.ppf(0.5 + conf / 2)
     se = np.sqrt(np.diag(cov))
@@ -101,14 +106,16 @@ def mixed_model(df: pd.DataFrame, dv: str, group: str | None, cluster: str,
                              "sd": [np.sqrt(tau2), np.sqrt(sigma2)]})
     emm = pd.DataFrame(columns=["group", "emm", "se", "ci_low", "ci_high", "n_clusters"])
     emm_cov = None
-    n_clusters = int(codes.max() + 1)
     if g:
-        emm, emm_cov = _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc)
-        emm["n_clusters"] = emm["group"].map(d.groupby(g, observed=True)[cl].nunique()).fillna(0).astype(int)
+        gc, levels = coded[g]
+        means = {c: float(np.mean(values[c])) for c in covs if c not in cat_covs}
+        emm, emm_cov = _emm(design, keep_x, g, levels, means, beta, cov, zc)
+        pairs = np.unique(gc.astype(np.int64) * n_clusters + codes)
+        emm["n_clusters"] = np.bincount(pairs // n_clusters, minlength=len(levels)).astype(int)
     # columns constant within every cluster are estimated from cluster means: their
     # information comes from clusters (the containment df of SAS / lme4's lmerTest)
     between = int(np.sum([np.allclose(_cluster_sd(x[:, j], codes), 0) for j in range(1, x.shape[1])]))
-    return MixedFit(fixed=fixed, variance=variance, emm=emm, n=len(d), n_clusters=n_clusters,
+    return MixedFit(fixed=fixed, variance=variance, emm=emm, n=int(keep.sum()), n_clusters=n_clusters,
                     converged=converged, icc=tau2 / (tau2 + sigma2) if tau2 + sigma2 > 0 else np.nan,
                     notes=notes, boundary=boundary, emm_cov=emm_cov,
                     df_between=float(n_clusters - 1 - between))
@@ -153,15 +160,21 @@ def emm_contrasts(fit: MixedFit, levels: list | None = None, conf: float = 0.95,
     sd = math.sqrt(float(fit.variance["variance"].sum()))
     dof = fit.df_between if fit.df_between > 0 else np.nan
     tcrit = sps.t.ppf(0.5 + conf / 2, dof)
-    for ia, ib in combinations(keep, 2):
+    pairs = list(combinations(keep, 2))
+    if pairs:  # the pairs as arrays: one t distribution call, not one per pair
+        ia, ib = (np.asarray(x, dtype=np.intp) for x in zip(*pairs))
         d = est[ia] - est[ib]
-        se = math.sqrt(max(v[ia, ia] + v[ib, ib] - 2 * v[ia, ib], 0.0))
-        t = d / se if se > 0 else np.nan
-        rows.append({"group_a": names[ia], "group_b": names[ib], "diff": d, "se": se, "statistic": t,
-                     "df": dof, "p": float(2 * sps.t.sf(abs(t), dof)), "ci_low": d - tcrit * se,
-                     "ci_high": d + tcrit * se, "effect_name": "d_total",
-                     "effect_size": d / sd if sd > 0 else np.nan})
-    out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adj"])
+        se = np.sqrt(np.maximum(v[ia, ia] + v[ib, ib] - 2 * v[ia, ib], 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(se > 0, d / np.where(se > 0, se, 1.0), np.nan)
+        lab = np.asarray(names, dtype=object)
+        out = pd.DataFrame({"group_a": lab[ia], "group_b": lab[ib], "diff": d, "se": se, "statistic": t,
+                            "df": np.full(len(d), dof, dtype=float), "p": 2 * sps.t.sf(np.abs(t), dof),
+                            "ci_low": d - tcrit * se, "ci_high": d + tcrit * se,
+                            "effect_name": pd.array(["d_total"] * len(d), dtype="str"),
+                            "effect_size": d / sd if sd > 0 else np.full(len(d), np.nan)})
+    else:
+        out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adj"])
     out["p_adj"] = _adjust(out["p"].to_numpy(), p_adjust) if len(out) else []
     return out[cols]
 
@@ -189,16 +202,42 @@ def emm_wald(fit: MixedFit, levels: list | None = None) -> dict:
     return {"statistic": f, "df1": float(k - 1), "df2": df2, "p": float(sps.f.sf(f, k - 1, df2)), "k": k}
 
 
-def _design(d: pd.DataFrame, design: list) -> tuple[np.ndarray, list[str]]:
+def _cluster_codes(s: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, int]:
+    """Cluster codes 0..J-1 of the kept rows (in order of appearance) and J."""
+    v = s.cat.codes.to_numpy()[keep] if isinstance(s.dtype, pd.CategoricalDtype) else s.to_numpy()[keep]
+    codes, uniq = pd.factorize(v)
+    return codes.astype(np.intp), len(uniq)
+
+
+def _text_codes(s: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, list]:
+    """Codes of the kept rows of a categorical term over its levels' text, sorted (the
+    levels of ``pd.Categorical(s.astype(str))``, from the distinct values only)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raw, cats = s.cat.codes.to_numpy()[keep], s.cat.categories
+        present = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(cats)))
+        text = np.asarray([str(v) for v in cats[present]], dtype=object)
+        lookup = np.zeros(len(cats), dtype=np.intp)
+    else:
+        raw, uniq = pd.factorize(s.to_numpy()[keep])
+        present = np.arange(len(uniq))
+        text = np.asarray([str(v) for v in uniq], dtype=object)
+        lookup = np.zeros(len(uniq), dtype=np.intp)
+    levels = sorted(set(text))
+    rank = {lv: i for i, lv in enumerate(levels)}
+    lookup[present] = [rank[t] for t in text]
+    return lookup[raw], levels
+
+
+def _design(values: dict, design: list, n: int) -> tuple[np.ndarray, list[str]]:
     """Intercept, treatment-coded dummies (first level = reference) for categorical
-    terms, numeric terms as they are (R's default contrasts)."""
-    cols, names = [np.ones(len(d))], ["Intercept"]
+    terms (``values``: their codes), numeric terms as they are (R's default contrasts)."""
+    cols, names = [np.ones(n)], ["Intercept"]
     for c, levels in design:
         if levels is None:
-            cols.append(d[c].to_numpy(float))
+            cols.append(values[c])
             names.append(c)
         else:
-            codes = pd.Categorical(d[c], categories=levels).codes
+            codes = values[c]
             for i, lev in enumerate(levels[1:], start=1):
                 cols.append((codes == i).astype(float))
                 names.append(f"C({c})[T.{lev}]")
@@ -226,8 +265,9 @@ def _reml_random_intercept(y: np.ndarray, x: np.ndarray, codes: np.ndarray):
 
     n, p = x.shape
     nj = np.bincount(codes).astype(float)
-    sx = np.zeros((nj.size, p))
-    np.add.at(sx, codes, x)
+    # cluster sums column by column (bincount adds the rows in the same order as np.add.at, faster)
+    sx = np.column_stack([np.bincount(codes, weights=x[:, j], minlength=nj.size) for j in range(p)]) \
+        if p else np.zeros((nj.size, 0))
     sy = np.bincount(codes, weights=y)
     xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
 
@@ -268,9 +308,8 @@ def _reml_random_intercept(y: np.ndarray, x: np.ndarray, codes: np.ndarray):
     return beta, cov, lam * s2, s2, notes, converged, boundary
 
 
-def _emm(design, keep, d, g, covs, cat_covs, beta, cov, zc) -> pd.DataFrame:
-    levels = list(d[g].cat.categories)
-    lmat = _emm_rows(design, g, levels, {c: d[c].mean() for c in covs if c not in cat_covs})[:, keep]
+def _emm(design, keep, g, levels, means, beta, cov, zc) -> pd.DataFrame:
+    lmat = _emm_rows(design, g, levels, means)[:, keep]
     est = lmat @ beta
     vcov = lmat @ cov @ lmat.T
     se = np.sqrt(np.diag(vcov))

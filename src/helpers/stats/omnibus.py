@@ -114,9 +114,8 @@ def kruskal(df: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
 
 def _kruskal(g: Groups, dv: str) -> dict:
     n, k = g.n_total, g.k
-    r = sps.rankdata(g.y)
+    r, t = g.ranks()
     rsum = np.bincount(g.codes, weights=r, minlength=k)
-    _, t = np.unique(g.y, return_counts=True)
     c = 1 - np.sum(t**3 - t) / (n**3 - n)
     if c <= 0:
         raise InputError("kruskal: all scores are equal", column=dv, expected="scores that vary")

@@ -50,16 +50,36 @@ def _q_crit_one(k: int, df: float, conf: float) -> np.ndarray:
     return _sr.ppf(conf, k, df)
 
 
-def _frame(test: str, g: Groups, a, b, diff, se, stat, df, p, p_adj, lo, hi) -> pd.DataFrame:
+def _columns(test: str, g: Groups, a, b, diff, se, stat, df, p, p_adj, lo, hi) -> dict:
+    """The ``POSTHOC_COLUMNS`` of one test's pairs as arrays (``test`` still a scalar)."""
     labels = np.asarray(g.labels, dtype=object)
-    return pd.DataFrame({
+    return {
         "test": test, "group_a": labels[a], "group_b": labels[b],
         "n_a": g.n[a].astype(int), "n_b": g.n[b].astype(int),
         "mean_a": g.mean[a], "mean_b": g.mean[b], "diff": diff, "se": se,
         "statistic": stat, "df": np.broadcast_to(np.asarray(df, float), np.shape(diff)).copy(),
         "p": p, "p_adj": p_adj, "ci_low": lo, "ci_high": hi,
         "hedges_g": hedges_g(g.n[a], g.n[b], g.mean[a], g.mean[b], g.var[a], g.var[b]),
-    }, columns=POSTHOC_COLUMNS)
+    }
+
+
+def _frame(test: str, g: Groups, a, b, diff, se, stat, df, p, p_adj, lo, hi) -> pd.DataFrame:
+    return pd.DataFrame(_columns(test, g, a, b, diff, se, stat, df, p, p_adj, lo, hi), columns=POSTHOC_COLUMNS)
+
+
+def stacked(parts: list[dict]) -> pd.DataFrame:
+    """Several tests' pairs (:func:`_columns` of each) as one table, as
+    ``pd.concat`` of their frames but built once (``compare_groups`` stacks two
+    tests for each of ~36 comparisons a region)."""
+    if len(parts) == 1:
+        return pd.DataFrame(parts[0], columns=POSTHOC_COLUMNS)
+    if any(len(p["diff"]) == 0 for p in parts):  # concat's rules for empty frames
+        return pd.concat([pd.DataFrame(p, columns=POSTHOC_COLUMNS) for p in parts], ignore_index=True)
+    cols = {}
+    for c in POSTHOC_COLUMNS:
+        vals = [np.full(len(p["diff"]), p[c], dtype=object) if c == "test" else p[c] for p in parts]
+        cols[c] = np.concatenate(vals)
+    return pd.DataFrame(cols, columns=POSTHOC_COLUMNS)
 
 
 def tukey_hsd(df: pd.DataFrame, dv: str, between: str, conf: float = 0.95) -> pd.DataFrame:
@@ -74,7 +94,10 @@ def tukey_hsd(df: pd.DataFrame, dv: str, between: str, conf: float = 0.95) -> pd
     -------
     >>> tukey_hsd(plants, "weight", "group")   # trt1 vs trt2: diff -0.865, p = .0120
     """
-    g = prepare(df, dv, between, min_n=1, what="tukey_hsd")
+    return _frame(*_tukey(prepare(df, dv, between, min_n=1, what="tukey_hsd"), conf))
+
+
+def _tukey(g: Groups, conf: float = 0.95) -> tuple:
     n, k = g.n_total, g.k
     dfw = n - k
     msw = float(np.sum((g.y - g.mean[g.codes]) ** 2)) / dfw
@@ -85,7 +108,7 @@ def tukey_hsd(df: pd.DataFrame, dv: str, between: str, conf: float = 0.95) -> pd
         t = diff / se
     p = _sr.sf(np.sqrt(2) * np.abs(t), k, dfw)
     half = _q_crit(k, float(dfw), conf)[0] / np.sqrt(2) * se
-    return _frame("tukey", g, a, b, diff, se, t, float(dfw), p, p, diff - half, diff + half)
+    return "tukey", g, a, b, diff, se, t, float(dfw), p, p, diff - half, diff + half
 
 
 def games_howell(df: pd.DataFrame, dv: str, between: str, conf: float = 0.95) -> pd.DataFrame:
@@ -101,7 +124,10 @@ def games_howell(df: pd.DataFrame, dv: str, between: str, conf: float = 0.95) ->
     -------
     >>> games_howell(penguins, "body_mass_g", "species")
     """
-    g = prepare(df, dv, between, min_n=2, what="games_howell")
+    return _frame(*_games_howell(prepare(df, dv, between, min_n=2, what="games_howell"), conf))
+
+
+def _games_howell(g: Groups, conf: float = 0.95) -> tuple:
     k = g.k
     a, b = _pairs(k)
     va, vb = g.var[a] / g.n[a], g.var[b] / g.n[b]
@@ -115,7 +141,7 @@ def games_howell(df: pd.DataFrame, dv: str, between: str, conf: float = 0.95) ->
     fin = np.isfinite(dof)
     q[fin] = _q_crit(k, dof[fin], conf)
     half = q / np.sqrt(2) * se
-    return _frame("games_howell", g, a, b, diff, se, t, dof, p, p, diff - half, diff + half)
+    return "games_howell", g, a, b, diff, se, t, dof, p, p, diff - half, diff + half
 
 
 def dunn(df: pd.DataFrame, dv: str, between: str, p_adjust: str = "holm", conf: float = 0.95) -> pd.DataFrame:
@@ -131,12 +157,14 @@ def dunn(df: pd.DataFrame, dv: str, between: str, p_adjust: str = "holm", conf: 
     -------
     >>> dunn(exercise, "pulse", "kind", p_adjust="holm")
     """
+    return _frame(*_dunn(prepare(df, dv, between, min_n=1, what="dunn"), p_adjust, conf))
+
+
+def _dunn(g: Groups, p_adjust: str = "holm", conf: float = 0.95) -> tuple:
     _adjust = globals()["_p_adjust"]
-    g = prepare(df, dv, between, min_n=1, what="dunn")
     n, k = g.n_total, g.k
-    r = sps.rankdata(g.y)
+    r, t = g.ranks()
     rbar = np.bincount(g.codes, weights=r, minlength=k) / g.n
-    _, t = np.unique(g.y, return_counts=True)
     sigma2 = n * (n + 1) / 12 - np.sum(t**3 - t) / (12 * (n - 1))
     a, b = _pairs(k)
     diff = rbar[a] - rbar[b]
@@ -145,8 +173,7 @@ def dunn(df: pd.DataFrame, dv: str, between: str, p_adjust: str = "holm", conf: 
         z = diff / se
     p = 2 * sps.norm.sf(np.abs(z))
     zc = sps.norm.ppf(0.5 + conf / 2)
-    return _frame("dunn", g, a, b, diff, se, z, np.nan, p, _adjust(p, p_adjust),
-                  diff - zc * se, diff + zc * se)
+    return "dunn", g, a, b, diff, se, z, np.nan, p, _adjust(p, p_adjust), diff - zc * se, diff + zc * se
 
 
 _p_adjust = p_adjust

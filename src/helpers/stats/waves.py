@@ -82,13 +82,43 @@ class WaveComparison:
 def _unit_means(d: pd.DataFrame, dv: str, wave: str, cluster: str, before, after,
                 min_unit_n: int) -> pd.DataFrame:
     """One row per unit surveyed in both waves with >= min_unit_n respondents each:
-    mean_before, mean_after, n_before, n_after."""
-    g = d.groupby([cluster, wave], observed=True)[dv].agg(["mean", "size"]).unstack(wave)
-    if before not in g["mean"].columns or after not in g["mean"].columns:
+    mean_before, mean_after, n_before, n_after (units in their sorted / categorical
+    order, as a groupby; from bincounts over the unit codes: a region has ~11 of these
+    per component, and the groupby and its unstack cost more than the tests)."""
+    c = d[cluster]
+    if isinstance(c.dtype, pd.CategoricalDtype):
+        codes, labels = c.cat.codes.to_numpy(), c.cat.categories
+    else:
+        codes, labels = pd.factorize(c.to_numpy(), sort=True)
+    w, y = d[wave].to_numpy(), d[dv].to_numpy(float)
+    ok = codes >= 0
+    k = len(labels)
+    sums = {}
+    for name, wv in (("before", before), ("after", after)):
+        sel = ok & (w == wv)
+        n = np.bincount(codes[sel], minlength=k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sums[name] = (n, np.bincount(codes[sel], weights=y[sel], minlength=k) / n)
+    (n_b, m_b), (n_a, m_a) = sums["before"], sums["after"]
+    if not (n_b > 0).any() or not (n_a > 0).any():  # a wave absent: no column to compare
         return pd.DataFrame(columns=["mean_before", "mean_after", "n_before", "n_after"])
-    u = pd.DataFrame({"mean_before": g["mean"][before], "mean_after": g["mean"][after],
-                      "n_before": g["size"][before], "n_after": g["size"][after]})
-    return u[(u["n_before"] >= min_unit_n) & (u["n_after"] >= min_unit_n)].dropna()
+    keep = (n_b > 0) & (n_a > 0) & (n_b >= min_unit_n) & (n_a >= min_unit_n) & ~np.isnan(m_b) & ~np.isnan(m_a)
+    return pd.DataFrame({"mean_before": m_b[keep], "mean_after": m_a[keep], "n_before": n_b[keep].astype(float),
+                         "n_after": n_a[keep].astype(float)},
+                        index=(pd.CategoricalIndex(labels[keep], dtype=c.dtype, name=cluster)
+                               if isinstance(c.dtype, pd.CategoricalDtype) else pd.Index(labels[keep], name=cluster)))
+
+
+def _wave_moments(d: pd.DataFrame, dv: str, wave: str, before, after) -> dict:
+    """{wave: (n, mean, variance)} of ``dv`` in the two waves (NaN for a wave with
+    no rows), as ``groupby(wave)[dv].agg(["size", "mean", "var"])``."""
+    w, y = d[wave].to_numpy(), d[dv].to_numpy(float)
+    out = {}
+    for wv in (before, after):
+        v = y[w == wv]
+        out[wv] = (float(len(v)) if len(v) else np.nan, float(v.mean()) if len(v) else np.nan,
+                   float(v.var(ddof=1)) if len(v) > 1 else np.nan)
+    return out
 
 
 def _paired(diff: np.ndarray, conf: float) -> dict:
@@ -159,7 +189,8 @@ def _check(df, dv, wave, cluster, before, after, extra):
         if c not in df.columns:
             raise InputError("compare_waves: column not found", column=c,
                              expected=f"one of {list(df.columns)[:15]}")
-    d = df.copy()
+    # the columns the comparison reads (the region's whole frame, ids and all, was copied)
+    d = df[list(dict.fromkeys([dv, wave, cluster, *extra]))].copy()
     d[dv] = pd.to_numeric(d[dv], errors="coerce")
     d = d[d[dv].notna() & d[wave].notna() & d[cluster].notna()]
     waves = sorted(pd.unique(d[wave]))
@@ -339,9 +370,9 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
     subsets = [(ALL, d)] + [(str(lev), dk[dk[group] == lev]) for lev in levels]
     for sub, part in subsets:
         u = _unit_means(part, dv, wave, cluster, before, after, min_unit_n)
-        pw = part.groupby(wave)[dv].agg(["size", "mean", "var"]).reindex([before, after])
-        g = float(hedges_g(pw.loc[after, "size"], pw.loc[before, "size"], pw.loc[after, "mean"],
-                           pw.loc[before, "mean"], pw.loc[after, "var"], pw.loc[before, "var"]))
+        pw = _wave_moments(part, dv, wave, before, after)
+        g = float(hedges_g(pw[after][0], pw[before][0], pw[after][1], pw[before][1], pw[after][2],
+                           pw[before][2]))
         if len(u) < 2:
             notes.append(f"{'region' if sub == ALL else sub}: fewer than two units surveyed in both waves; "
                          "no paired unit comparison")
@@ -363,6 +394,7 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
 
     # model-based
     model = None
+    emm_at: dict = {}
     if mixed:
         try:
             fx, vc, ch, _, pred, mnotes, conv = _wave_model(d, dv, wave, cluster, after, None, [], conf)
@@ -393,21 +425,24 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
                         continue
                     zz = rr.est / rr.se
                     part = d if sub == ALL else dk[dk[group].astype(str) == sub]
-                    pw = part.groupby(wave)[dv].agg(["size", "mean", "var"]).reindex([before, after])
-                    g = float(hedges_g(pw.loc[after, "size"], pw.loc[before, "size"], pw.loc[after, "mean"],
-                                       pw.loc[before, "mean"], pw.loc[after, "var"], pw.loc[before, "var"]))
-                    change_row(sub, "mixed_wave", int(pw.loc[after, "size"]), int(pw.loc[before, "size"]),
-                               float(pw.loc[after, "mean"]), float(pw.loc[before, "mean"]), rr.est, rr.se, zz,
+                    pw = _wave_moments(part, dv, wave, before, after)
+                    g = float(hedges_g(pw[after][0], pw[before][0], pw[after][1], pw[before][1], pw[after][2],
+                                       pw[before][2]))
+                    change_row(sub, "mixed_wave", int(pw[after][0]), int(pw[before][0]),
+                               pw[after][1], pw[before][1], rr.est, rr.se, zz,
                                np.nan, float(2 * sps.norm.sf(abs(zz))), rr.est - zc * rr.se,
                                rr.est + zc * rr.se, g, part[cluster].nunique())
+                # the model's predicted means, set into descriptives once below (a .loc
+                # assignment per level x wave cost more than the model)
                 pv = predx.pivot(index="level", columns="what", values=["est", "se"])
                 for lev in pv.index:
                     for what, wl in (("before", str(before)), ("after", str(after))):
-                        m = (desc["subgroup"] == str(lev)) & (desc["group"] == wl)
                         est, s = pv.loc[lev, ("est", what)], pv.loc[lev, ("se", what)]
-                        desc.loc[m, ["emm", "emm_ci_low", "emm_ci_high"]] = [est, est - zc * s, est + zc * s]
+                        emm_at[(str(lev), wl)] = (est, est - zc * s, est + zc * s)
         except (InputError, np.linalg.LinAlgError, ValueError) as e:
             notes.append(f"wave mixed model not fitted: {getattr(e, 'message', str(e))}")
+    if emm_at:
+        _set_emm(desc, emm_at)
 
     if not omni:
         notes.append(f"no test of the change possible ({pair})")
@@ -429,6 +464,20 @@ def compare_waves(df: pd.DataFrame, dv: str, wave: str, cluster: str, group: str
                          omnibus=omnibus, posthoc=post, model=model, notes=notes, excluded=excluded)
     res.reading_id, res.reading_en = res.make_reading(label, alpha=alpha)
     return res
+
+
+def _set_emm(desc: pd.DataFrame, emm_at: dict) -> None:
+    """Set ``emm, emm_ci_low, emm_ci_high`` of the descriptives rows whose (subgroup,
+    group) is in ``emm_at`` (values: those three numbers); other rows keep theirs."""
+    key = list(zip(desc["subgroup"].astype(object), desc["group"].astype(object)))
+    hit = np.asarray([k in emm_at for k in key], dtype=bool)
+    if not hit.any():
+        return
+    vals = np.asarray([emm_at[k] for k, h in zip(key, hit) if h], dtype=float)
+    for j, col in enumerate(("emm", "emm_ci_low", "emm_ci_high")):
+        v = desc[col].to_numpy(dtype=float, copy=True)
+        v[hit] = vals[:, j]
+        desc[col] = v
 
 
 def _empty(dv, wave, cluster, group, before, after, notes, desc=None) -> WaveComparison:

@@ -10,6 +10,7 @@ zeros but keep their PSU and stratum, so the design is never subset (Lumley 2010
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,13 @@ def wald_test(estimate, vcov, contrasts=None, df=np.inf) -> pd.DataFrame:
     >>> wald_test(np.array([1.0, 2.0]), np.eye(2) * 0.1, df=30)["df_num"].item()
     1
     """
+    X2, q, F, p, p_chisq = _wald(estimate, vcov, contrasts, df)
+    return pd.DataFrame({"statistic": [X2], "df_num": [q], "df_den": [df], "F": [F], "p": [p],
+                         "p_chisq": [p_chisq]})
+
+
+def _wald(estimate, vcov, contrasts=None, df=np.inf) -> tuple[float, int, float, float, float]:
+    """:func:`wald_test` as numbers: (X2, q, F, p, p of the chi-square)."""
     theta = np.asarray(estimate, dtype=float)
     V = np.asarray(vcov, dtype=float)
     k = theta.size
@@ -71,10 +79,8 @@ def wald_test(estimate, vcov, contrasts=None, df=np.inf) -> pd.DataFrame:
     q = int(np.linalg.matrix_rank(LVL))
     X2 = float(Lt @ np.linalg.pinv(LVL) @ Lt)
     F = X2 / q if q else np.nan
-    return pd.DataFrame({"statistic": [X2], "df_num": [q], "df_den": [df], "F": [F],
-                         "p": [float(stats.f.sf(F, q, df)) if np.isfinite(df) else
-                               float(stats.chi2.sf(X2, q))],
-                         "p_chisq": [float(stats.chi2.sf(X2, q))]})
+    p_chisq = float(stats.chi2.sf(X2, q))
+    return X2, q, F, (float(stats.f.sf(F, q, df)) if np.isfinite(df) else p_chisq), p_chisq
 
 
 def _as_list(y) -> list[str]:
@@ -82,9 +88,22 @@ def _as_list(y) -> list[str]:
 
 
 def _tq(level: float, df) -> np.ndarray:
+    """The two-sided ``level`` quantile of t(df) (normal for infinite df, NaN for df <= 0),
+    elementwise. A design has one or a few distinct df, and scipy's per-call cost was
+    most of an estimate (~40 a region): each distinct value is computed once and kept."""
     df = np.asarray(df, dtype=float)
-    q = stats.t.ppf(0.5 + level / 2, np.where(df > 0, df, np.nan))
-    return np.where(np.isinf(df), stats.norm.ppf(0.5 + level / 2), q)
+    if df.size == 1:
+        return np.full(df.shape, _tq_one(float(level), float(df.ravel()[0])))
+    u, inv = np.unique(df, return_inverse=True)
+    return np.asarray([_tq_one(float(level), float(v)) for v in u])[inv].reshape(df.shape)
+
+
+@lru_cache(maxsize=4096)
+def _tq_one(level: float, df: float) -> float:
+    # the array expression of the formula on one value (same scipy calls, same result)
+    d = np.asarray([df])
+    q = stats.t.ppf(0.5 + level / 2, np.where(d > 0, d, np.nan))
+    return float(np.where(np.isinf(d), stats.norm.ppf(0.5 + level / 2), q)[0])
 
 
 class Estimators:
@@ -151,6 +170,12 @@ class Estimators:
 
     # --- the engine ----------------------------------------------------------------------
     def _ratio_engine(self, A, B, D, names, level, deff, df, diag: bool = False):
+        cols, V = self._ratio_arrays(A, B, D, level, deff, df, diag=diag)
+        return pd.DataFrame({"variable": names, **cols}), V
+
+    def _ratio_arrays(self, A, B, D, level, deff, df, diag: bool = False):
+        """:meth:`_ratio_engine` as arrays: ({column: values} of ``RESULT_COLUMNS``
+        after ``variable``, V), for callers that build their own table."""
         if deff not in DEFF_TYPES:
             raise InputError("unknown design-effect type", column="deff",
                              expected="'wor' (R deff=TRUE) or 'replace'", found=deff)
@@ -181,11 +206,9 @@ class Estimators:
             vsrs = var * N * (N - n) / n if deff == "wor" else var * N * N / n
             de = v / vsrs
         q = _tq(level, df)
-        out = pd.DataFrame({"variable": names, "estimate": est, "se": se,
-                            "ci_low": est - q * se, "ci_high": est + q * se,
-                            "df": np.broadcast_to(np.asarray(df, dtype=float), est.shape),
-                            "deff": de, "n": n.astype(int)})
-        return out, V
+        return {"estimate": est, "se": se, "ci_low": est - q * se, "ci_high": est + q * se,
+                "df": np.broadcast_to(np.asarray(df, dtype=float), est.shape), "deff": de,
+                "n": n.astype(int)}, V
 
     # --- descriptive estimators ----------------------------------------------------------
     def _columns(self, y):
@@ -385,6 +408,29 @@ class Estimators:
         lv = pd.concat([levels] * len(ys), ignore_index=True) if ys else levels.iloc[:0]
         return pd.concat([res[["variable"]], lv, res.drop(columns="variable")], axis=1)
 
+    def _by_many_arrays(self, ys: list[str], domain: str, level: float = 0.95, deff: str = "wor"):
+        """:meth:`by` of the means of several columns by one domain column, as arrays
+        (stage 03 reads them per component at once): (names, level labels as text,
+        {column: values}), row j * k + i for column j, level i, as :meth:`by` orders them."""
+        codes, levels = self._domain_codes(domain)
+        k, n = len(levels), len(self._data)
+        rows_all, cols_all, vals_all, dfs = [], [], [], []
+        for j, y in enumerate(ys):
+            vals, ok = self._num(y)
+            ok = ok & (codes >= 0)
+            rows = np.flatnonzero(ok)
+            rows_all.append(rows)
+            cols_all.append(j * k + codes[rows])
+            vals_all.append(vals[rows])
+            dfs.append(np.full(k, self._degf(ok)))
+        rows, cols = np.concatenate(rows_all), np.concatenate(cols_all)
+        shape = (n, k * len(ys))
+        D = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
+        A = sp.csc_matrix((np.concatenate(vals_all), (rows, cols)), shape=shape)
+        out, _ = self._ratio_arrays(A, D, D, level, deff, np.concatenate(dfs), diag=True)
+        text = [str(v) for v in levels[domain].astype(str)] * len(ys)
+        return [y for y in ys for _ in range(k)], text, out
+
     def _by_one(self, y, domain, stat, level, deff, diag: bool = False):
         A, D, levels, ok = self._by_matrices(y, domain)
         df = self._degf(ok)
@@ -426,12 +472,37 @@ class Estimators:
         >>> SurveyDesign(d).compare("y", "g").pairs["diff"].tolist()
         [-2.0, -4.5, -2.5]
         """
-        means, V = self.domain_vcov(y, domain)
-        labels = list(V.index)
-        Vm = V.to_numpy()
-        m = means["estimate"].to_numpy()
-        nn = means["n"].to_numpy()
-        df = float(means["df"].iloc[0]) if len(means) else np.nan
+        c = self._compare_arrays(y, domain, p_adjust, level, pairs)
+        res = pd.concat([pd.DataFrame({"variable": [y] * len(c["levels"])}), c["levels"],
+                         pd.DataFrame(c["means"])], axis=1)
+        labels, ia, ib = c["labels"], c["ia"], c["ib"]
+        V = pd.DataFrame(c["V"], index=labels, columns=labels)
+        table = pd.DataFrame({"variable": y, "group_a": [labels[i] for i in ia],
+                              "group_b": [labels[i] for i in ib], **c["pairs"]}, columns=PAIR_COLUMNS)
+        X2, q, F, p, p_chisq = c["wald"]
+        wald = pd.DataFrame({"variable": y, "statistic": [X2], "df_num": [q], "df_den": [c["df"]], "F": [F],
+                             "p": [p], "p_chisq": [p_chisq]})
+        return DomainComparison(means=res, vcov=V, pairs=table, wald=wald)
+
+    def _compare_arrays(self, y: str, domain, p_adjust: str = "holm", level: float = 0.95,
+                        pairs: bool = True) -> dict:
+        """:meth:`compare` as arrays (stage 03 runs it ~30 times a region, and the
+        tables it would build and take apart again cost more than the estimate):
+        ``levels`` (the domain levels, a DataFrame), ``labels``, ``means`` ({column:
+        values} as :meth:`by`), ``V``, ``df``, pair indices ``ia``/``ib`` into the
+        labels, ``pairs`` ({column: values} of ``PAIR_COLUMNS`` from ``n_a``), ``wald``
+        (X2, q, F, p, p of the chi-square)."""
+        A, D, levels, ok = self._by_matrices(y, domain)
+        df_ = self._degf(ok)
+        # the means' intervals at 95 % whatever ``level`` (as domain_vcov); ``level`` is the pairs'
+        cols, Vm = self._ratio_arrays(A, D, D, 0.95, "wor", df_)
+        if levels.shape[1] == 1:
+            labels = levels.iloc[:, 0].tolist()
+        else:
+            labels = [tuple(r) for r in levels.itertuples(index=False)]
+        m = cols["estimate"]
+        nn = cols["n"]
+        df = float(cols["df"][0]) if len(m) else np.nan
         ia, ib = np.triu_indices(len(labels) if pairs else 0, k=1)
         diff = m[ia] - m[ib]
         se = np.sqrt(np.clip(Vm[ia, ia] + Vm[ib, ib] - 2 * Vm[ia, ib], 0, None))
@@ -439,16 +510,12 @@ class Estimators:
             t = diff / se
         p = 2 * stats.t.sf(np.abs(t), df) if np.isfinite(df) else 2 * stats.norm.sf(np.abs(t))
         q = _tq(level, df)
-        table = pd.DataFrame({"variable": y, "group_a": [labels[i] for i in ia],
-                              "group_b": [labels[i] for i in ib], "n_a": nn[ia], "n_b": nn[ib],
-                              "mean_a": m[ia], "mean_b": m[ib], "diff": diff, "se": se,
-                              "statistic": t, "df": df, "p": p, "p_adj": _p_adjust(p, p_adjust),
-                              "ci_low": diff - q * se, "ci_high": diff + q * se},
-                             columns=PAIR_COLUMNS)
-        wald = wald_test(m, Vm, df=df) if len(labels) > 1 else wald_test([np.nan, np.nan],
-                                                                            np.eye(2), df=df)
-        wald.insert(0, "variable", y)
-        return DomainComparison(means=means, vcov=V, pairs=table, wald=wald)
+        wald = _wald(m, Vm, df=df) if len(labels) > 1 else _wald([np.nan, np.nan], np.eye(2), df=df)
+        return {"levels": levels, "labels": labels, "means": cols, "V": Vm, "df": df, "ia": ia, "ib": ib,
+                "pairs": {"n_a": nn[ia], "n_b": nn[ib], "mean_a": m[ia], "mean_b": m[ib], "diff": diff,
+                          "se": se, "statistic": t, "df": df, "p": p, "p_adj": _p_adjust(p, p_adjust),
+                          "ci_low": diff - q * se, "ci_high": diff + q * se},
+                "wald": wald}
 
     # --- models ------------------------------------------------------------------------------
     def _model_frame(self, formula: str):
