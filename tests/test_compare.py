@@ -298,3 +298,24 @@ def test_a_national_study_compares_its_regions_without_pairs(ran, tmp_path, monk
 
     assert region_comparison(tmp_path)["ikd"]["pairs"] is None
     assert region_comparison(Path(out))["ikd"]["pairs"]
+
+
+def test_a_study_of_one_region_is_compared_in_process_even_given_a_cluster(ran, tmp_path, monkeypatch):
+    """One region: nothing to fan out (a worker would first import what this
+    process has), so no cluster is asked for, and the tables are that region's."""
+    from helpers import cluster
+
+    out, _ = ran
+    one = pd.read_parquet(Path(out) / "scores_ikd.parquet").query("region_id == 'kota-bontang'")
+    one.to_parquet(tmp_path / "scores_ikd.parquet")
+    study = SimpleNamespace(id="t", processed_dir=tmp_path, indices=("ikd",), option=lambda *k, default=None: default)
+
+    def no_cluster(*_, **__):
+        raise AssertionError("a cluster was asked for")
+
+    monkeypatch.setattr(cluster, "connect", no_cluster)
+    compare.run(study, workers=2)
+    whole = pd.read_parquet(Path(out) / "compare_omnibus.parquet")
+    got = pd.read_parquet(tmp_path / "compare_omnibus.parquet")
+    want = whole[(whole["region_id"] == "kota-bontang") & (whole["index"] == "ikd")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, rtol=1e-12)

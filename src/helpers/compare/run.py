@@ -137,7 +137,8 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
     other, reading each ``scores_<index>.parquet`` once; or, given a Dask
     ``scheduler`` address (or ``workers`` > 1: a LocalCluster of that size), one
     task per region on the cluster (:func:`helpers.cluster.map_regions`), each
-    reading its region's rows. The regions-against-each-other comparison needs
+    reading its region's rows (a study of one region stays in this process).
+    The regions-against-each-other comparison needs
     every region's latest wave and runs here (distributed: on the components and design
     columns only, read once, :func:`_regions_frame`)."""
     from .. import catalog
@@ -159,6 +160,9 @@ def run(study, min_n: int | None = None, alpha: float = 0.05, write: bool = True
         # big region started last would leave the other workers idle at the end
         rows = pd.concat([f["region_id"].dropna().astype(str) for f in frames.values()]).value_counts()
         regions = sorted(rows.index, key=lambda r: (-int(rows[r]), r))
+        # one region: nothing to fan out, and a worker would first import what this process has
+        distributed = len(regions) > 1
+    if distributed and indices:
         with connect(workers=workers, scheduler=scheduler) as client:
             got = map_regions(client, compare_region_task, regions, study, min_n, alpha, label="03_compare")
         failed = {r: g for r, g in zip(regions, got) if isinstance(g, BaseException)}

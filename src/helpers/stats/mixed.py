@@ -74,7 +74,6 @@ def mixed_model(df: pd.DataFrame, dv: str, group: str | None, cluster: str,
     keep = np.ones(len(df), dtype=bool)
     for c in cols:
         keep &= df[c].notna().to_numpy()
-    y, cl = _safe(dv), _safe(cluster)
     g = _safe(group) if group else None
     covs = [_safe(c) for c in covariates]
     src = dict(zip([_safe(c) for c in cols], cols))
