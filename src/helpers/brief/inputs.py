@@ -34,9 +34,13 @@ class RegionInputs:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     cleaning: dict = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
+    #: what one brief derives from these tables more than once (e.g. an index's
+    #: primary tests by factor, :func:`.results._primary_tests`)
+    derived: dict = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
-        return self.tables.get(name, pd.DataFrame())
+        t = self.tables.get(name)
+        return pd.DataFrame() if t is None else t
 
 
 def as_study(study: Study | str | Path) -> Study:
