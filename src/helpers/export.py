@@ -99,6 +99,7 @@ def _png_passthrough() -> None:
         return encode(pillow_image)
 
     _get_png_data.__asn_passthrough__ = True
+    _get_png_data.__wrapped__ = encode
     RasterImage._get_png_data = staticmethod(_get_png_data)
 
 
