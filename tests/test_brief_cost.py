@@ -274,3 +274,54 @@ def test_the_primary_test_of_a_factor_is_the_first_row_of_each_component():
     assert _omnibus(inp, "ikd", "age_band", 0.05) == {}
     inp.tables["compare_omnibus"] = om.iloc[0:0]  # read once: the brief's later questions use the same rows
     assert list(_omnibus(inp, "ikd", "sex", 0.05)) == ["overall", "k1"]
+
+
+def _registry(folder, rows):
+    import pandas as pd
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=["unit_id", "unit_name", "unit_type", "region_id"]).to_csv(folder / "units.csv",
+                                                                                          index=False)
+    from types import SimpleNamespace
+
+    return SimpleNamespace(registry_path=folder / "units.csv", processed_dir=folder / "processed")
+
+
+def test_a_brief_reads_its_units_names_from_a_copy_the_first_brief_keeps(tmp_path, monkeypatch):
+    """The registry is read once per run: the next brief takes its units' names
+    from ``.stamps/unit_names.parquet``; an edited registry is read again."""
+    import os
+
+    import helpers.brief.inputs as inputs
+
+    st = _registry(tmp_path, [["a-1", "Dinas A", "dinas", "kab-a"], ["a-2", "Badan A", "badan", "kab-a"],
+                              ["b-1", "Dinas B", "dinas", "kab-b"]])
+    assert inputs.region_unit_names(st, ["a-2", "a-1", "zz"]) == {"a-1": "Dinas A", "a-2": "Badan A"}
+    assert (tmp_path / "processed" / ".stamps" / "unit_names.parquet").exists()
+
+    def no_registry(_):
+        raise AssertionError("the registry was read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(inputs, "unit_names", no_registry)
+        assert inputs.region_unit_names(st, {"b-1"}) == {"b-1": "Dinas B"}
+        assert inputs.region_unit_names(st, []) == {"a-1": "Dinas A", "a-2": "Badan A", "b-1": "Dinas B"}
+    _registry(tmp_path, [["a-1", "Dinas Pendidikan A", "dinas", "kab-a"]])
+    os.utime(tmp_path / "units.csv", ns=(1, 1))  # a different mtime even within the clock's resolution
+    assert inputs.region_unit_names(st, ["a-1", "a-2"]) == {"a-1": "Dinas Pendidikan A"}
+
+
+def test_unit_names_without_a_writable_processed_folder_are_still_right(tmp_path, monkeypatch):
+    """Where the cache cannot be written (``atomic_path`` refuses, as on a
+    read-only folder) the names come from the registry itself."""
+    import helpers.brief.inputs as inputs
+    import helpers.io
+    from helpers.errors import InputError
+
+    def refuse(path):
+        raise InputError("cannot write the output file (permission denied)", file=path)
+
+    monkeypatch.setattr(helpers.io, "atomic_path", refuse)
+    st = _registry(tmp_path, [["a-1", "Dinas A", "dinas", "kab-a"], ["b-1", "Dinas B", "dinas", "kab-b"]])
+    assert inputs.region_unit_names(st, ["a-1"]) == {"a-1": "Dinas A"}
+    assert not (tmp_path / "processed" / ".stamps" / "unit_names.parquet").exists()
