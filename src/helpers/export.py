@@ -252,5 +252,26 @@ def export_brief(nb_path: Path, folder: Path, suffix: str = "") -> dict[str, Pat
     html_path = folder / f"brief{suffix}.html"
     with atomic_path(html_path) as tmp:
         tmp.write_text(html, encoding="utf-8")
-    pdf_path = html_to_pdf(html, folder / f"brief{suffix}.pdf", base_url=folder)
+    pdf_path = html_to_pdf(with_figure_files(html, folder / f"figures{suffix}", folder), folder / f"brief{suffix}.pdf",
+                           base_url=folder)
     return {"html": html_path, "pdf": pdf_path}
+
+
+def with_figure_files(html: str, figures: Path, base: Path) -> str:
+    """``html`` with each embedded figure (``data:image/png;base64,...`` of a PNG
+    in ``figures``) pointing at its file instead, relative to ``base``.
+
+    ``brief.html`` stays self-contained; only the page WeasyPrint lays out takes
+    the files: it then parses ~20 KB of HTML instead of ~200 KB and decodes no
+    base64 (~0.1-0.2 CPU s of a brief's PDF), and the pages are the same pixels
+    (the same PNG bytes either way)."""
+    import base64
+    from urllib.parse import quote
+
+    if "data:image/png;base64," not in html or not figures.is_dir():
+        return html
+    for png in sorted(figures.glob("*.png")):
+        uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+        if uri in html:
+            html = html.replace(uri, quote(png.relative_to(base).as_posix()))
+    return html
