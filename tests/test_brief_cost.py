@@ -325,3 +325,33 @@ def test_unit_names_without_a_writable_processed_folder_are_still_right(tmp_path
     st = _registry(tmp_path, [["a-1", "Dinas A", "dinas", "kab-a"], ["b-1", "Dinas B", "dinas", "kab-b"]])
     assert inputs.region_unit_names(st, ["a-1"]) == {"a-1": "Dinas A"}
     assert not (tmp_path / "processed" / ".stamps" / "unit_names.parquet").exists()
+
+
+def test_the_pdf_page_takes_the_figure_files_with_the_same_pixels(tmp_path):
+    """The page WeasyPrint lays out points at the figures' files (the HTML file
+    keeps them embedded); both give the same pixels on every page."""
+    import base64
+    import shutil
+
+    from weasyprint import HTML
+
+    from helpers.export import _font_config, with_figure_files
+
+    figs = tmp_path / "figures"
+    figs.mkdir()
+    (figs / "a b.png").write_bytes(_png("L", dpi=(150, 150)))
+    (figs / "unused.png").write_bytes(_png("RGB"))
+    uri = "data:image/png;base64," + base64.b64encode((figs / "a b.png").read_bytes()).decode()
+    html = f'<html><body><p>2,50</p><figure><img src="{uri}" style="width:80%"></figure></body></html>'
+    page = with_figure_files(html, figs, tmp_path)
+    assert 'src="figures/a%20b.png"' in page and "base64" not in page
+    assert with_figure_files("<p>no figures</p>", figs, tmp_path) == "<p>no figures</p>"
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm not installed")
+    pixels = []
+    for name, h in (("embedded", html), ("files", page)):
+        pdf = tmp_path / f"{name}.pdf"
+        HTML(string=h, base_url=str(tmp_path)).write_pdf(str(pdf), font_config=_font_config())
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(tmp_path / name)], check=True)
+        pixels.append([p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))])
+    assert pixels[0] and pixels[0] == pixels[1]
