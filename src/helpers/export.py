@@ -77,7 +77,7 @@ def _png_passthrough() -> None:
     to copy that file's IDAT chunks into the PDF (``RasterImage._get_png_data``):
     ~10% of a brief's PDF time. The figures are 8-bit grey or RGB PNGs written
     by Pillow with its defaults, so their own IDAT chunks are the same bytes
-    (the PDF is byte-identical: ``tests/test_outputs.py``). Any other image
+    (the PDF is byte-identical: ``tests/test_brief_cost.py``). Any other image
     (alpha, palette, one WeasyPrint converted first) goes the original way; if
     WeasyPrint's internals change this does nothing."""
     try:
