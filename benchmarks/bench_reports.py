@@ -38,15 +38,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def workspace_briefs(study_id: str, regions: list[str], prewarm: bool) -> list[tuple[float, float]]:
-    """(wall s, CPU s of this process and its finished children) per brief, one worker.
-    Also printed: the CPU of the worker (papermill, export, manifest) and of the
+    """(wall s, CPU s of this process and its finished children) per brief, one worker,
+    as a run's Dask worker makes it (fingerprints and input hashes computed once
+    beforehand, as ``helpers run`` does). Also printed: the CPU of the worker (papermill, export, manifest) and of the
     kernels (the fork server's children: the notebook's own work) separately."""
-    from helpers.pipeline import make_brief
+    from helpers import provenance
+    from helpers.pipeline import brief_parameters, make_brief
+    from helpers.pipeline.cache import BRIEF, files_digest, fingerprint
+    from helpers.study import load_study
 
+    # what a run computes once for all its briefs and passes to each
+    # (pipeline.run._run_briefs): not part of one more brief's cost
+    study = load_study(study_id)
+    digest = files_digest(study, BRIEF)
+    fps = {r: fingerprint(study, {**brief_parameters(study, r), "stage": BRIEF}, digest) for r in set(regions)}
+    inputs = provenance.input_hashes(study)
     out = []
     for i, region in enumerate(regions):
         t0, (w0, k0) = time.perf_counter(), _cpu_parts()
-        res = make_brief(study_id, region, force=True, prewarm=prewarm and i < len(regions) - 1)
+        res = make_brief(study_id, region, force=True, prewarm=prewarm and i < len(regions) - 1,
+                         fingerprint_=fps[region], inputs=inputs)
         if res.status != "ran":
             raise SystemExit(f"brief {region} failed: {res.error}")
         w1, k1 = _cpu_parts()

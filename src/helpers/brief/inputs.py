@@ -34,9 +34,13 @@ class RegionInputs:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     cleaning: dict = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
+    #: what one brief derives from these tables more than once (e.g. an index's
+    #: primary tests by factor, :func:`.results._primary_tests`)
+    derived: dict = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
-        return self.tables.get(name, pd.DataFrame())
+        t = self.tables.get(name)
+        return pd.DataFrame() if t is None else t
 
 
 def as_study(study: Study | str | Path) -> Study:
@@ -70,5 +74,56 @@ def load_region(study: Study | str | Path, region: str) -> RegionInputs:
     for name in OPTIONAL:
         out.tables[name] = catalog.read(study, name, region=region)
     out.cleaning = catalog.read(study, "cleaning_summary")
-    out.unit_names = unit_names(study)
+    ids = set()
+    for t in [*out.scores.values(), out.table("compare_units")]:
+        if "unit_id" in t.columns:
+            ids.update(t["unit_id"].dropna().astype(str))
+    out.unit_names = region_unit_names(study, ids)
     return out
+
+
+def _names_cache(study: Study) -> Path:
+    return Path(study.processed_dir) / ".stamps" / "unit_names.parquet"
+
+
+def region_unit_names(study: Study, unit_ids) -> dict[str, str]:
+    """``unit_id -> unit_name`` (:func:`helpers.registry.unit_names`) for the
+    units ``unit_ids`` only.
+
+    A national registry has tens of thousands of units (55 000 rows: ~0.3 CPU s
+    to read) and a brief names at most a handful, so the first brief of a run
+    keeps the registry's names in ``.stamps/unit_names.parquet`` beside the
+    processed tables, tagged with the registry's path, size and mtime; every other
+    brief reads its units' rows from it (a registry that changed is read again,
+    as ``provenance.input_hashes`` trusts stat data). A processed folder that
+    cannot be written only costs the full read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..io import atomic_path
+
+    reg = Path(study.registry_path)
+    try:
+        st = reg.stat()
+    except OSError:
+        return unit_names(study)  # no registry: ids are shown (unit_names says why)
+    tag = {b"registry": str(reg.resolve()).encode(), b"stat": f"{st.st_size}:{st.st_mtime_ns}".encode()}
+    cache = _names_cache(study)
+    wanted = sorted(str(u) for u in unit_ids)
+    try:
+        meta = pq.read_schema(cache).metadata or {}
+        if all(meta.get(k) == v for k, v in tag.items()):
+            t = pq.read_table(cache, filters=[("unit_id", "in", wanted)] if wanted else None)
+            return dict(zip(t.column("unit_id").to_pylist(), t.column("unit_name").to_pylist()))
+    except (OSError, pa.ArrowException):
+        pass
+    names = unit_names(study)
+    if names:
+        table = pa.table({"unit_id": list(names), "unit_name": list(names.values())}).replace_schema_metadata(tag)
+        try:
+            with atomic_path(cache) as tmp:
+                pq.write_table(table, tmp)
+        except (OSError, InputError):  # read-only processed folder: the names are right, only not remembered
+            pass
+    keep = set(wanted)
+    return {k: v for k, v in names.items() if k in keep}

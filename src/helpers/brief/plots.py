@@ -265,31 +265,6 @@ def _wrap(s: str, width: int) -> str:
     return "\n".join(textwrap.wrap(s, width)) or s
 
 
-def priority_units(block: dict, lang: str, path: Path) -> Path | None:
-    """The lowest-ranked units: median rank and 90% rank interval (1 = lowest) of
-    their empirical-Bayes scores; filled marker = robustly among the lowest k."""
-    units = block.get("priority_units") or []
-    if not units:
-        return None
-    style()
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(units) + 0.8))
-    for robust in (False, True):  # one errorbar call per marker fill
-        pts = [(u["rank_median"], yi, u["rank_median"] - u["rank_low"], u["rank_high"] - u["rank_median"])
-               for yi, u in enumerate(units[::-1]) if bool(u["robust"]) == robust]
-        if pts:
-            x, yy, lo, hi = np.array(pts, dtype=float).T
-            ax.errorbar(x, yy, xerr=[lo, hi], fmt="s", color=DARK, mfc=DARK if robust else "white", ms=4.5,
-                        capsize=2.5, lw=1)
-    ax.set_yticks(range(len(units)), [_wrap(u["unit"], 40) for u in units[::-1]])
-    k = (block.get("priority") or {}).get("k", len(units))
-    ax.axvline(k + 0.5, color=DARK, ls="--", lw=0.8)
-    ax.set_xlabel(_lab(lang)["rank_axis"])
-    ax.set_xlim(0.5, None)
-    ax.grid(axis="y", visible=False)
-    sns.despine(ax=ax, left=True)
-    return _save(fig, path)
-
-
 def demographic_gaps(block: dict, lang: str, path: Path) -> Path | None:
     """Mean and CI of each shown demographic group, one panel row per factor."""
     gaps = block.get("gaps") or {}
@@ -332,7 +307,12 @@ def demographic_gaps(block: dict, lang: str, path: Path) -> Path | None:
 
 def all_figures(results: dict, folder: Path, lang: str | None = None) -> dict[str, Path]:
     """Every figure of the brief into ``folder`` (``figures/`` of the report):
-    ``<index>_<chart>.png``; returns ``{name: path}`` for those drawn."""
+    ``<index>_<chart>.png``; returns ``{name: path}`` for those drawn.
+
+    The priority units are a table in the brief (:func:`.render.priority_section`:
+    rank intervals in numbers), not a chart: the rank-interval chart once drawn
+    for them was written for every brief and shown in none (~0.15 CPU s each),
+    and is gone."""
     lang = lang or results["meta"]["lang"]
     folder = Path(folder)
     out = {}
@@ -340,7 +320,7 @@ def all_figures(results: dict, folder: Path, lang: str | None = None) -> dict[st
     for idx, block in results["indices"].items():
         charts = {"areas": area_profile, "unit_types": unit_types}
         if idx == head:
-            charts.update(heatmap=heatmap, priority=priority_units, gaps=demographic_gaps)
+            charts.update(heatmap=heatmap, gaps=demographic_gaps)
         for name, fn in charts.items():
             p = fn(block, lang, folder / f"{idx}_{name}.png")
             if p is not None:

@@ -235,10 +235,11 @@ def _unit_types(inp, idx, spec, lang, wave, sc, min_cell) -> dict:
         desc = desc[(desc["index"] == idx) & (desc["factor"] == "unit_type") & (desc["component"] == "overall")
                     & (desc["subgroup"].fillna("") == "")].set_index("group")
     order = list(labels) + sorted(set(agg["group"]) - set(labels))
+    by_type = {k: g.set_index("component") for k, g in agg.groupby("group", sort=False)}
     out = {}
     for ut in order:
-        g = agg[agg["group"] == ut].set_index("component")
-        if g.empty or "overall" not in g.index:
+        g = by_type.get(ut)
+        if g is None or g.empty or "overall" not in g.index:
             continue
         o = g.loc["overall"]
         sup = bool(o["suppressed"])
@@ -256,15 +257,32 @@ def _unit_types(inp, idx, spec, lang, wave, sc, min_cell) -> dict:
     return out
 
 
+def _primary_tests(inp, idx) -> dict[str, list[dict]]:
+    """Stage 03's primary tests of index ``idx`` (``compare_omnibus`` rows marked
+    ``primary``) as records by factor, in the table's order: read once per brief,
+    which asks for them once per factor and more for the unit types."""
+    key = ("primary_tests", idx)
+    if key not in inp.derived:
+        om = inp.table("compare_omnibus")
+        by: dict[str, list[dict]] = {}
+        if not om.empty:
+            om = om[(om["index"] == idx) & om["primary"].fillna(False).astype(bool)]
+            for r in om.to_dict("records"):
+                by.setdefault(r["factor"], []).append(r)
+        inp.derived[key] = by
+    return inp.derived[key]
+
+
 def _omnibus(inp, idx, factor, alpha) -> dict:
-    """The primary test of ``factor`` per component (stage 03 marks it)."""
-    om = inp.table("compare_omnibus")
-    if om.empty:
-        return {}
-    om = om[(om["index"] == idx) & (om["factor"] == factor) & om["primary"].fillna(False).astype(bool)]
+    """The primary test of ``factor`` per component (stage 03 marks it): the
+    first row of each component, components in the order they first appear."""
     out = {}
-    for comp, g in om.groupby("component", sort=False):
-        r = g.iloc[0]
+    seen = set()
+    for r in _primary_tests(inp, idx).get(factor, []):
+        comp = r["component"]
+        if pd.isna(comp) or comp in seen:
+            continue
+        seen.add(comp)
         if str(r["test"]) == "none":  # too few groups / units: stage 03 says why in the note
             continue
         p = _f(r.get("p_adj")) if _f(r.get("p_adj")) is not None else _f(r.get("p"))

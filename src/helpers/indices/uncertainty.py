@@ -944,13 +944,20 @@ def _driver(s: pd.DataFrame, build_only: bool) -> dict | None:
     s = s[s["ST"].notna()]
     if s.empty:
         return None
-    v = s["output_variance"].clip(lower=0)
-    agg = s.assign(v=v).groupby("input").apply(
-        lambda g: pd.Series({c: np.average(g[c], weights=g["v"]) if g["v"].sum() > 0 else g[c].mean()
-                             for c in ("S1", "ST", "ST_ci_low", "ST_ci_high")}), include_groups=False)
-    top = agg["ST"].idxmax()
-    return {"input": str(top), **{c: _num(agg.loc[top, c]) for c in ("S1", "ST", "ST_ci_low", "ST_ci_high")},
-            "n_outputs": int(s["output_variance"].gt(0).groupby(s["input"]).sum().get(top, 0))}
+    cols = ("S1", "ST", "ST_ci_low", "ST_ci_high")
+    v = s["output_variance"].clip(lower=0).to_numpy(dtype=float)
+    # per input, on arrays: the same np.average as a groupby-apply, without its
+    # per-group frames (a brief asks for four drivers); inputs sorted, as groupby sorts
+    codes, inputs = pd.factorize(s["input"], sort=True)
+    arrays = {c: s[c].to_numpy() for c in cols}
+    agg = []
+    for k in range(len(inputs)):
+        at = np.flatnonzero(codes == k)
+        w = v[at]
+        agg.append({c: np.average(arrays[c][at], weights=w) if w.sum() > 0 else s[c].iloc[at].mean() for c in cols})
+    k_top = inputs.get_loc(pd.Series([a["ST"] for a in agg], index=inputs).idxmax())
+    return {"input": str(inputs[k_top]), **{c: _num(agg[k_top][c]) for c in cols},
+            "n_outputs": int((s["output_variance"].to_numpy()[codes == k_top] > 0).sum())}
 
 
 def brief_summary(unc: pd.DataFrame, sens: pd.DataFrame, region: str, index: str, wave=None,

@@ -43,11 +43,18 @@ BRIEF_MODULES = ("helpers.brief", "helpers.brief.results", "helpers.brief.render
 #: imported once by the server, so every forked kernel starts with them: the
 #: brief modules, the kernel, and what a brief imports on the way (the unit
 #: registry's reader pulls in ``helpers.clean`` with pandera and rapidfuzz: ~200
-#: modules, 0.4 CPU s in every kernel when they were not preloaded)
+#: modules, 0.4 CPU s in every kernel when they were not preloaded). The kernel's
+#: own lazy imports too: ipykernel resolves its debugger class when the kernel
+#: object is made (debugpy with its vendored pydevd, ~0.15 CPU s, about a third
+#: of a kernel that runs an empty notebook), IPython's history (sqlite3), the
+#: storemagic extension, pdb and the completer.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
+                  "IPython.core.completerlib", "IPython.extensions.storemagic", "pdb", "sqlite3",
+                  "tornado.platform.asyncio")
 PRELOAD = (*BRIEF_MODULES, "helpers.registry", "helpers.clean.readers", "helpers.provenance",
            "matplotlib.backends.backend_agg", "pandas.core.methods.to_dict",
            "pandas.core.arrays.arrow.extension_types", "pyarrow.csv", "openpyxl.packaging.extended",
-           "ipykernel.kernelapp", "ipykernel.ipkernel")
+           *KERNEL_MODULES)
 
 
 # ----------------------------------------------------------------------------- the server process
