@@ -113,7 +113,9 @@ def region_unit_names(study: Study, unit_ids) -> dict[str, str]:
     try:
         meta = pq.read_schema(cache).metadata or {}
         if all(meta.get(k) == v for k, v in tag.items()):
-            t = pq.read_table(cache, filters=[("unit_id", "in", wanted)] if wanted else None)
+            if not wanted:
+                return {}
+            t = pq.read_table(cache, filters=[("unit_id", "in", wanted)])
             return dict(zip(t.column("unit_id").to_pylist(), t.column("unit_name").to_pylist()))
     except (OSError, pa.ArrowException):
         pass

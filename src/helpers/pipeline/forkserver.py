@@ -181,7 +181,10 @@ class ForkServer:
     """A running fork server (one per worker process, started on first use)."""
 
     def __init__(self, cwd: str | Path, env: dict | None = None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "helpers.pipeline.forkserver"], cwd=str(cwd),
+        # -Xfrozen_modules=off as ipykernel's kernel spec starts a kernel: the server preloads
+        # the kernel's debugger, which otherwise warns on the run's terminal that it may miss breakpoints
+        self.proc = subprocess.Popen([sys.executable, "-Xfrozen_modules=off", "-m", "helpers.pipeline.forkserver"],
+                                     cwd=str(cwd),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
                                      env=env if env is not None else os.environ.copy())
         self._lock = threading.Lock()
