@@ -382,11 +382,10 @@ class Estimators:
                              expected="'mean' or 'total'", found=stat)
         return self._by_many(_as_list(y), domain, stat, level, deff)
 
-    def _by_many(self, ys: list[str], domain, stat, level, deff) -> pd.DataFrame:
-        """:meth:`by` of several columns through one pass of the engine: the k domain
-        columns of every y side by side (each with its own observed rows and design
-        df), so the linearisation and the variance run once, not once per column;
-        every column of the result is computed as alone."""
+    def _stacked_domains(self, ys: list[str], domain):
+        """The k domain columns of every y side by side: (A values, D indicators,
+        levels, design df per column), column j * k + i for y j and level i, each y
+        with its own observed rows and design df."""
         codes, levels = self._domain_codes(domain)
         k, n = len(levels), len(self._data)
         rows_all, cols_all, vals_all, dfs = [], [], [], []
@@ -402,9 +401,17 @@ class Estimators:
         shape = (n, k * len(ys))
         D = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
         A = sp.csc_matrix((np.concatenate(vals_all), (rows, cols)), shape=shape)
+        return A, D, levels, np.concatenate(dfs) if dfs else np.array([])
+
+    def _by_many(self, ys: list[str], domain, stat, level, deff) -> pd.DataFrame:
+        """:meth:`by` of several columns through one pass of the engine: the k domain
+        columns of every y side by side (each with its own observed rows and design
+        df), so the linearisation and the variance run once, not once per column;
+        every column of the result is computed as alone."""
+        A, D, levels, dfs = self._stacked_domains(ys, domain)
+        k = len(levels)
         names = [y for y in ys for _ in range(k)]
-        res, _ = self._ratio_engine(A, D if stat == "mean" else None, D, names, level, deff,
-                                    np.concatenate(dfs) if dfs else np.array([]), diag=True)
+        res, _ = self._ratio_engine(A, D if stat == "mean" else None, D, names, level, deff, dfs, diag=True)
         lv = pd.concat([levels] * len(ys), ignore_index=True) if ys else levels.iloc[:0]
         return pd.concat([res[["variable"]], lv, res.drop(columns="variable")], axis=1)
 
@@ -412,22 +419,9 @@ class Estimators:
         """:meth:`by` of the means of several columns by one domain column, as arrays
         (stage 03 reads them per component at once): (names, level labels as text,
         {column: values}), row j * k + i for column j, level i, as :meth:`by` orders them."""
-        codes, levels = self._domain_codes(domain)
-        k, n = len(levels), len(self._data)
-        rows_all, cols_all, vals_all, dfs = [], [], [], []
-        for j, y in enumerate(ys):
-            vals, ok = self._num(y)
-            ok = ok & (codes >= 0)
-            rows = np.flatnonzero(ok)
-            rows_all.append(rows)
-            cols_all.append(j * k + codes[rows])
-            vals_all.append(vals[rows])
-            dfs.append(np.full(k, self._degf(ok)))
-        rows, cols = np.concatenate(rows_all), np.concatenate(cols_all)
-        shape = (n, k * len(ys))
-        D = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
-        A = sp.csc_matrix((np.concatenate(vals_all), (rows, cols)), shape=shape)
-        out, _ = self._ratio_arrays(A, D, D, level, deff, np.concatenate(dfs), diag=True)
+        A, D, levels, dfs = self._stacked_domains(ys, domain)
+        k = len(levels)
+        out, _ = self._ratio_arrays(A, D, D, level, deff, dfs, diag=True)
         text = [str(v) for v in levels[domain].astype(str)] * len(ys)
         return [y for y in ys for _ in range(k)], text, out
 
