@@ -39,7 +39,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .pipeline import verify
 
-    res = verify(args.report_dir)
+    res = verify(args.report_dir, workers=args.workers, scheduler=args.scheduler)
     if res.ok:
         print(f"OK: all {res.n_numbers} values of {res.report}/results.json reproduced exactly; "
               "inputs unchanged.")
@@ -117,9 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="rerun a report from its manifest and compare every number",
                        description="Check the input hashes recorded in REPORT_DIR/manifest.json, "
-                                   "rerun the stages and the brief into a temporary folder and "
+                                   "rerun the stages and the brief (on Dask, as run does) into a "
+                                   "temporary folder under scratch/ and "
                                    "compare every value of results.json. Exit 0 only if all match.")
     p.add_argument("report_dir", metavar="REPORT_DIR", help="e.g. reports/sample/kota-bontang")
+    p.add_argument("--workers", type=int, default=None,
+                   help="size of the local Dask cluster of the rerun (default: one worker per CPU)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="rerun on this Dask scheduler instead of a local cluster (as for run)")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("synth", help="write the sample study's raw files (deterministic for a seed)",
