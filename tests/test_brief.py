@@ -486,3 +486,19 @@ def test_a_doubtful_mixed_model_is_explained_once_in_the_briefs_language(results
     ww = strings.get("sections", "id")
     assert html.count(ww["model_boundary"]) == 1 and "mixed model" not in html
     assert ww["model_not_converged"] not in html
+
+
+def test_the_unit_type_sentence_says_its_p_is_holms_as_the_gaps_do():
+    """The unit-type omnibus p shown is Holm-adjusted (p_adj); the sentence says so, as
+    the demographic gaps' do, and a raw p (no p_adj) is not called Holm's."""
+    from helpers.brief.text import unit_type_sentence
+
+    o = {"test": "mixed_wald", "df1": 4.0, "df2": 51.0, "statistic": 4.21, "p": 0.0051, "p_adj": 0.025,
+         "significant": True, "effect_size": None, "effect_name": None}
+    types = {"badan": {"label": "Badan", "mean": 2.39, "suppressed": False},
+             "kecamatan": {"label": "Kecamatan", "mean": 2.10, "suppressed": False}}
+    block = {"comparison": {"omnibus": {"overall": o}}, "unit_types": types}
+    assert "p = 0,025 Holm" in unit_type_sentence(block, "id")
+    assert "p = .025 Holm" in unit_type_sentence(block, "en")
+    raw = {**block, "comparison": {"omnibus": {"overall": {**o, "p_adj": None}}}}
+    assert "Holm" not in unit_type_sentence(raw, "en") and "p = .005" in unit_type_sentence(raw, "en")

@@ -153,6 +153,8 @@ def unit_type_sentence(block: dict, lang: str) -> str:
     if why:
         return tt["ut_no_test"].format(why=why)
     test, p, eff = omnibus_phrase(o, lang)
+    if o.get("p_adj") is not None:  # the p shown is Holm's, as the demographic gaps say of theirs
+        p += " Holm"
     if not o["significant"]:
         return tt["ut_none"].format(test=test, p=p)
     # the types the test compared: a type of fewer than 3 units was not tested as a type
